@@ -1,0 +1,111 @@
+"""Shared API plumbing: one error body for every 4xx, and bounded pagination.
+
+Every error response has the shape
+    {"code": "<stable_code>", "message": "<for people>", "fields": {"<name>": ["..."]}}
+where `fields` appears only for validation errors.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.exceptions import ApplicationError
+
+_DRF_CODES = {
+    status.HTTP_400_BAD_REQUEST: "invalid",
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "permission_denied",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _flatten_detail(detail: Any) -> Any:
+    """Turn DRF's ErrorDetail trees into plain lists of strings per field."""
+    if isinstance(detail, dict):
+        return {key: _flatten_detail(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [str(item) for item in detail]
+        return [_flatten_detail(item) for item in detail]
+    return [str(detail)]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(
+            error_body(exc.code, exc.message, exc.extra.get("fields")), status=exc.status_code
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body(
+            "validation_error", "The request has invalid fields.", _flatten_detail(detail)
+        )
+        return response
+
+    code = _DRF_CODES.get(response.status_code, "error")
+    if isinstance(exc.detail, dict):
+        message = "; ".join(str(v) for v in exc.detail.values())
+    elif isinstance(exc.detail, list):
+        message = "; ".join(str(v) for v in exc.detail)
+    else:
+        message = str(exc.detail)
+        code = getattr(exc.detail, "code", None) or code
+        if code in {"error", "invalid"}:
+            code = _DRF_CODES.get(response.status_code, "error")
+    response.data = error_body(code, message)
+    return response
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """Page numbers with a bounded, client-chosen page size (`page_size`).
+
+    An out-of-range or non-numeric `page_size` is a 400 naming the parameter, not a silent
+    fallback, so a client learns its request was not what it meant.
+    """
+
+    page_size = settings.API_DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Any) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Must be a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return size

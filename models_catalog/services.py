@@ -1,0 +1,299 @@
+"""Writes to the catalog. Importers, the admin and tests all go through these.
+
+Two rules hold for every imported value:
+- provenance: each attribute records the source and as-of date that set it, and a source
+  only overwrites a value set by a source of equal or higher precedence for that field
+  (an editor's value is never overwritten by an import);
+- history: prices and metric values are observations dated `as_of`; a changed value is a
+  new row, an unchanged one only extends `last_seen_on` of the row in force.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from models_catalog.models import (
+    AIModel,
+    Direction,
+    Metric,
+    MetricValue,
+    Modality,
+    ModelAlias,
+    ModelFamily,
+    Price,
+    Provider,
+    Source,
+)
+
+# Which source wins for a field, best first. A source not listed for a field ranks after
+# those listed. EDITOR is always first: curated values survive every re-import.
+_DEFAULT_PRECEDENCE = [Source.EDITOR, Source.OPENROUTER, Source.MODELS_DEV, Source.LITELLM]
+FIELD_PRECEDENCE: dict[str, list[str]] = {
+    # models.dev curates release dates and weights; OpenRouter's `created` is only the date
+    # a model was listed there, a fallback.
+    "release_date": [Source.EDITOR, Source.MODELS_DEV, Source.OPENROUTER],
+    "open_weights": [Source.EDITOR, Source.MODELS_DEV, Source.OPENROUTER],
+    # OpenRouter gives a day, models.dev only a month: the more precise one wins.
+    "knowledge_cutoff": [Source.EDITOR, Source.OPENROUTER, Source.MODELS_DEV],
+    "lifecycle": [Source.EDITOR, Source.LITELLM, Source.OPENROUTER],
+    "deprecation_date": [Source.EDITOR, Source.LITELLM, Source.OPENROUTER],
+    "successor": [Source.EDITOR, Source.LITELLM],
+}
+# The source whose standard price is shown first when several sources price a model.
+PRICE_SOURCE_PREFERENCE = [Source.OPENROUTER, Source.LITELLM]
+ATTRIBUTE_FIELDS = {
+    "name", "description", "version_slug", "context_window", "max_output_tokens", "open_weights",
+    "parameter_count", "knowledge_cutoff", "release_date", "tokenizer", "supported_parameters",
+    "lifecycle", "deprecation_date", "successor", "family",
+}  # fmt: skip
+
+
+def _rank(field_name: str, source: str) -> int:
+    order = FIELD_PRECEDENCE.get(field_name, _DEFAULT_PRECEDENCE)
+    return order.index(source) if source in order else len(order)
+
+
+@dataclass
+class Change:
+    """What one service call changed; importers add these up into their report."""
+
+    created: bool = False
+    changed_fields: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.created or bool(self.changed_fields)
+
+
+def provider_get_or_create(*, slug: str, name: str) -> tuple[Provider, bool]:
+    """The provider with `slug`, created with `name` if new (an existing name is kept)."""
+    return Provider.objects.get_or_create(slug=slug, defaults={"name": name})
+
+
+def family_get_or_create(*, provider: Provider, name: str) -> ModelFamily:
+    family, _ = ModelFamily.objects.get_or_create(
+        provider=provider, slug=slugify(name) or "other", defaults={"name": name}
+    )
+    return family
+
+
+def modalities_get(slugs: list[str]) -> list[Modality]:
+    """Modality rows for `slugs`, creating unknown ones (sources add kinds over time)."""
+    existing = {m.slug: m for m in Modality.objects.filter(slug__in=slugs)}
+    for slug in slugs:
+        if slug not in existing:
+            existing[slug], _ = Modality.objects.get_or_create(slug=slug)
+    return [existing[slug] for slug in slugs]
+
+
+def model_apply_attributes(
+    model: AIModel, values: dict[str, Any], *, source: str, as_of: dt.date
+) -> list[str]:
+    """Set attributes from `source` where its precedence allows; return the changed names.
+
+    A value is taken when the field is empty, or was set by a source that does not outrank
+    this one. An equal value from a better source takes over the provenance. `None` never
+    erases a value. Does not save: `model_import` saves once.
+    """
+    changed = []
+    for name, value in values.items():
+        if name not in ATTRIBUTE_FIELDS:
+            raise ValueError(f"{name!r} is not an importable attribute")
+        if value is None:
+            continue
+        current_value = getattr(model, name)
+        current_source = model.provenance.get(name, {}).get("source")
+        empty = current_value in (None, "", [])
+        outranked = current_source is not None and _rank(name, source) > _rank(name, current_source)
+        if outranked and not empty:
+            continue
+        better_source = current_source is None or _rank(name, source) < _rank(name, current_source)
+        if current_value != value or better_source:
+            setattr(model, name, value)
+            model.provenance[name] = {"source": str(source), "as_of": as_of.isoformat()}
+            changed.append(name)
+    return changed
+
+
+def _mark_seen(model: AIModel, source: str, as_of: dt.date) -> bool:
+    """Remember the newest snapshot of `source` that listed the model (for 'missing' reports)."""
+    seen = model.provenance.setdefault("seen_by", {})
+    if seen.get(source, "") >= as_of.isoformat():
+        return False
+    seen[source] = as_of.isoformat()
+    return True
+
+
+@transaction.atomic
+def model_import(
+    *,
+    slug: str,
+    provider: Provider,
+    attributes: dict[str, Any],
+    source: str,
+    as_of: dt.date,
+    input_modalities: list[str] | None = None,
+    output_modalities: list[str] | None = None,
+    create: bool = True,
+) -> tuple[AIModel | None, Change]:
+    """Create or update the model `slug` from one source record.
+
+    With `create=False` an unknown slug is left alone (returns `(None, Change())`): sources
+    that only enrich (LiteLLM, models.dev, LMArena) never add models.
+    """
+    model = AIModel.objects.filter(slug=slug).first()
+    change = Change()
+    if model is None:
+        if not create:
+            return None, change
+        model = AIModel(slug=slug, provider=provider, name=attributes.get("name") or slug)
+        change.created = True
+    change.changed_fields = model_apply_attributes(model, attributes, source=source, as_of=as_of)
+    seen_changed = _mark_seen(model, source, as_of)
+    if change.changed or seen_changed:
+        model.save()
+    for attr, slugs in (
+        ("input_modalities", input_modalities),
+        ("output_modalities", output_modalities),
+    ):
+        if slugs is None:
+            continue
+        manager = getattr(model, attr)
+        if change.created or set(manager.values_list("slug", flat=True)) != set(slugs):
+            manager.set(modalities_get(slugs))
+            model.provenance[attr] = {"source": str(source), "as_of": as_of.isoformat()}
+            model.save(update_fields=["provenance", "updated_at"])
+            if not change.created:
+                change.changed_fields.append(attr)
+    return model, change
+
+
+def model_update_by_editor(model: AIModel, changed_fields: list[str]) -> None:
+    """Mark fields an editor changed in the admin so that no import overwrites them."""
+    today = dt.date.today().isoformat()
+    for name in changed_fields:
+        if name in ATTRIBUTE_FIELDS:
+            model.provenance[name] = {"source": Source.EDITOR.value, "as_of": today}
+    model.save()
+
+
+def alias_record(*, slug: str, model: AIModel, source: str, as_of: dt.date) -> Change:
+    """Point the alias `slug` at `model` (aliases move: `~openai/gpt-latest`)."""
+    alias, created = ModelAlias.objects.get_or_create(
+        slug=slug, defaults={"model": model, "source": source, "as_of": as_of}
+    )
+    if created:
+        return Change(created=True)
+    if alias.model_id != model.id:
+        alias.model, alias.source, alias.as_of = model, source, as_of
+        alias.save()
+        return Change(changed_fields=["model"])
+    return Change()
+
+
+def _record_observation(
+    series: Any, *, as_of: dt.date, values: dict[str, Any], create: dict[str, Any]
+) -> bool:
+    """Record values observed on `as_of` in a dated series; True when a row was written.
+
+    The row in force on `as_of` (newest `as_of` not after it) with equal values absorbs the
+    observation; otherwise a new row starts. Re-running the same snapshot writes nothing.
+    """
+    in_force = series.filter(as_of__lte=as_of).order_by("-as_of").first()
+    if in_force is not None and all(getattr(in_force, k) == v for k, v in values.items()):
+        return False
+    later = series.filter(as_of__gt=as_of).order_by("as_of").first()
+    if later is not None and all(getattr(later, k) == v for k, v in values.items()):
+        # An older snapshot imported after a newer one: the same price was already in force.
+        later.as_of = as_of
+        later.save(update_fields=["as_of"])
+        return True
+    series.model.objects.create(as_of=as_of, **create, **values)
+    return True
+
+
+def price_record(
+    *,
+    model: AIModel,
+    source: str,
+    as_of: dt.date,
+    input_per_mtok: Decimal,
+    output_per_mtok: Decimal,
+    cached_input_per_mtok: Decimal | None = None,
+    offering: str = Price.STANDARD,
+) -> bool:
+    """Record a price observation (USD per 1M tokens); True when history changed."""
+    values = {
+        "input_per_mtok": input_per_mtok,
+        "output_per_mtok": output_per_mtok,
+        "cached_input_per_mtok": cached_input_per_mtok,
+    }
+    series = Price.objects.filter(model=model, offering=offering, source=source)
+    written = _record_observation(
+        series, as_of=as_of, values=values,
+        create={"model": model, "offering": offering, "source": source},
+    )  # fmt: skip
+    if written:
+        price_refresh_current(model)
+    return written
+
+
+def price_refresh_current(model: AIModel) -> None:
+    """Point `model.current_price` at the newest standard price of the preferred source."""
+    for source in PRICE_SOURCE_PREFERENCE:
+        newest = (
+            Price.objects.filter(model=model, offering=Price.STANDARD, source=source)
+            .order_by("-as_of")
+            .first()
+        )
+        if newest is not None:
+            break
+    if model.current_price_id != (newest.id if newest else None):
+        model.current_price = newest
+        model.save(update_fields=["current_price", "updated_at"])
+
+
+def metric_get_or_create(
+    *, key: str, name: str, unit: str, direction: Direction, description: str = ""
+) -> Metric:
+    metric, _ = Metric.objects.get_or_create(
+        key=key,
+        defaults={"name": name, "unit": unit, "direction": direction, "description": description},
+    )
+    return metric
+
+
+def metric_record(
+    *,
+    model: AIModel,
+    metric: Metric,
+    value: Decimal,
+    source: str,
+    as_of: dt.date,
+    via: str = "",
+    ci_low: Decimal | None = None,
+    ci_high: Decimal | None = None,
+) -> bool:
+    """Record a metric observation; True when history changed."""
+    series = MetricValue.objects.filter(model=model, metric=metric, source=source)
+    return _record_observation(
+        series,
+        as_of=as_of,
+        values={"value": value, "ci_low": ci_low, "ci_high": ci_high},
+        create={"model": model, "metric": metric, "source": source, "via": via},
+    )
+
+
+def models_missing_from_snapshot(*, source: str, seen_slugs: set[str]) -> list[str]:
+    """Slugs that earlier snapshots of `source` listed but this one lacks.
+
+    Reported, never deleted: a model that vanished from a listing keeps its page and data.
+    """
+    rows = AIModel.objects.values_list("slug", "provenance")
+    return sorted(
+        slug for slug, prov in rows if source in prov.get("seen_by", {}) and slug not in seen_slugs
+    )

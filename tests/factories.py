@@ -1,0 +1,110 @@
+"""factory_boy factories for every model the tests build."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from accounts.models import User
+from models_catalog.models import (
+    AIModel,
+    Direction,
+    Metric,
+    MetricValue,
+    ModelFamily,
+    Price,
+    Provider,
+    Source,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    display_name = factory.LazyAttribute(lambda u: u.username.title())
+    password = factory.django.Password("correct-horse-battery-staple")
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"provider-{n}")
+    name = factory.LazyAttribute(lambda p: p.slug.replace("-", " ").title())
+
+
+class ModelFamilyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModelFamily
+
+    provider = factory.SubFactory(ProviderFactory)
+    slug = factory.Sequence(lambda n: f"family-{n}")
+    name = factory.LazyAttribute(lambda f: f.slug)
+
+
+class AIModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AIModel
+
+    provider = factory.SubFactory(ProviderFactory)
+    slug = factory.LazyAttributeSequence(lambda m, n: f"{m.provider.slug}/model-{n}")
+    name = factory.LazyAttribute(lambda m: m.slug.split("/", 1)[1].replace("-", " ").title())
+    description = "A test model."
+    context_window = 128_000
+    max_output_tokens = 16_000
+    release_date = dt.date(2025, 1, 1)
+
+    @factory.post_generation
+    def inputs(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        from models_catalog.services import modalities_get
+
+        if create:
+            self.input_modalities.set(modalities_get(extracted or ["text"]))
+            self.output_modalities.set(modalities_get(["text"]))
+
+
+class PriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Price
+
+    model = factory.SubFactory(AIModelFactory)
+    input_per_mtok = Decimal("1.10")
+    output_per_mtok = Decimal("4.40")
+    cached_input_per_mtok = Decimal("0.275")
+    source = Source.OPENROUTER
+    as_of = dt.date(2026, 8, 18)
+
+    @factory.post_generation
+    def make_current(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        if create and extracted is not False:
+            from models_catalog.services import price_refresh_current
+
+            price_refresh_current(self.model)
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Metric
+        django_get_or_create = ("key",)
+
+    key = "intelligence_index"
+    name = "Intelligence index"
+    unit = "points"
+    direction = Direction.HIGHER_IS_BETTER
+
+
+class MetricValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MetricValue
+
+    model = factory.SubFactory(AIModelFactory)
+    metric = factory.SubFactory(MetricFactory)
+    value = Decimal("50")
+    source = Source.ARTIFICIAL_ANALYSIS
+    via = Source.OPENROUTER
+    as_of = dt.date(2026, 8, 18)
