@@ -23,3 +23,11 @@ def api_client() -> APIClient:
 def shared_data() -> Path:
     assert SHARED_DATA_DIR.is_dir(), f"{SHARED_DATA_DIR} is missing: the import tests read it"
     return SHARED_DATA_DIR
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Throttle counters and cached reads live in the shared Redis cache: start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
