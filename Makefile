@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench bench-smoke clean
+.PHONY: install run test check lint bench bench-smoke clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

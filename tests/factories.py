@@ -50,6 +50,7 @@ class ModelFamilyFactory(factory.django.DjangoModelFactory):
 class AIModelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AIModel
+        skip_postgeneration_save = True
 
     provider = factory.SubFactory(ProviderFactory)
     slug = factory.LazyAttributeSequence(lambda m, n: f"{m.provider.slug}/model-{n}")
@@ -71,6 +72,7 @@ class AIModelFactory(factory.django.DjangoModelFactory):
 class PriceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Price
+        skip_postgeneration_save = True
 
     model = factory.SubFactory(AIModelFactory)
     input_per_mtok = Decimal("1.10")

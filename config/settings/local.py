@@ -27,3 +27,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# runserver serves static files itself in DEBUG; no manifest to build first.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
