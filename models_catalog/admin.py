@@ -25,6 +25,19 @@ from models_catalog.models import (
 )
 from models_catalog.services import model_update_by_editor
 
+SPECIFICATION_FIELDS = (
+    "input_modalities",
+    "output_modalities",
+    "context_window",
+    "max_output_tokens",
+    "open_weights",
+    "parameter_count",
+    "knowledge_cutoff",
+    "release_date",
+    "tokenizer",
+    "supported_parameters",
+)
+
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
@@ -83,16 +96,7 @@ class AIModelAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("slug", "version_slug", "name", "provider", "family", "description")}),
         ("Editorial", {"fields": ("listing_verified", "editor_verdict")}),
-        (
-            "Specification",
-            {  # fmt: skip
-                "fields": (
-                    "input_modalities", "output_modalities", "context_window",
-                    "max_output_tokens", "open_weights", "parameter_count", "knowledge_cutoff",
-                    "release_date", "tokenizer", "supported_parameters",
-                ),
-            },
-        ),
+        ("Specification", {"fields": SPECIFICATION_FIELDS}),
         ("Lifecycle", {"fields": ("lifecycle", "deprecation_date", "successor")}),
         ("Sources", {"fields": ("current_price", "sources", "created_at", "updated_at")}),
     )
