@@ -5,7 +5,7 @@ Two rules hold for every imported value:
   only overwrites a value set by a source of equal or higher precedence for that field
   (an editor's value is never overwritten by an import);
 - history: prices and metric values are observations dated `as_of`; a changed value is a
-  new row, an unchanged one only extends `last_seen_on` of the row in force.
+  new row, an unchanged one writes nothing (the row in force already says it).
 """
 
 import datetime as dt
@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils.text import slugify
 
 from models_catalog.models import (
@@ -44,17 +45,34 @@ FIELD_PRECEDENCE: dict[str, list[str]] = {
     "successor": [Source.EDITOR, Source.LITELLM],
 }
 # The source whose standard price is shown first when several sources price a model.
-PRICE_SOURCE_PREFERENCE = [Source.OPENROUTER, Source.LITELLM]
+PRICE_SOURCE_PREFERENCE = [Source.EDITOR, Source.OPENROUTER, Source.LITELLM]
 ATTRIBUTE_FIELDS = {
     "name", "description", "version_slug", "context_window", "max_output_tokens", "open_weights",
     "parameter_count", "knowledge_cutoff", "release_date", "tokenizer", "supported_parameters",
     "lifecycle", "deprecation_date", "successor", "family",
 }  # fmt: skip
+# Many-to-many attributes: set by `model_import` under the same precedence rules.
+RELATION_FIELDS = {"input_modalities", "output_modalities"}
 
 
 def _rank(field_name: str, source: str) -> int:
     order = FIELD_PRECEDENCE.get(field_name, _DEFAULT_PRECEDENCE)
     return order.index(source) if source in order else len(order)
+
+
+def _may_replace(field_name: str, current: dict[str, str], *, source: str, as_of: dt.date) -> bool:
+    """Whether `source` on `as_of` may replace a value whose provenance is `current`.
+
+    A better-ranked source always may, a worse one never. An equally ranked one (in practice
+    the same source) may unless its value is older: importing last spring's snapshot after
+    this summer's must not roll attributes back.
+    """
+    if not current.get("source"):
+        return True
+    mine, theirs = _rank(field_name, source), _rank(field_name, current["source"])
+    if mine != theirs:
+        return mine < theirs
+    return as_of.isoformat() >= current.get("as_of", "")
 
 
 @dataclass
@@ -106,10 +124,11 @@ def model_apply_attributes(
         if value is None:
             continue
         current_value = getattr(model, name)
-        current_source = model.provenance.get(name, {}).get("source")
-        empty = current_value in (None, "", [])
-        outranked = current_source is not None and _rank(name, source) > _rank(name, current_source)
-        if outranked and not empty:
+        current = model.provenance.get(name, {})
+        current_source = current.get("source")
+        # An empty field takes any source's value, unless an editor emptied it on purpose.
+        empty = current_value in (None, "", []) and current_source != Source.EDITOR
+        if not empty and not _may_replace(name, current, source=source, as_of=as_of):
             continue
         better_source = current_source is None or _rank(name, source) < _rank(name, current_source)
         if current_value != value or better_source:
@@ -162,37 +181,73 @@ def model_import(
     ):
         if slugs is None:
             continue
-        manager = getattr(model, attr)
-        if change.created or set(manager.values_list("slug", flat=True)) != set(slugs):
-            manager.set(modalities_get(slugs))
-            model.provenance[attr] = {"source": str(source), "as_of": as_of.isoformat()}
-            model.save(update_fields=["provenance", "updated_at"])
-            if not change.created:
-                change.changed_fields.append(attr)
+        relation_changed = _apply_modalities(model, attr, slugs, source=source, as_of=as_of)
+        if relation_changed and not change.created:
+            change.changed_fields.append(attr)
     return model, change
+
+
+def _apply_modalities(
+    model: AIModel, attr: str, slugs: list[str], *, source: str, as_of: dt.date
+) -> bool:
+    """Set a modality relation under the same precedence rules as attributes; True if changed."""
+    manager = getattr(model, attr)
+    current = set(manager.values_list("slug", flat=True))
+    if current == set(slugs):
+        return False
+    provenance = model.provenance.get(attr, {})
+    empty = not current and provenance.get("source") != Source.EDITOR
+    if not empty and not _may_replace(attr, provenance, source=source, as_of=as_of):
+        return False
+    manager.set(modalities_get(slugs))
+    model.provenance[attr] = {"source": str(source), "as_of": as_of.isoformat()}
+    model.save(update_fields=["provenance", "updated_at"])
+    return True
 
 
 def model_update_by_editor(model: AIModel, changed_fields: list[str]) -> None:
     """Mark fields an editor changed in the admin so that no import overwrites them."""
     today = dt.date.today().isoformat()
     for name in changed_fields:
-        if name in ATTRIBUTE_FIELDS:
+        if name in ATTRIBUTE_FIELDS or name in RELATION_FIELDS:
             model.provenance[name] = {"source": Source.EDITOR.value, "as_of": today}
     model.save()
 
 
 def alias_record(*, slug: str, model: AIModel, source: str, as_of: dt.date) -> Change:
-    """Point the alias `slug` at `model` (aliases move: `~openai/gpt-latest`)."""
+    """Point the alias `slug` at `model` (aliases move: `~openai/gpt-latest`).
+
+    A snapshot older than the one that last moved the alias does not move it back.
+    """
     alias, created = ModelAlias.objects.get_or_create(
         slug=slug, defaults={"model": model, "source": source, "as_of": as_of}
     )
     if created:
         return Change(created=True)
-    if alias.model_id != model.id:
+    if alias.model_id != model.id and as_of >= alias.as_of:
         alias.model, alias.source, alias.as_of = model, source, as_of
         alias.save()
         return Change(changed_fields=["model"])
     return Change()
+
+
+def _fit_columns(model_class: type[Model], **values: Decimal | None) -> dict[str, Decimal | None]:
+    """Round decimals to their columns' scale; `ValueError` if one has too many digits.
+
+    Without this a value such as 1391.3831883 would be stored as 1391.3832 and never compare
+    equal again, so every re-import would try to write a duplicate row.
+    """
+    fitted: dict[str, Decimal | None] = {}
+    for name, value in values.items():
+        column = model_class._meta.get_field(name)
+        if value is None:
+            fitted[name] = None
+            continue
+        rounded = Decimal(value).quantize(Decimal(1).scaleb(-column.decimal_places))
+        if len(rounded.as_tuple().digits) > column.max_digits:
+            raise ValueError(f"{name} {value} has more than {column.max_digits} digits")
+        fitted[name] = rounded
+    return fitted
 
 
 def _record_observation(
@@ -226,12 +281,17 @@ def price_record(
     cached_input_per_mtok: Decimal | None = None,
     offering: str = Price.STANDARD,
 ) -> bool:
-    """Record a price observation (USD per 1M tokens); True when history changed."""
-    values = {
-        "input_per_mtok": input_per_mtok,
-        "output_per_mtok": output_per_mtok,
-        "cached_input_per_mtok": cached_input_per_mtok,
-    }
+    """Record a price observation (USD per 1M tokens); True when history changed.
+
+    Values are rounded to the column's scale first, so that a re-import compares equal to
+    what the database stored. Raises `ValueError` for a value the column cannot hold.
+    """
+    values = _fit_columns(
+        Price,
+        input_per_mtok=input_per_mtok,
+        output_per_mtok=output_per_mtok,
+        cached_input_per_mtok=cached_input_per_mtok,
+    )
     series = Price.objects.filter(model=model, offering=offering, source=source)
     written = _record_observation(
         series, as_of=as_of, values=values,
@@ -278,22 +338,29 @@ def metric_record(
     ci_low: Decimal | None = None,
     ci_high: Decimal | None = None,
 ) -> bool:
-    """Record a metric observation; True when history changed."""
+    """Record a metric observation; True when history changed (rounded as `price_record`)."""
     series = MetricValue.objects.filter(model=model, metric=metric, source=source)
     return _record_observation(
         series,
         as_of=as_of,
-        values={"value": value, "ci_low": ci_low, "ci_high": ci_high},
+        values=_fit_columns(MetricValue, value=value, ci_low=ci_low, ci_high=ci_high),
         create={"model": model, "metric": metric, "source": source, "via": via},
     )
 
 
-def models_missing_from_snapshot(*, source: str, seen_slugs: set[str]) -> list[str]:
+def models_missing_from_snapshot(
+    *, source: str, seen_slugs: set[str], as_of: dt.date | None = None
+) -> list[str]:
     """Slugs that earlier snapshots of `source` listed but this one lacks.
 
-    Reported, never deleted: a model that vanished from a listing keeps its page and data.
+    With `as_of`, only snapshots older than it count: a model that a *newer* snapshot
+    listed is not missing from an older one imported late. Reported, never deleted: a model
+    that vanished from a listing keeps its page and data.
     """
+    before = as_of.isoformat() if as_of else "9999-12-31"
     rows = AIModel.objects.values_list("slug", "provenance")
     return sorted(
-        slug for slug, prov in rows if source in prov.get("seen_by", {}) and slug not in seen_slugs
+        slug
+        for slug, prov in rows
+        if slug not in seen_slugs and "" < prov.get("seen_by", {}).get(source, "") < before
     )

@@ -110,3 +110,43 @@ class MetricValueFactory(factory.django.DjangoModelFactory):
     source = Source.ARTIFICIAL_ANALYSIS
     via = Source.OPENROUTER
     as_of = dt.date(2026, 8, 18)
+
+
+# --- Read API (editorial content and aliases); models named by label to keep imports on top.
+
+
+class ModelAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "models_catalog.ModelAlias"
+
+    model = factory.SubFactory(AIModelFactory)
+    slug = factory.LazyAttributeSequence(lambda a, n: f"~{a.model.slug}-latest-{n}")
+    source = Source.OPENROUTER
+    as_of = dt.date(2026, 8, 18)
+
+
+class BestForUseCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "models_catalog.BestForUseCase"
+
+    model = factory.SubFactory(AIModelFactory)
+    title = factory.Sequence(lambda n: f"Use case {n}")
+    text = "Because it is fast."
+
+
+class EditorialPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "models_catalog.EditorialPoint"
+
+    model = factory.SubFactory(AIModelFactory)
+    kind = "strength"
+    text = factory.Sequence(lambda n: f"Point {n}")
+
+
+class FAQEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "models_catalog.FAQEntry"
+
+    model = factory.SubFactory(AIModelFactory)
+    question = factory.Sequence(lambda n: f"Question {n}?")
+    answer = "An answer."

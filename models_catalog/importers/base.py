@@ -10,6 +10,7 @@ two steps so that a malformed *file* changes nothing:
 """
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,28 @@ class RejectedRecord(Exception):
 class StrictImportFailed(Exception):
     """`--strict` and at least one record was rejected: the whole import was rolled back."""
 
+    def __init__(self, message: str, report: "ImportReport"):
+        super().__init__(message)
+        self.report = report
+
+
+class AsOfRequired(Exception):
+    """Neither the caller nor the file name says which date the snapshot describes."""
+
+
+_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def snapshot_date_from_name(path: Path) -> dt.date | None:
+    """The YYYY-MM-DD date in a snapshot's file name (`openrouter-models-2026-08-19.json`)."""
+    match = _DATE_IN_NAME.search(path.name)
+    if match is None:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
 
 @dataclass
 class ImportReport:
@@ -46,6 +69,9 @@ class ImportReport:
     # Models earlier snapshots listed that this one lacks; kept, only reported.
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # How many unmatched names `details()` lists; None lists all. LiteLLM's thousands of
+    # reseller entries would drown the report, LMArena's unmatched names are its point.
+    unmatched_shown: int | None = None
 
     def count(self, *, created: bool, changed: bool) -> None:
         if created:
@@ -66,6 +92,17 @@ class ImportReport:
             f"unmatched {len(self.unmatched)}, missing from snapshot {len(self.missing)}"
         )
 
+    def details(self) -> list[str]:
+        """The report's lists as printable lines: rejected, unmatched, missing, notes."""
+        lines = [f"rejected {record_id}: {reason}" for record_id, reason in self.rejected]
+        shown = self.unmatched[: self.unmatched_shown] if self.unmatched_shown else self.unmatched
+        lines += [f"unmatched {name}" for name in shown]
+        if len(shown) < len(self.unmatched):
+            lines.append(f"unmatched ... and {len(self.unmatched) - len(shown)} more")
+        lines += [f"missing {slug} (kept)" for slug in self.missing]
+        lines += [f"note {note}" for note in self.notes]
+        return lines
+
 
 class Importer:
     """Base class; subclasses set `source` and implement `load` and `import_record`."""
@@ -73,7 +110,8 @@ class Importer:
     source: ClassVar[str]
     description: ClassVar[str]
 
-    def load(self, path: Path) -> tuple[dt.date, list[Any]]:
+    def load(self, path: Path) -> tuple[dt.date | None, list[Any]]:
+        """Read and check the whole file; `(snapshot date if the file tells it, records)`."""
         raise NotImplementedError
 
     def record_id(self, record: Any) -> str:
@@ -81,6 +119,13 @@ class Importer:
 
     def import_record(self, record: Any, as_of: dt.date, report: ImportReport) -> None:
         raise NotImplementedError
+
+    def prepare(self, records: list[Any], as_of: dt.date, report: ImportReport) -> None:
+        """Work before the records, inside the import's transaction. Optional.
+
+        Enrich-only importers match the whole file against the catalog here, so that when
+        several records name one model only the best of them writes to it.
+        """
 
     def finish(self, as_of: dt.date, report: ImportReport) -> None:
         """Work after all records (missing models, unmatched summaries). Optional."""
@@ -92,20 +137,34 @@ class Importer:
         strict: bool = False,
         as_of: dt.date | None = None,
         progress: Callable[[int, int], None] | None = None,
+        dry_run: bool = False,
     ) -> ImportReport:
-        """Import `path` in one transaction; see the module docstring for the guarantees."""
+        """Import `path` in one transaction; see the module docstring for the guarantees.
+
+        Raises `MalformedFile`, `AsOfRequired` (no `as_of` and no date in the file name) or
+        `StrictImportFailed`; in each case nothing was written. A dry run does all the work,
+        reports it, and rolls it back.
+        """
         snapshot_date, records = self.load(path)
         as_of = as_of or snapshot_date
+        if as_of is None:
+            raise AsOfRequired(
+                f"{path.name} does not say which date it describes: pass --as-of YYYY-MM-DD"
+            )
         report = ImportReport(source=self.source, as_of=as_of)
         with transaction.atomic():
+            self.prepare(records, as_of, report)
             self._import_all(records, as_of, report, progress)
             self.finish(as_of, report)
             if strict and report.rejected:
                 transaction.set_rollback(True)
                 raise StrictImportFailed(
                     f"{len(report.rejected)} record(s) rejected with --strict; nothing was "
-                    f"imported. First: {report.rejected[0][0]}: {report.rejected[0][1]}"
+                    f"imported. First: {report.rejected[0][0]}: {report.rejected[0][1]}",
+                    report,
                 )
+            if dry_run:
+                transaction.set_rollback(True)
         return report
 
     def _import_all(

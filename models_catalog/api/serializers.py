@@ -1,0 +1,386 @@
+"""Serializers of the catalog API: one per operation and direction, fields listed explicitly.
+
+Output serializers never expose database ids, raw `provenance` or timestamps. Money is always a
+string rendered by `MoneyField`, never a float.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from models_catalog.models import AIModel, Direction, EditorialPoint, Provider, Source
+
+# Modalities are listed in this order, then any other alphabetically.
+CANONICAL_MODALITIES = ("text", "image", "file", "audio", "video")
+MAX_TOKENS = 10**12
+
+
+def money_format(value: Decimal) -> str:
+    """Exact decimal string with at least 2 decimal places and no superfluous zeros beyond.
+
+    1.100000 -> "1.10", 0.275000 -> "0.275", 5.5 -> "5.50", 0.0000011 -> "0.0000011".
+    """
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent > -2:
+        normal = normal.quantize(Decimal("0.01"))
+    return format(normal, "f")
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^\d+\.\d{2,}$", "example": "1.10"}
+)
+class MoneyField(serializers.Field):
+    """Money as an exact decimal string (see `money_format`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Decimal) -> str:
+        return money_format(value)
+
+
+def _modality_key(slug: str) -> tuple[int, str]:
+    if slug in CANONICAL_MODALITIES:
+        return CANONICAL_MODALITIES.index(slug), ""
+    return len(CANONICAL_MODALITIES), slug
+
+
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class ModalityListField(serializers.Field):
+    """Modality slugs of a related manager in canonical order (reads the prefetch cache)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> list[str]:
+        return sorted((m.slug for m in value.all()), key=_modality_key)
+
+
+def _url(context: dict[str, Any], name: str, **kwargs: str) -> str:
+    path = reverse(f"catalog:{name}", kwargs=kwargs)
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _model_url(context: dict[str, Any], model: AIModel, name: str = "model-detail") -> str:
+    provider, _, model_part = model.slug.partition("/")
+    return _url(context, name, provider=provider, model=model_part)
+
+
+# --- Providers -------------------------------------------------------------------------
+
+
+class ProviderSummaryOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
+    name = serializers.CharField(help_text="Display name, e.g. `OpenAI`.")
+
+
+class ProviderListOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
+    name = serializers.CharField(help_text="Display name.")
+    website = serializers.CharField(help_text="Provider website; empty when unknown.")
+    model_count = serializers.IntegerField(help_text="Number of models in the catalog.")
+    url = serializers.SerializerMethodField(help_text="This provider's API resource.")
+
+    def get_url(self, provider: Provider) -> str:
+        return _url(self.context, "provider-detail", slug=provider.slug)
+
+
+class FamilySummaryOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Family slug, unique within the provider, e.g. `o`.")
+    name = serializers.CharField(help_text="Display name of the family.")
+
+
+class ProviderFamilyOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Family slug, unique within the provider.")
+    name = serializers.CharField(help_text="Display name of the family.")
+    model_count = serializers.IntegerField(help_text="Number of models in the family.")
+
+
+class ProviderDetailOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
+    name = serializers.CharField(help_text="Display name.")
+    website = serializers.CharField(help_text="Provider website; empty when unknown.")
+    description = serializers.CharField(help_text="About the provider; may be empty.")
+    model_count = serializers.IntegerField(help_text="Number of models in the catalog.")
+    families = ProviderFamilyOutputSerializer(
+        many=True, help_text="The provider's model families, by name."
+    )
+    models_url = serializers.SerializerMethodField(help_text="The model list for this provider.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_models_url(self, provider: Provider) -> str:
+        return f"{_url(self.context, 'model-list')}?provider={provider.slug}"
+
+
+# --- Prices ----------------------------------------------------------------------------
+
+
+class PriceSummaryOutputSerializer(serializers.Serializer):
+    input_per_mtok = MoneyField(help_text="USD per 1M input tokens.")
+    output_per_mtok = MoneyField(help_text="USD per 1M output tokens.")
+    cached_input_per_mtok = MoneyField(
+        allow_null=True, help_text="USD per 1M cached input tokens; null when not offered."
+    )
+    currency = serializers.CharField(help_text="ISO 4217 currency code (always USD).")
+
+
+class PriceOutputSerializer(PriceSummaryOutputSerializer):
+    offering = serializers.CharField(help_text="`standard`, or a variant such as `free`, `batch`.")
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who published the price.")
+    source_name = serializers.CharField(
+        source="get_source_display", help_text="Display name of the source."
+    )
+    as_of = serializers.DateField(help_text="Date the source stated this price.")
+
+
+# --- Models ----------------------------------------------------------------------------
+
+
+class ModelSummaryOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Model slug `provider/model`.")
+    name = serializers.CharField(help_text="Display name.")
+
+
+class ModelListOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Stable slug `provider/model`, e.g. `openai/o4-mini`.")
+    name = serializers.CharField(help_text="Display name.")
+    provider = ProviderSummaryOutputSerializer(help_text="The publishing provider.")
+    family = FamilySummaryOutputSerializer(
+        allow_null=True, help_text="The model family; null when none."
+    )
+    input_modalities = ModalityListField(help_text="Accepted inputs, e.g. text, image, file.")
+    output_modalities = ModalityListField(help_text="Produced outputs, e.g. text.")
+    context_window = serializers.IntegerField(
+        allow_null=True, help_text="Context window in tokens; null when unknown."
+    )
+    max_output_tokens = serializers.IntegerField(
+        allow_null=True, help_text="Most tokens per response; null when unknown."
+    )
+    open_weights = serializers.BooleanField(
+        allow_null=True, help_text="Weights published; null when unknown."
+    )
+    release_date = serializers.DateField(allow_null=True, help_text="Release date, if known.")
+    lifecycle = serializers.ChoiceField(
+        choices=AIModel._meta.get_field("lifecycle").choices, help_text="active or deprecated."
+    )
+    listing_verified = serializers.BooleanField(help_text="An editor has checked this listing.")
+    price = PriceSummaryOutputSerializer(
+        source="current_price",
+        allow_null=True,
+        help_text="Current standard price per 1M tokens; null when variable or unknown.",
+    )
+    url = serializers.SerializerMethodField(help_text="This model's page in the API.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, model: AIModel) -> str:
+        return _model_url(self.context, model)
+
+
+class LifecycleOutputSerializer(serializers.Serializer):
+    # A plain string: the `lifecycle` enum is already named after the list field.
+    status = serializers.CharField(source="lifecycle", help_text="active or deprecated.")
+    deprecation_date = serializers.DateField(
+        allow_null=True, help_text="Date the provider retires or retired the model, if announced."
+    )
+    successor = ModelSummaryOutputSerializer(
+        allow_null=True, help_text="The model that replaces this one; null when none."
+    )
+
+
+class MetricValueOutputSerializer(serializers.Serializer):
+    key = serializers.CharField(source="metric.key", help_text="Metric key, e.g. `arena_text`.")
+    name = serializers.CharField(source="metric.name", help_text="Display name of the metric.")
+    value = serializers.DecimalField(max_digits=12, decimal_places=4, help_text="Newest value.")
+    unit = serializers.CharField(source="metric.unit", help_text="Unit; may be empty.")
+    direction = serializers.ChoiceField(
+        source="metric.direction",
+        choices=Direction.choices,
+        help_text="Whether a higher or a lower value is better.",
+    )
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")
+    source_name = serializers.CharField(
+        source="get_source_display", help_text="Display name of who measured it."
+    )
+    via = serializers.CharField(
+        help_text="Who republished the value (a source key); empty when taken from the source."
+    )
+    as_of = serializers.DateField(help_text="Date of the measurement snapshot.")
+    ci_low = serializers.DecimalField(
+        max_digits=12, decimal_places=4, allow_null=True, help_text="Lower confidence bound."
+    )
+    ci_high = serializers.DecimalField(
+        max_digits=12, decimal_places=4, allow_null=True, help_text="Upper confidence bound."
+    )
+
+
+class BestForOutputSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="The use case, e.g. `Coding agents`.")
+    text = serializers.CharField(help_text="Why the model fits it; may be empty.")
+
+
+class FAQEntryOutputSerializer(serializers.Serializer):
+    question = serializers.CharField(help_text="The question.")
+    answer = serializers.CharField(help_text="The editors' answer.")
+
+
+class EditorialOutputSerializer(serializers.Serializer):
+    best_for = BestForOutputSerializer(many=True, help_text="Use cases the model is best for.")
+    strengths = serializers.SerializerMethodField(help_text="Strengths, in editorial order.")
+    limitations = serializers.SerializerMethodField(help_text="Limitations, in editorial order.")
+    verdict = serializers.CharField(
+        source="editor_verdict", help_text="The editors' verdict; may be empty."
+    )
+    faq = FAQEntryOutputSerializer(many=True, help_text="Frequently asked questions.")
+
+    def _points(self, model: AIModel, kind: str) -> list[str]:
+        return [p.text for p in model.editorial_points.all() if p.kind == kind]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_strengths(self, model: AIModel) -> list[str]:
+        return self._points(model, EditorialPoint.Kind.STRENGTH)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_limitations(self, model: AIModel) -> list[str]:
+        return self._points(model, EditorialPoint.Kind.LIMITATION)
+
+
+class FieldSourceOutputSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="Source key that set the value, e.g. `openrouter`.")
+    as_of = serializers.DateField(help_text="Date of the source snapshot that set the value.")
+
+
+class ModelLinksOutputSerializer(serializers.Serializer):
+    cost = serializers.URLField(help_text="The cost calculator for this model.")
+    ranks = serializers.URLField(help_text="This model's ranks.")
+
+
+class ModelDetailOutputSerializer(ModelListOutputSerializer):
+    version_slug = serializers.CharField(help_text="Dated version slug; may be empty.")
+    description = serializers.CharField(help_text="Description (markdown); may be empty.")
+    parameter_count = serializers.IntegerField(
+        allow_null=True, help_text="Total parameters; null when not public."
+    )
+    knowledge_cutoff = serializers.DateField(allow_null=True, help_text="Training data cutoff.")
+    tokenizer = serializers.CharField(help_text="Tokenizer family; may be empty.")
+    supported_parameters = serializers.ListField(
+        child=serializers.CharField(), help_text="Request parameters the model accepts."
+    )
+    lifecycle = LifecycleOutputSerializer(source="*", help_text="Lifecycle and successor.")
+    price = PriceOutputSerializer(
+        source="current_price",
+        allow_null=True,
+        help_text="Current standard price per 1M tokens; null when variable or unknown.",
+    )
+    offerings = PriceOutputSerializer(
+        source="current_offerings",
+        many=True,
+        help_text="Current prices of other offerings (free, batch, ...).",
+    )
+    metrics = MetricValueOutputSerializer(
+        source="current_metric_values", many=True, help_text="Newest value of each metric."
+    )
+    editorial = EditorialOutputSerializer(source="*", help_text="Curated by the editors.")
+    siblings = serializers.SerializerMethodField(help_text="Other models of the same family.")
+    sources = serializers.SerializerMethodField(
+        help_text="Per attribute: the source and snapshot date that set its value."
+    )
+    links = serializers.SerializerMethodField(help_text="Related API resources.")
+
+    @extend_schema_field(ModelSummaryOutputSerializer(many=True))
+    def get_siblings(self, model: AIModel) -> list[dict[str, Any]]:
+        members = model.family.members if model.family is not None else []
+        others = [m for m in members if m.pk != model.pk]
+        return ModelSummaryOutputSerializer(others, many=True).data
+
+    @extend_schema_field(serializers.DictField(child=FieldSourceOutputSerializer()))
+    def get_sources(self, model: AIModel) -> dict[str, Any]:
+        # `provenance` also holds bookkeeping (`seen_by`); only per-field entries are public.
+        return {
+            name: FieldSourceOutputSerializer(entry).data
+            for name, entry in sorted(model.provenance.items())
+            if isinstance(entry, dict) and {"source", "as_of"} <= entry.keys()
+        }
+
+    @extend_schema_field(ModelLinksOutputSerializer)
+    def get_links(self, model: AIModel) -> dict[str, str]:
+        return {
+            "cost": _model_url(self.context, model, "model-cost"),
+            "ranks": _model_url(self.context, model, "model-ranks"),
+        }
+
+
+# --- Cost ------------------------------------------------------------------------------
+
+
+class ModelCostInputSerializer(serializers.Serializer):
+    input_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=0,
+        help_text="Input tokens billed at the input price (not counting cached ones).",
+    )  # fmt: skip
+    cached_input_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=0,
+        help_text="Input tokens served from the prompt cache.",
+    )  # fmt: skip
+    output_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=0, help_text="Output tokens."
+    )
+    offering = serializers.SlugField(
+        max_length=32,
+        required=False,
+        help_text="`standard` (default), or an offering such as `batch` or `free`. A variant "
+        "slug (`openai/o4-mini:batch`) selects its offering when this is absent.",
+    )
+
+
+class CostPartOutputSerializer(serializers.Serializer):
+    part = serializers.CharField(help_text="input, cached_input or output.")
+    tokens = serializers.IntegerField(help_text="Tokens billed in this part.")
+    price_applied = serializers.CharField(
+        help_text="Which price billed the part: input, cached_input or output. Cached input is "
+        "billed at the input price when the offering has no cached price."
+    )
+    price_per_million = MoneyField(help_text="The price applied, per 1M tokens.")
+    cost = MoneyField(help_text="tokens x price_per_million / 1,000,000, exact.")
+
+
+class ModelCostOutputSerializer(serializers.Serializer):
+    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    offering = serializers.CharField(source="price.offering", help_text="The offering priced.")
+    currency = serializers.CharField(source="price.currency", help_text="ISO 4217 code (USD).")
+    price = PriceOutputSerializer(help_text="The price used, with its source and date.")
+    parts = CostPartOutputSerializer(many=True, help_text="input, cached_input and output.")
+    total = MoneyField(help_text="Sum of the parts, exact.")
+
+
+# --- Ranks -----------------------------------------------------------------------------
+
+
+class RankOutputSerializer(serializers.Serializer):
+    category = serializers.CharField(
+        help_text="all, multimodal (image input), open_weights, reasoning or free."
+    )
+    measure = serializers.CharField(
+        help_text="A metric key, or input_price, output_price, blended_price, context_window."
+    )
+    measure_name = serializers.CharField(help_text="Display name of the measure.")
+    rank = serializers.IntegerField(help_text="1 is best; equal values share a rank.")
+    total = serializers.IntegerField(help_text="Models in the category that have the measure.")
+    direction = serializers.ChoiceField(
+        choices=Direction.choices, help_text="Whether a higher or a lower value is better."
+    )
+    label = serializers.CharField(
+        help_text="E.g. `input_price: 70 of 124 multimodal models, lower is better`."
+    )
+
+
+class ModelRanksOutputSerializer(serializers.Serializer):
+    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    ranks = RankOutputSerializer(many=True, help_text="Per category, then per measure.")

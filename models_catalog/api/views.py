@@ -1,0 +1,137 @@
+"""The read API of the catalog. Anonymous reads: each view says `AllowAny` explicitly.
+
+Views parse input, call one selector and serialize; behaviour lives in `selectors.py`.
+"""
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import ErrorOutputSerializer, PageNumberPagination
+from models_catalog import selectors
+from models_catalog.api.filters import ModelListFilter
+from models_catalog.api.serializers import (
+    ModelCostInputSerializer,
+    ModelCostOutputSerializer,
+    ModelDetailOutputSerializer,
+    ModelListOutputSerializer,
+    ModelRanksOutputSerializer,
+    ProviderDetailOutputSerializer,
+    ProviderListOutputSerializer,
+)
+from models_catalog.models import AIModel, Provider
+
+MODEL_PATH_PARAMETERS = [
+    OpenApiParameter(
+        "provider", OpenApiTypes.STR, OpenApiParameter.PATH,
+        description="Provider part of the slug, e.g. `openai` (or `~openai` for an alias).",
+    ),
+    OpenApiParameter(
+        "model", OpenApiTypes.STR, OpenApiParameter.PATH,
+        description="Model part: a slug (`o4-mini`), an alias or a variant (`o4-mini:batch`).",
+    ),
+]  # fmt: skip
+NOT_FOUND = {404: ErrorOutputSerializer}
+BAD_REQUEST = {400: ErrorOutputSerializer}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: ProviderListOutputSerializer(many=True), **BAD_REQUEST},
+        description="Providers by name, with how many models each has in the catalog.",
+    )
+)
+class ProviderListApi(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ProviderListOutputSerializer
+    pagination_class = PageNumberPagination
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Provider]:
+        return selectors.provider_list()
+
+
+class ProviderDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, "Provider slug.")
+        ],
+        responses={200: ProviderDetailOutputSerializer, **NOT_FOUND},
+        description="One provider with its model families and their model counts.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        provider = selectors.provider_get(slug=slug)
+        return Response(ProviderDetailOutputSerializer(provider, context={"request": request}).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: ModelListOutputSerializer(many=True), **BAD_REQUEST},
+        description="Models, filtered and ordered. A bad parameter value is a 400 naming it.",
+    )
+)
+class ModelListApi(ListAPIView):
+    """Filtering, ordering and paging are declared here (`ModelListFilter`) so that the schema
+    documents them; the rows come from the `model_list` selector."""
+
+    permission_classes = [AllowAny]
+    serializer_class = ModelListOutputSerializer
+    pagination_class = PageNumberPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ModelListFilter
+
+    def get_queryset(self) -> QuerySet[AIModel]:
+        return selectors.model_list()
+
+
+class ModelDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=MODEL_PATH_PARAMETERS,
+        responses={200: ModelDetailOutputSerializer, **NOT_FOUND},
+        description="The whole model page. An alias or a variant id is served as the model it "
+        "names, with that model's canonical slug.",
+    )
+    def get(self, request: Request, provider: str, model: str) -> Response:
+        ai_model = selectors.model_detail_get(f"{provider}/{model}")
+        return Response(ModelDetailOutputSerializer(ai_model, context={"request": request}).data)
+
+
+class ModelCostApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[*MODEL_PATH_PARAMETERS, ModelCostInputSerializer],
+        responses={200: ModelCostOutputSerializer, **BAD_REQUEST, **NOT_FOUND},
+        description="Exact cost of a request. 404 `price_unavailable` when the model has no "
+        "fixed price (router models bill the price of the model they route to).",
+    )
+    def get(self, request: Request, provider: str, model: str) -> Response:
+        params = ModelCostInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        estimate = selectors.model_cost_estimate(
+            slug=f"{provider}/{model}", **params.validated_data
+        )
+        return Response(ModelCostOutputSerializer(estimate).data)
+
+
+class ModelRanksApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=MODEL_PATH_PARAMETERS,
+        responses={200: ModelRanksOutputSerializer, **NOT_FOUND},
+        description="The model's rank on each measure it has, within each category it is in.",
+    )
+    def get(self, request: Request, provider: str, model: str) -> Response:
+        ranks = selectors.model_ranks_get(slug=f"{provider}/{model}")
+        return Response(ModelRanksOutputSerializer(ranks).data)

@@ -1,0 +1,20 @@
+"""Typed errors of the catalog, rendered by `config.api.exception_handler`; clients match `code`."""
+
+from config.exceptions import NotFound
+
+
+class ProviderNotFound(NotFound):
+    code = "provider_not_found"
+    default_message = "No provider has this slug."
+
+
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+    default_message = "No model, alias or variant has this slug."
+
+
+class PriceUnavailable(NotFound):
+    """The model has no fixed price for the offering (e.g. a router that bills per request)."""
+
+    code = "price_unavailable"
+    default_message = "No price is recorded for this model."
