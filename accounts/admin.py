@@ -1,10 +1,101 @@
-from django.contrib import admin
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
 
+from accounts import services
 from accounts.models import User
+from accounts.selectors import SECOND_FACTOR_TYPES
+
+
+class EmailAddressInline(admin.TabularInline):
+    model = EmailAddress
+    extra = 0
+    fields = ("email", "verified", "primary")
+
+
+class _BooleanAnnotationFilter(admin.SimpleListFilter):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{self.parameter_name: self.value() == "yes"})
+        return queryset
+
+
+class EmailVerifiedFilter(_BooleanAnnotationFilter):
+    title = "email verified"
+    parameter_name = "email_verified"
+
+
+class MfaEnabledFilter(_BooleanAnnotationFilter):
+    title = "MFA enabled"
+    parameter_name = "mfa_enabled"
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Profile", {"fields": ("display_name",)}))
-    list_display = ("username", "email", "display_name", "is_staff", "date_joined")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (
+            "Profile",
+            {"fields": ("display_name", "bio", "affiliation", "affiliation_public", "erased_at")},
+        ),
+    )
+    readonly_fields = ("erased_at",)
+    inlines = [EmailAddressInline]
+    list_display = (
+        "username",
+        "email",
+        "display_name",
+        "email_verified",
+        "roles",
+        "mfa_enabled",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
+    list_filter = (
+        EmailVerifiedFilter,
+        MfaEnabledFilter,
+        "groups",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+    )
+    search_fields = ("username", "email", "display_name")
+    actions = ["erase_personal_data"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        verified = EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=True)
+        mfa = Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(email_verified=Exists(verified), mfa_enabled=Exists(mfa))
+            .prefetch_related("groups")
+        )
+
+    @admin.display(boolean=True, ordering="email_verified", description="email verified")
+    def email_verified(self, user: User) -> bool:
+        return user.email_verified
+
+    @admin.display(boolean=True, ordering="mfa_enabled", description="MFA")
+    def mfa_enabled(self, user: User) -> bool:
+        return user.mfa_enabled
+
+    @admin.display(description="roles")
+    def roles(self, user: User) -> str:
+        names = [group.name for group in user.groups.all()]
+        if user.is_staff:
+            names.append("admin")
+        return ", ".join(names)
+
+    @admin.action(description="Erase personal data (keeps an anonymous row)")
+    def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.user_erase(user=user)
+        self.message_user(request, f"Erased {len(queryset)} account(s).", messages.SUCCESS)

@@ -8,7 +8,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # allauth's headless API: /_allauth/browser/v1/… (cookie + CSRF), /_allauth/app/v1/… (token)
+    path("_allauth/", include("allauth.headless.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("models_catalog.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
 ]

@@ -7,6 +7,7 @@ Everything that differs between machines comes from the environment (django-envi
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -30,6 +31,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.headless",
+    "allauth.usersessions",
     "accounts",
     "models_catalog",
     "reviews",
@@ -44,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -72,6 +79,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # The admin's own login form (username + password).
+    "django.contrib.auth.backends.ModelBackend",
+    # Everything else: email + password through allauth's headless API.
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -91,13 +104,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# allauth's rate-limit counters live here, so every server process must share this cache
+# (Redis in test and production; a file cache on one developer machine).
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
 }
 
+# Number of proxies we control in front of the app. Only then is X-Forwarded-For believed
+# (its last N entries were written by our proxies); with 0 it is ignored, because any client
+# can send one and would pick the IP that rate limits count against.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+
 # --- Django REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
+    # `app` clients (X-Session-Token) and `browser` clients (session cookie + CSRF), both
+    # issued by allauth's headless API under /_allauth/.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -113,7 +136,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="600/min"),
         "user": env("THROTTLE_USER", default="1200/min"),
+        # DELETE /api/v1/me/ checks a password: bound the guesses a stolen session gets.
+        "account_erase": env("THROTTLE_ACCOUNT_ERASE", default="10/hour"),
     },
+    # Same trust rule as allauth's: None would make DRF believe any X-Forwarded-For.
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -129,7 +156,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"LifecycleEnum": "models_catalog.models.Lifecycle"},
 }
 
 # --- Celery ----------------------------------------------------------------------------
@@ -155,6 +182,73 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BEAT_SCHEDULE: dict = {}
+# Mail has its own queue so a backlog of retries against a slow mail server never delays
+# other work (and the reverse). The worker consumes all: `-Q default,mail,ratings`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = (
+    Queue("default"),
+    Queue("mail"),
+    Queue("ratings"),  # the rating pipeline of the reviews app routes here
+)
+CELERY_TASK_ROUTES = {
+    "accounts.tasks.mail_send_task": {"queue": "mail"},
+}
+
+# --- Mail ------------------------------------------------------------------------------
+# Sent by the Celery worker (accounts.tasks.mail_send_task), never inside a request.
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="AI model reviews <noreply@localhost>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Django waits forever on a silent SMTP server by default; the task retries instead.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# --- Accounts (django-allauth, headless) -------------------------------------------------
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Verifying the key in the same session (or app session token) that signed up logs in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people when a password or MFA setting changes
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[AI model reviews] "
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Counters live in the default cache (shared across processes). "5/5m/key" on
+# login_failed: the sixth failed login for one account within 5 minutes is refused
+# (`too_many_login_attempts`), whichever process or IP it comes from.
+ACCOUNT_RATE_LIMITS = {
+    "signup": "20/m/ip,100/h/ip",
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+
+HEADLESS_ONLY = True
+HEADLESS_CLIENTS = ("browser", "app")
+# Links in mail point at the frontend, which calls the headless API with the key.
+FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+
+
+def headless_frontend_urls(frontend_url: str) -> dict[str, str]:
+    return {
+        "account_confirm_email": f"{frontend_url}/account/verify-email/{{key}}",
+        "account_reset_password": f"{frontend_url}/account/password/reset",
+        "account_reset_password_from_key": f"{frontend_url}/account/password/reset/key/{{key}}",
+        "account_signup": f"{frontend_url}/account/signup",
+    }
+
+
+HEADLESS_FRONTEND_URLS = headless_frontend_urls(FRONTEND_URL)
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "AI model reviews"
+# The moderation API refuses moderators without MFA when this is on (production default).
+MODERATION_REQUIRE_MFA = env.bool("MODERATION_REQUIRE_MFA", default=False)
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {

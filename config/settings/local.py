@@ -26,7 +26,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# A file cache, not locmem: allauth's rate-limit counters must be shared by runserver, its
+# autoreloaded child and any second process on this machine.
+CACHES = {
+    "default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
+}
+
+# Mail is written as files under var/mail/ (one per message) and noted in the log of the
+# process that sends it: the Celery worker (var/celery.log under `make run`).
+EMAIL_BACKEND = "config.mail.LoggingFileBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # runserver serves static files itself in DEBUG; no manifest to build first.
 STORAGES = {

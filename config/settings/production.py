@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, headless_frontend_urls
 
 
 def _required(name: str) -> str:
@@ -38,3 +38,14 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 X_FRAME_OPTIONS = "DENY"
+
+# Mail: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 (django-environ);
+# without it, a mail relay on this host. DEFAULT_FROM_EMAIL comes from base (environment).
+globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+# Links in verification and reset mail; the SPA is served on the first allowed host
+# unless said otherwise.
+FRONTEND_URL = env("FRONTEND_URL", default=f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
+HEADLESS_FRONTEND_URLS = headless_frontend_urls(FRONTEND_URL)
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# Moderators must have enabled MFA (TOTP) before the moderation API serves them.
+MODERATION_REQUIRE_MFA = env.bool("MODERATION_REQUIRE_MFA", default=True)

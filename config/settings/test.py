@@ -23,3 +23,7 @@ STORAGES = {
 }
 # WhiteNoise would warn that collectstatic has not run; tests serve no static files.
 WHITENOISE_AUTOREFRESH = True
+
+# SMTP is an outside edge: tests read django.core.mail.outbox.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MODERATION_REQUIRE_MFA = False

@@ -1,0 +1,56 @@
+"""Our allauth account adapter: the edge where allauth's flows call into this project."""
+
+from types import SimpleNamespace
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.models import User
+from accounts.services import username_generate
+from accounts.tasks import mail_send_task
+
+SITE = SimpleNamespace(name="AI model reviews", domain=settings.FRONTEND_URL.split("://")[-1])
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render the message in the request, hand it to the mail worker after commit.
+
+        allauth calls this for verification, password-reset, "account already exists" and
+        security-notification mail. Rendering here keeps the task's arguments primitive;
+        sending there keeps SMTP out of the request.
+        """
+        # The site is named after the product, not the Host header the request came with.
+        ctx = {"request": allauth_context.request, "email": email, "current_site": SITE}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        html_body = ""
+        if message.content_subtype == "html":
+            html_body, text_body = message.body, ""
+        else:
+            text_body = message.body
+            for content, mimetype in getattr(message, "alternatives", []):
+                if mimetype == "text/html":
+                    html_body = content
+        mail_send_task.delay_on_commit(
+            subject=str(message.subject),
+            body=text_body,
+            html_body=html_body,
+            from_email=str(message.from_email),
+            recipients=list(message.to),
+        )
+
+    def populate_username(self, request: HttpRequest, user: User) -> None:
+        """Usernames are generated (`user-…`), never taken from the email address."""
+        if not user.username:
+            user.username = username_generate()
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth keys the per-account failed-login counter by the request's host as well.
+        # We serve one site: a host in the key would let a client multiply its attempts by
+        # varying the Host header (any ALLOWED_HOSTS entry, or a port), and would split the
+        # count between processes reached under different addresses.
+        return str(credentials.get("email", credentials.get("username", ""))).lower()

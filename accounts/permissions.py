@@ -1,0 +1,45 @@
+"""DRF permissions about who a person is. Compose them as a list, which DRF checks in order:
+`[IsAuthenticated, IsVerified]` for writes, `[IsAuthenticated, IsVerified, CanModerate]` for
+moderation. (`IsAuthenticated & IsVerified` means the same but loses each class's `code`.)"""
+
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.selectors import moderation_access_get, user_email_verified
+
+
+class IsVerified(BasePermission):
+    """The person has verified their primary email address. Every write of ours needs it.
+
+    allauth's mandatory verification already keeps unverified accounts from logging in; this
+    also covers sessions made any other way (the admin's login form, a shell, a test).
+    """
+
+    message = "Verify your email address first."
+    code = "email_not_verified"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user_email_verified(user))
+
+
+class CanModerate(BasePermission):
+    """The person holds the moderation permission and, when MODERATION_REQUIRE_MFA is on, has
+    a second factor (TOTP) enabled in allauth.mfa."""
+
+    message = "Only moderators may do this."
+    code = "moderation_not_allowed"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        access = moderation_access_get(user)
+        if access.has_permission and not access.allowed:
+            raise PermissionDenied(
+                "Moderators must enable two-factor authentication (TOTP) first.",
+                code="mfa_required",
+            )
+        return access.allowed

@@ -1,0 +1,189 @@
+"""Reads about accounts: profiles, roles, moderation access and the personal-data export."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.exceptions import UserNotFound
+from accounts.models import MODERATE_PERMISSION, MODERATOR_GROUP, Role, User
+
+# Authenticators that are a second factor by themselves. Recovery codes are only a fallback
+# and exist only beside one of these (allauth deletes them with the last real factor).
+SECOND_FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+
+
+@dataclass(frozen=True)
+class PrivateProfile:
+    username: str
+    display_name: str
+    bio: str
+    affiliation: str
+    affiliation_public: bool
+    email: str
+    email_verified: bool
+    roles: list[str]
+    date_joined: dt.datetime
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    username: str
+    display_name: str
+    bio: str
+    date_joined: dt.datetime
+    published_review_count: int
+    affiliation: str | None
+
+
+@dataclass(frozen=True)
+class ModerationAccess:
+    has_permission: bool
+    mfa_enabled: bool
+    mfa_required: bool
+
+    @property
+    def allowed(self) -> bool:
+        return self.has_permission and (self.mfa_enabled or not self.mfa_required)
+
+
+def user_email_verified(user: User) -> bool:
+    """Whether the account's primary email address is verified (allauth's EmailAddress)."""
+    return EmailAddress.objects.filter(user_id=user.pk, primary=True, verified=True).exists()
+
+
+def user_roles(user: User) -> list[str]:
+    """The person's roles, e.g. `["moderator", "admin"]`; an empty list for everyone else."""
+    roles = []
+    if user.groups.filter(name=MODERATOR_GROUP).exists():
+        roles.append(Role.MODERATOR.value)
+    if user.is_staff:
+        roles.append(Role.ADMIN.value)
+    return roles
+
+
+def user_mfa_enabled(user: User) -> bool:
+    """Whether the person has a second factor (TOTP or a security key) set up in allauth.mfa."""
+    return get_mfa_adapter().is_mfa_enabled(user, types=SECOND_FACTOR_TYPES)
+
+
+def moderation_access_get(user: User) -> ModerationAccess:
+    """Whether `user` may use the moderation API, and why not: the moderation permission
+    (the `moderator` group, or superuser) and, when MODERATION_REQUIRE_MFA is on, MFA."""
+    return ModerationAccess(
+        has_permission=user.is_active and user.has_perm(MODERATE_PERMISSION),
+        mfa_enabled=user_mfa_enabled(user),
+        mfa_required=settings.MODERATION_REQUIRE_MFA,
+    )
+
+
+def user_get_by_email(email: str) -> User:
+    """The active account whose primary address is `email` (any case); UserNotFound if none."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        raise UserNotFound(f"No active account has the email address {email!r}.")
+    return user
+
+
+def user_published_review_count(user: User) -> int:
+    """How many of the person's reviews are published.
+
+    accounts cannot import reviews (imports run reviews -> models_catalog -> accounts), so the
+    count goes through the reverse relation `reviews` that reviews.Review.author adds
+    (issue 4); until that model exists there are no reviews to count.
+    """
+    if not hasattr(User, "reviews"):
+        return 0
+    return user.reviews.filter(status="published").count()
+
+
+def profile_get_private(user: User) -> PrivateProfile:
+    """Everything the person sees about their own account on /me/."""
+    return PrivateProfile(
+        username=user.username,
+        display_name=user.display_name,
+        bio=user.bio,
+        affiliation=user.affiliation,
+        affiliation_public=user.affiliation_public,
+        email=user.email,
+        email_verified=user_email_verified(user),
+        roles=user_roles(user),
+        date_joined=user.date_joined,
+    )
+
+
+def profile_get_public(username: str) -> PublicProfile:
+    """What anyone may see about an active account: never an email address, and the
+    affiliation only when the person chose to show it. UserNotFound for erased accounts."""
+    user = User.objects.filter(username=username, is_active=True, erased_at=None).first()
+    if user is None:
+        raise UserNotFound()
+    return PublicProfile(
+        username=user.username,
+        display_name=user.display_name,
+        bio=user.bio,
+        date_joined=user.date_joined,
+        published_review_count=user_published_review_count(user),
+        affiliation=user.affiliation if user.affiliation_public and user.affiliation else None,
+    )
+
+
+# --- Personal-data export ----------------------------------------------------------------
+
+ExportSection = Callable[[User], Any]
+_EXPORT_SECTIONS: dict[str, ExportSection] = {}
+
+
+def export_section_register(name: str, build: ExportSection) -> None:
+    """Let another app add what it stores about a person to the export, under `apps.<name>`.
+
+    Called from that app's `AppConfig.ready()` (e.g. reviews adds the person's reviews):
+    accounts cannot import those apps, so they come to it. `build(user)` returns JSON data.
+    """
+    _EXPORT_SECTIONS[name] = build
+
+
+def _export_profile(user: User) -> dict[str, Any]:
+    fields = [
+        "username", "email", "display_name", "first_name", "last_name", "bio", "affiliation",
+        "affiliation_public", "date_joined", "last_login", "is_active", "is_staff",
+    ]  # fmt: skip
+    return {name: getattr(user, name) for name in fields}
+
+
+def user_export_get(user: User) -> dict[str, Any]:
+    """Everything stored about the person, as JSON-ready data (no password hash, no MFA
+    secrets): profile, roles, email addresses, MFA factors, sessions and other apps' data."""
+    emails = EmailAddress.objects.filter(user_id=user.pk).order_by("-primary", "email")
+    authenticators = Authenticator.objects.filter(user_id=user.pk).order_by("created_at")
+    sessions = UserSession.objects.filter(user_id=user.pk).order_by("-last_seen_at")
+    session_list = [
+        {
+            "created_at": s.created_at,
+            "last_seen_at": s.last_seen_at,
+            "ip": s.ip,
+            "user_agent": s.user_agent,
+        }
+        for s in sessions
+    ]
+    return {
+        "exported_at": timezone.now(),
+        "profile": _export_profile(user),
+        "roles": user_roles(user),
+        "emails": [
+            {"email": e.email, "verified": e.verified, "primary": e.primary} for e in emails
+        ],
+        "mfa": [
+            {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
+            for a in authenticators
+        ],
+        "sessions": {"count": len(session_list), "sessions": session_list},
+        "apps": {name: build(user) for name, build in sorted(_EXPORT_SECTIONS.items())},
+    }

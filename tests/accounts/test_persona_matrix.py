@@ -1,0 +1,132 @@
+"""Every endpoint under /api/v1/, as every persona: the expected status, and no response body
+ever holds another person's email address.
+
+The endpoints come from the URL resolver, so a new endpoint (or a new method on one) fails
+this test until it has a row in EXPECTED.
+"""
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import PERSONA_PASSWORD
+from tests.factories import PriceFactory
+
+PERSONAS = ["anonymous", "unverified", "verified", "other_verified", "moderator", "admin"]
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def _everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+def _signed_in(status: int, *, unverified: int | None = None) -> dict[str, int]:
+    return {
+        **_everyone(status),
+        "anonymous": 401,
+        "unverified": status if unverified is None else unverified,
+    }
+
+
+# route name -> method -> persona -> status
+EXPECTED: dict[str, dict[str, dict[str, int]]] = {
+    "accounts:me": {
+        "get": _signed_in(200),
+        "patch": _signed_in(200, unverified=403),
+        "delete": _signed_in(204, unverified=403),
+    },
+    "accounts:me-export": {"get": _signed_in(200)},
+    "accounts:me-moderation-access": {"get": _signed_in(200)},
+    "accounts:user-detail": {"get": _everyone(200)},
+    "catalog:provider-list": {"get": _everyone(200)},
+    "catalog:provider-detail": {"get": _everyone(200)},
+    "catalog:model-list": {"get": _everyone(200)},
+    "catalog:model-detail": {"get": _everyone(200)},
+    "catalog:model-cost": {"get": _everyone(200)},
+    "catalog:model-ranks": {"get": _everyone(200)},
+}
+
+BODIES = {
+    ("accounts:me", "patch"): {"bio": "Evaluates models."},
+    ("accounts:me", "delete"): {"password": PERSONA_PASSWORD},
+}
+
+
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:
+    routes = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
+            routes += _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
+            routes.append((prefix + str(pattern.pattern), name, pattern.callback))
+    return routes
+
+
+def api_routes() -> dict[str, tuple[str, list[str]]]:
+    """Route name -> (route, HTTP methods its view answers), for every route under /api/v1/."""
+    routes = {}
+    for route, name, callback in _walk(get_resolver().url_patterns):
+        if route.startswith("api/v1/"):
+            view_class = getattr(callback, "cls", None) or callback.view_class
+            routes[name] = (route, [m for m in METHODS if hasattr(view_class, m)])
+    return routes
+
+
+ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def test_every_api_endpoint_has_expectations():
+    found = {name: set(methods) for name, (_, methods) in api_routes().items()}
+    expected = {name: set(methods) for name, methods in EXPECTED.items()}
+    assert found == expected, "add the new endpoint or method to EXPECTED"
+
+
+@pytest.fixture
+def people(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {name: request.getfixturevalue(name) for name in PERSONAS}
+
+
+def _kwargs(route: str, people: dict[str, Any], price: Any) -> dict[str, str]:
+    """Values for the route's parameters, e.g. `<str:username>`."""
+    provider, model = price.model.slug.split("/", 1)
+    values = {
+        # someone else's public profile: the place an email address would most likely leak
+        "username": people["other_verified"].user.username,
+        "slug": price.model.provider.slug,
+        "provider": provider,
+        "model": model,
+    }
+    return {name: values[name] for name in ROUTE_PARAMETER.findall(route)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_persona_gets_expected_status_and_no_foreign_email(persona, people):
+    # given every persona exists, and a priced model in the catalog
+    price = PriceFactory()
+    me = people[persona]
+    foreign_emails = [
+        p.user.email.lower() for name, p in people.items() if name != persona and p.user
+    ]
+    # DELETE erases the persona, so it goes last
+    calls = sorted(
+        ((name, method) for name, methods in EXPECTED.items() for method in methods),
+        key=lambda call: call[1] == "delete",
+    )
+
+    routes = api_routes()
+    failures = []
+    for name, method in calls:
+        url = reverse(name, kwargs=_kwargs(routes[name][0], people, price))
+        response = getattr(me.client, method)(url, BODIES.get((name, method)), format="json")
+        expected = EXPECTED[name][method][persona]
+        if response.status_code != expected:
+            failures.append(f"{method.upper()} {url}: {response.status_code} != {expected}")
+        body = response.content.decode().lower()
+        leaked = [email for email in foreign_emails if email in body]
+        assert not leaked, f"{method.upper()} {url} as {persona} shows {leaked}"
+    assert not failures, "\n".join(failures)
