@@ -17,13 +17,15 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
-    _queue_dir.mkdir(parents=True, exist_ok=True)
-    _processed_dir.mkdir(parents=True, exist_ok=True)
+    _control_dir = VAR_DIR / "celery" / "control"  # kombu's default is the working directory
+    for _dir in (_queue_dir, _processed_dir, _control_dir):
+        _dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        "control_folder": str(_control_dir),
     }
 
 # A file cache, not locmem: allauth's rate-limit counters must be shared by runserver, its
