@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("models_catalog.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("reviews.api.urls")),
 ]

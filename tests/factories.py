@@ -150,3 +150,48 @@ class FAQEntryFactory(factory.django.DjangoModelFactory):
     model = factory.SubFactory(AIModelFactory)
     question = factory.Sequence(lambda n: f"Question {n}?")
     answer = "An answer."
+
+
+# --- Reviews (issue 4). Factories write rows directly; tests of rules go through services.
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A review row (pending unless `status` says otherwise). `published=True` also sets
+    `published_at`, as verifying does."""
+
+    class Meta:
+        model = "reviews.Review"
+
+    class Params:
+        published = factory.Trait(
+            status="published",
+            published_at=factory.LazyFunction(lambda: dt.datetime.now(dt.UTC)),
+            queued_at=None,
+        )
+
+    author = factory.SubFactory(UserFactory)
+    model = factory.SubFactory(AIModelFactory)
+    rating = 4
+    title = factory.Sequence(lambda n: f"Review {n}")
+    body = "Solid model for everyday coding work; fast, cheap and mostly right the first time."
+    use_cases = factory.LazyFunction(lambda: ["coding"])
+    model_version = factory.LazyAttribute(lambda r: r.model.version_slug or r.model.slug)
+    queued_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+
+
+class HelpfulVoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.HelpfulVote"
+
+    review = factory.SubFactory(ReviewFactory, published=True)
+    voter = factory.SubFactory(UserFactory)
+    helpful = True
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Report"
+
+    review = factory.SubFactory(ReviewFactory, published=True)
+    reporter = factory.SubFactory(UserFactory)
+    reason = "spam"

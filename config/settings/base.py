@@ -138,6 +138,10 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", default="1200/min"),
         # DELETE /api/v1/me/ checks a password: bound the guesses a stolen session gets.
         "account_erase": env("THROTTLE_ACCOUNT_ERASE", default="10/hour"),
+        # Per account (reviews.api.throttles): posting reviews, helpful votes, reports.
+        "review_create": env("THROTTLE_REVIEW_CREATE", default="10/day"),
+        "review_vote": env("THROTTLE_REVIEW_VOTE", default="120/hour"),
+        "review_report": env("THROTTLE_REVIEW_REPORT", default="20/day"),
     },
     # Same trust rule as allauth's: None would make DRF believe any X-Forwarded-For.
     "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
@@ -192,6 +196,7 @@ CELERY_TASK_QUEUES = (
 )
 CELERY_TASK_ROUTES = {
     "accounts.tasks.mail_send_task": {"queue": "mail"},
+    "reviews.tasks.review_outcome_notify_task": {"queue": "mail"},
 }
 
 # --- Mail ------------------------------------------------------------------------------
@@ -264,3 +269,13 @@ LOGGING = {
 # Largest page a list endpoint serves; bounded so one request cannot ask for the world.
 API_MAX_PAGE_SIZE = 100
 API_DEFAULT_PAGE_SIZE = 25
+
+# --- Reviews ---------------------------------------------------------------------------
+# Open reports from this many distinct accounts put a published review back in the
+# moderation queue (it stays public until a moderator decides).
+REVIEW_REPORTS_TO_REQUEUE = env.int("REVIEW_REPORTS_TO_REQUEUE", default=3)
+# A reporter loses the power to hide a review at once with an urgent report (personal data,
+# abuse) once moderators dismissed at least this many of their reports ...
+REVIEW_REPORTER_MIN_DISMISSED = env.int("REVIEW_REPORTER_MIN_DISMISSED", default=3)
+# ... and dismissed ones are at least this share of their resolved reports.
+REVIEW_REPORTER_DISMISSED_SHARE = env.float("REVIEW_REPORTER_DISMISSED_SHARE", default=0.8)

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import PERSONA_PASSWORD
-from tests.factories import PriceFactory
+from tests.factories import PriceFactory, ReviewFactory
 
 PERSONAS = ["anonymous", "unverified", "verified", "other_verified", "moderator", "admin"]
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -28,6 +28,15 @@ def _signed_in(status: int, *, unverified: int | None = None) -> dict[str, int]:
         "anonymous": 401,
         "unverified": status if unverified is None else unverified,
     }
+
+
+def _author_only(status: int) -> dict[str, int]:
+    # Reviews in this test are written by other_verified; everyone else is refused.
+    return {**_everyone(403), "other_verified": status}
+
+
+def _moderators(status: int) -> dict[str, int]:
+    return {**_everyone(403), "anonymous": 401, "moderator": status, "admin": status}
 
 
 # route name -> method -> persona -> status
@@ -46,10 +55,44 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "catalog:model-detail": {"get": _everyone(200)},
     "catalog:model-cost": {"get": _everyone(200)},
     "catalog:model-ranks": {"get": _everyone(200)},
+    # Reviews: each call gets a fresh review written by other_verified (see REVIEW_STATUS).
+    "reviews:model-reviews": {"get": _everyone(200), "post": _signed_in(201, unverified=403)},
+    "reviews:review-detail": {
+        "get": _everyone(200),
+        "patch": {**_author_only(200), "anonymous": 401, "unverified": 403},
+        "delete": {**_author_only(204), "anonymous": 401, "unverified": 403},
+    },
+    "reviews:review-vote": {
+        "put": {**_signed_in(200, unverified=403), "other_verified": 403},
+        # withdrawing a vote one never cast is a no-op, also on one's own review
+        "delete": _signed_in(204, unverified=403),
+    },
+    "reviews:review-reports": {"post": {**_signed_in(201, unverified=403), "other_verified": 403}},
+    "reviews:me-reviews": {"get": _signed_in(200)},
+    "reviews:moderation-queue": {"get": _moderators(200)},
+    "reviews:moderation-events": {"get": _moderators(200)},
+    **{
+        f"reviews:moderation-{action}": {"post": _moderators(200)}
+        for action in ("verify", "reject", "hide", "restore", "verify-usage")
+    },
 }
 
+# The state of the fresh review a call works on; "published" unless named here.
+REVIEW_STATUS = {
+    "reviews:moderation-verify": "pending",
+    "reviews:moderation-reject": "pending",
+    "reviews:moderation-restore": "hidden",
+}
+
+BODY = "Used it through the API for three months of code review; fast and mostly right."
 BODIES = {
     ("accounts:me", "patch"): {"bio": "Evaluates models."},
+    ("reviews:model-reviews", "post"): {"rating": 4, "title": "Good", "body": BODY},
+    ("reviews:review-detail", "patch"): {"rating": 3, "title": "Edited", "body": BODY},
+    ("reviews:review-vote", "put"): {"helpful": True},
+    ("reviews:review-reports", "post"): {"reason": "spam"},
+    ("reviews:moderation-reject", "post"): {"reason": "off_topic", "note": "Not about the model."},
+    ("reviews:moderation-hide", "post"): {"reason": "abusive", "note": "Insults another user."},
     ("accounts:me", "delete"): {"password": PERSONA_PASSWORD},
 }
 
@@ -90,16 +133,23 @@ def people(request: pytest.FixtureRequest) -> dict[str, Any]:
     return {name: request.getfixturevalue(name) for name in PERSONAS}
 
 
-def _kwargs(route: str, people: dict[str, Any], price: Any) -> dict[str, str]:
+def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[str, str]:
     """Values for the route's parameters, e.g. `<str:username>`."""
     provider, model = price.model.slug.split("/", 1)
-    values = {
+    values: dict[str, Any] = {
         # someone else's public profile: the place an email address would most likely leak
         "username": people["other_verified"].user.username,
         "slug": price.model.provider.slug,
         "provider": provider,
         "model": model,
     }
+    if "review_id" in ROUTE_PARAMETER.findall(route):
+        # each on a model of its own, so the author's one-review-per-model rule never interferes
+        status = REVIEW_STATUS.get(name, "published")
+        review = ReviewFactory(
+            author=people["other_verified"].user, published=status == "published", status=status
+        )
+        values["review_id"] = review.public_id
     return {name: values[name] for name in ROUTE_PARAMETER.findall(route)}
 
 
@@ -112,16 +162,16 @@ def test_persona_gets_expected_status_and_no_foreign_email(persona, people):
     foreign_emails = [
         p.user.email.lower() for name, p in people.items() if name != persona and p.user
     ]
-    # DELETE erases the persona, so it goes last
+    # DELETE /me/ erases the persona, so it goes last
     calls = sorted(
         ((name, method) for name, methods in EXPECTED.items() for method in methods),
-        key=lambda call: call[1] == "delete",
+        key=lambda call: call == ("accounts:me", "delete"),
     )
 
     routes = api_routes()
     failures = []
     for name, method in calls:
-        url = reverse(name, kwargs=_kwargs(routes[name][0], people, price))
+        url = reverse(name, kwargs=_kwargs(routes[name][0], people, price, name))
         response = getattr(me.client, method)(url, BODIES.get((name, method)), format="json")
         expected = EXPECTED[name][method][persona]
         if response.status_code != expected:

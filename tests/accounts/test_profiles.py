@@ -5,7 +5,7 @@ import pytest
 from accounts.models import User
 from accounts.selectors import user_published_review_count
 from accounts.services import user_erase
-from tests.factories import ProviderFactory
+from tests.factories import ProviderFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,9 @@ def test_public_profile_of_unknown_or_erased_account_is_not_found(anonymous, ver
     assert anonymous.client.get(f"/api/v1/users/{erased.username}/").status_code == 404
 
 
-def test_published_review_count_is_zero_until_reviews_exist(verified):
-    # reviews.Review (issue 4) adds the `reviews` relation; until then there is nothing
-    assert not hasattr(User, "reviews")
+def test_published_review_count_counts_only_published_reviews(verified):
     assert user_published_review_count(verified.user) == 0
+    ReviewFactory(author=verified.user, published=True)
+    ReviewFactory(author=verified.user, status="pending")
+    ReviewFactory(author=verified.user, status="rejected")
+    assert user_published_review_count(verified.user) == 1

@@ -1,0 +1,162 @@
+"""The moderation API: the queue, the actions on one review, and the audit log.
+
+Every view needs a verified moderator (`CanModerate`, which also asks for MFA when
+MODERATION_REQUIRE_MFA is on); the services check the role again and refuse a moderator's
+own review (403 `cannot_moderate_own_review`).
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import CanModerate, IsVerified
+from config.api import PageNumberPagination
+from reviews import selectors, services
+from reviews.api.schema import BAD_REQUEST, CONFLICT, NOT_FOUND, REVIEW_ID_PARAMETER, WRITE_ERRORS
+from reviews.api.serializers import (
+    ModerationEventFilterInputSerializer,
+    ModerationEventOutputSerializer,
+    ModerationQueueFilterInputSerializer,
+    ModerationReviewOutputSerializer,
+    ReviewHideInputSerializer,
+    ReviewModerationNoteInputSerializer,
+    ReviewRejectInputSerializer,
+    ReviewVerifyInputSerializer,
+)
+from reviews.models import ModerationEvent, Review
+
+MODERATORS = [IsAuthenticated, IsVerified, CanModerate]
+
+
+class ModerationQueueApi(GenericAPIView):
+    queryset = Review.objects.none()  # for the schema generator; selectors build the real one
+    permission_classes = MODERATORS
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        parameters=[ModerationQueueFilterInputSerializer],
+        responses={200: ModerationReviewOutputSerializer(many=True), **WRITE_ERRORS},
+        description="Reviews waiting for a moderator, oldest first: new reviews and appeals, "
+        "edits of published reviews, and reported reviews (back in the queue, or hidden at "
+        "once after an urgent report).",
+    )
+    def get(self, request: Request) -> Response:
+        filters = ModerationQueueFilterInputSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.moderation_queue(**filters.validated_data))
+        return self.get_paginated_response(ModerationReviewOutputSerializer(page, many=True).data)
+
+
+class _ModerationActionApi(APIView):
+    """POST: validate the body, call `service(review=…, moderator=…, **body)`, answer with
+    the review as moderators see it."""
+
+    permission_classes = MODERATORS
+    input_serializer: ClassVar[type[serializers.Serializer]]
+    service: ClassVar[Callable[..., Any]]
+
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+        review = selectors.moderation_review_get(public_id=review_id)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        type(self).service(review=review, moderator=request.user, **data.validated_data)
+        review = selectors.moderation_review_get(public_id=review_id)
+        return Response(ModerationReviewOutputSerializer(review).data)
+
+
+def _action_schema(request: type[serializers.Serializer], description: str) -> Callable:
+    return extend_schema(
+        parameters=[REVIEW_ID_PARAMETER],
+        request=request,
+        responses={200: ModerationReviewOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        description=description + " 409 `invalid_transition` from any other state.",
+    )
+
+
+class ModerationReviewVerifyApi(_ModerationActionApi):
+    input_serializer = ReviewVerifyInputSerializer
+    service = services.review_verify
+
+    @_action_schema(
+        ReviewVerifyInputSerializer,
+        "Verify: publish a pending review, apply the edit waiting on a published one, or keep "
+        "a reported one (its open reports are dismissed). `usage_verified` adds the badge.",
+    )
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+        return super().post(request, review_id)
+
+
+class ModerationReviewRejectApi(_ModerationActionApi):
+    input_serializer = ReviewRejectInputSerializer
+    service = services.review_reject
+
+    @_action_schema(
+        ReviewRejectInputSerializer,
+        "Reject a pending review, or only the edit waiting on a published one (the published "
+        "text stays), with a reason from the fixed list and a note for the author.",
+    )
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+        return super().post(request, review_id)
+
+
+class ModerationReviewHideApi(_ModerationActionApi):
+    input_serializer = ReviewHideInputSerializer
+    service = services.review_hide
+
+    @_action_schema(
+        ReviewHideInputSerializer,
+        "Hide a published review, or confirm the automatic hiding of a reported one (its "
+        "open reports are upheld).",
+    )
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+        return super().post(request, review_id)
+
+
+class ModerationReviewRestoreApi(_ModerationActionApi):
+    input_serializer = ReviewModerationNoteInputSerializer
+    service = services.review_restore
+
+    @_action_schema(
+        ReviewModerationNoteInputSerializer,
+        "Publish a hidden review again (its open reports are dismissed).",
+    )
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+        return super().post(request, review_id)
+
+
+class ModerationReviewVerifyUsageApi(_ModerationActionApi):
+    input_serializer = ReviewModerationNoteInputSerializer
+    service = services.review_mark_usage_verified
+
+    @_action_schema(
+        ReviewModerationNoteInputSerializer,
+        "Mark the review's usage as verified (evidence seen): shown as a badge.",
+    )
+    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+        return super().post(request, review_id)
+
+
+class ModerationEventListApi(GenericAPIView):
+    queryset = ModerationEvent.objects.none()  # for the schema generator
+    permission_classes = MODERATORS
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        parameters=[ModerationEventFilterInputSerializer],
+        responses={200: ModerationEventOutputSerializer(many=True), **BAD_REQUEST, **WRITE_ERRORS},
+        description="The audit log, newest first: who did what to which review, when, from "
+        "and to which state, with reason and note.",
+    )
+    def get(self, request: Request) -> Response:
+        filters = ModerationEventFilterInputSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.moderation_event_list(**filters.validated_data))
+        return self.get_paginated_response(ModerationEventOutputSerializer(page, many=True).data)

@@ -1,0 +1,409 @@
+"""One serializer per operation and direction. Input serializers only have the fields a
+client may set (status, author, counts, ids and revisions are not among them; unknown fields
+are ignored). Output serializers list every field; none holds an email address."""
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from reviews.models import (
+    SUB_RATINGS,
+    ModerationAction,
+    ReportReason,
+    Review,
+    ReviewRevision,
+    ReviewStatus,
+    UsageChannel,
+    UseCase,
+)
+from reviews.selectors import REVIEW_ORDERINGS
+from reviews.services.content import BODY_MAX, BODY_MIN, PROS_CONS_MAX, TITLE_MAX, USAGE_MONTHS_MAX
+
+VERSION_MAX = Review._meta.get_field("model_version").max_length
+NOTE_MAX = 2_000
+_SUB_RATING_HELP = {
+    "quality": "Output quality, 1-5.",
+    "speed": "Speed, 1-5.",
+    "value": "Value for money, 1-5.",
+    "reliability": "Reliability, 1-5.",
+    "integration": "Ease of integration, 1-5.",
+}
+
+
+def _rating(help_text: str, **kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=5, help_text=help_text, **kwargs)
+
+
+def _note(help_text: str) -> serializers.CharField:
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX, trim_whitespace=False,
+        help_text=help_text,
+    )  # fmt: skip
+
+
+# --- Input ------------------------------------------------------------------------------
+
+
+class SubRatingsInputSerializer(serializers.Serializer):
+    quality = _rating(_SUB_RATING_HELP["quality"], required=False, allow_null=True)
+    speed = _rating(_SUB_RATING_HELP["speed"], required=False, allow_null=True)
+    value = _rating(_SUB_RATING_HELP["value"], required=False, allow_null=True)
+    reliability = _rating(_SUB_RATING_HELP["reliability"], required=False, allow_null=True)
+    integration = _rating(_SUB_RATING_HELP["integration"], required=False, allow_null=True)
+
+
+class UsageInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=UsageChannel.choices, required=False, allow_blank=True,
+        help_text="How the model was used: through its API, a chat app or a third-party "
+        "platform.",
+    )  # fmt: skip
+    months = serializers.IntegerField(
+        min_value=0, max_value=USAGE_MONTHS_MAX, required=False, allow_null=True,
+        help_text="For how many months.",
+    )  # fmt: skip
+
+
+class ReviewCreateInputSerializer(serializers.Serializer):
+    rating = _rating("Overall rating, a whole number from 1 to 5.")
+    title = serializers.CharField(max_length=TITLE_MAX, help_text="Title, plain text.")
+    body = serializers.CharField(
+        max_length=BODY_MAX, trim_whitespace=False,
+        help_text=f"The review, plain text ({BODY_MIN} to {BODY_MAX} characters), stored and "
+        "returned as written; never rendered as HTML.",
+    )  # fmt: skip
+    sub_ratings = SubRatingsInputSerializer(
+        required=False, help_text="Optional sub-ratings; a missing one is empty."
+    )
+    pros = serializers.CharField(
+        required=False, allow_blank=True, max_length=PROS_CONS_MAX, trim_whitespace=False,
+        help_text="What is good, plain text.",
+    )  # fmt: skip
+    cons = serializers.CharField(
+        required=False, allow_blank=True, max_length=PROS_CONS_MAX, trim_whitespace=False,
+        help_text="What is not, plain text.",
+    )  # fmt: skip
+    use_cases = serializers.ListField(
+        child=serializers.ChoiceField(choices=UseCase.choices), required=False,
+        max_length=len(UseCase.values), help_text="What the model was used for (distinct).",
+    )  # fmt: skip
+    usage = UsageInputSerializer(required=False, help_text="How and for how long it was used.")
+    model_version = serializers.CharField(
+        required=False, allow_blank=True, max_length=VERSION_MAX,
+        help_text="The model version the review applies to; the catalog's canonical version "
+        "when left out. Only the model's known versions are accepted.",
+    )  # fmt: skip
+
+    def validate_body(self, value: str) -> str:
+        if len(value.strip()) < BODY_MIN:
+            raise serializers.ValidationError(f"Write at least {BODY_MIN} characters.")
+        return value
+
+    def validate_use_cases(self, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("List each use case once.")
+        return value
+
+
+class ReviewUpdateInputSerializer(ReviewCreateInputSerializer):
+    """The same fields, each optional; the ones sent replace the current text."""
+
+    rating = _rating("Overall rating, a whole number from 1 to 5.", required=False)
+    title = serializers.CharField(
+        max_length=TITLE_MAX, required=False, help_text="Title, plain text."
+    )
+    body = serializers.CharField(
+        max_length=BODY_MAX, trim_whitespace=False, required=False,
+        help_text=f"The review, plain text ({BODY_MIN} to {BODY_MAX} characters).",
+    )  # fmt: skip
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+def review_fields(validated: dict[str, Any]) -> dict[str, Any]:
+    """Validated input as the services' content fields (`sub_ratings` and `usage` are
+    replaced as a whole when sent)."""
+    fields = {k: v for k, v in validated.items() if k not in ("sub_ratings", "usage")}
+    if "sub_ratings" in validated:
+        fields.update({name: validated["sub_ratings"].get(name) for name in SUB_RATINGS})
+    if "usage" in validated:
+        fields["usage_channel"] = validated["usage"].get("channel") or ""
+        fields["usage_months"] = validated["usage"].get("months")
+    return fields
+
+
+class ReviewListFilterInputSerializer(serializers.Serializer):
+    order = serializers.ChoiceField(
+        choices=list(REVIEW_ORDERINGS), default="newest",
+        help_text="`newest` (default), `most_helpful` (Wilson lower bound of the helpful "
+        "share), `highest` or `lowest` rating.",
+    )  # fmt: skip
+    rating = _rating("Only reviews with this overall rating.", required=False)
+    use_case = serializers.ChoiceField(
+        choices=UseCase.choices, required=False, help_text="Only reviews tagged with it."
+    )
+    model_version = serializers.CharField(
+        required=False, max_length=VERSION_MAX, help_text="Only reviews of this model version."
+    )
+    usage_verified = serializers.BooleanField(
+        required=False, help_text="`true`: only reviews whose usage a moderator verified."
+    )
+
+
+class ReviewVoteInputSerializer(serializers.Serializer):
+    helpful = serializers.BooleanField(help_text="`true` helpful, `false` not helpful.")
+
+
+class ReportCreateInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
+    note = _note("Anything a moderator should know.")
+
+
+class ReviewVerifyInputSerializer(serializers.Serializer):
+    usage_verified = serializers.BooleanField(
+        default=False, help_text="Also show the usage-verified badge (evidence seen)."
+    )
+    note = _note("Note for the audit log and the author.")
+
+
+class ReviewRejectInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
+    note = _note("Note for the audit log and the author.")
+
+
+class ReviewHideInputSerializer(ReviewRejectInputSerializer):
+    pass
+
+
+class ReviewModerationNoteInputSerializer(serializers.Serializer):
+    note = _note("Note for the audit log and the author.")
+
+
+class ModerationQueueFilterInputSerializer(serializers.Serializer):
+    model = serializers.CharField(
+        required=False, max_length=VERSION_MAX, help_text="Model slug, e.g. `openai/o4-mini`."
+    )
+    reason = serializers.ChoiceField(
+        choices=ReportReason.choices, required=False,
+        help_text="Only items with an open report of this reason.",
+    )  # fmt: skip
+
+
+class ModerationEventFilterInputSerializer(serializers.Serializer):
+    review = serializers.UUIDField(required=False, help_text="A review's id.")
+    actor = serializers.CharField(
+        required=False, max_length=150, help_text="The acting moderator's username."
+    )
+    action = serializers.ChoiceField(
+        choices=ModerationAction.choices, required=False, help_text="One kind of action."
+    )
+
+
+# --- Output -----------------------------------------------------------------------------
+
+
+class SubRatingsOutputSerializer(serializers.Serializer):
+    quality = serializers.IntegerField(allow_null=True, help_text=_SUB_RATING_HELP["quality"])
+    speed = serializers.IntegerField(allow_null=True, help_text=_SUB_RATING_HELP["speed"])
+    value = serializers.IntegerField(allow_null=True, help_text=_SUB_RATING_HELP["value"])
+    reliability = serializers.IntegerField(
+        allow_null=True, help_text=_SUB_RATING_HELP["reliability"]
+    )
+    integration = serializers.IntegerField(
+        allow_null=True, help_text=_SUB_RATING_HELP["integration"]
+    )
+
+
+class UsageOutputSerializer(serializers.Serializer):
+    channel = serializers.CharField(
+        source="usage_channel",
+        help_text=f"One of {UsageChannel.values}, or blank when not given.",
+    )
+    months = serializers.IntegerField(
+        source="usage_months", allow_null=True, help_text="For how many months."
+    )
+
+
+class ReviewAuthorOutputSerializer(serializers.Serializer):
+    """The byline: never an email address. An erased account shows as "deleted account"."""
+
+    username = serializers.SerializerMethodField(help_text="Public handle; null if erased.")
+    display_name = serializers.SerializerMethodField(help_text="Name shown beside the review.")
+    profile_url = serializers.SerializerMethodField(
+        help_text="Path of the public profile, `/api/v1/users/{username}/`; null if erased."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_username(self, user: User) -> str | None:
+        return None if user.erased_at else user.username
+
+    def get_display_name(self, user: User) -> str:
+        return str(user)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_profile_url(self, user: User) -> str | None:
+        if user.erased_at:
+            return None
+        return reverse("accounts:user-detail", kwargs={"username": user.username})
+
+
+class _ContentOutputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(help_text="Overall rating, 1-5.")
+    sub_ratings = SubRatingsOutputSerializer(source="*", help_text="Sub-ratings; null if none.")
+    title = serializers.CharField(help_text="Title, plain text as written.")
+    body = serializers.CharField(help_text="The review, plain text as written (never HTML).")
+    pros = serializers.CharField(help_text="What is good, plain text.")
+    cons = serializers.CharField(help_text="What is not, plain text.")
+    use_cases = serializers.ListField(
+        child=serializers.ChoiceField(choices=UseCase.choices), help_text="Use-case tags."
+    )
+    usage = UsageOutputSerializer(source="*", help_text="How and for how long it was used.")
+    model_version = serializers.CharField(help_text="The model version the review applies to.")
+
+
+class ReviewOutputSerializer(_ContentOutputSerializer):
+    id = serializers.UUIDField(source="public_id", help_text="The review's id (random).")
+    model = serializers.CharField(source="model.slug", help_text="Slug of the reviewed model.")
+    status = serializers.ChoiceField(
+        choices=ReviewStatus.choices,
+        help_text="`pending`, `published`, `rejected`, `hidden` or `withdrawn`; others only "
+        "ever see `published`.",
+    )
+    author = ReviewAuthorOutputSerializer(help_text="Who wrote it.")
+    conflict_of_interest = serializers.BooleanField(
+        help_text="The author disclosed working for the model's provider; such a review "
+        "never counts toward the rating."
+    )
+    usage_verified = serializers.BooleanField(help_text="A moderator saw evidence of use.")
+    helpful_count = serializers.IntegerField(help_text="People who found it helpful.")
+    not_helpful_count = serializers.IntegerField(help_text="People who did not.")
+    helpfulness = serializers.FloatField(
+        help_text="Wilson lower bound (95 %) of the helpful share, 0-1; `most_helpful` order."
+    )
+    created_at = serializers.DateTimeField(help_text="When it was first submitted.")
+    published_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was (last) published; null if never."
+    )
+
+
+class PendingEditOutputSerializer(_ContentOutputSerializer):
+    number = serializers.IntegerField(help_text="Revision number.")
+    submitted_at = serializers.DateTimeField(source="created_at", help_text="When it was sent.")
+
+
+class LastModerationOutputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        source="last_moderation_action", choices=ModerationAction.choices,
+        help_text="The last moderation outcome.",
+    )  # fmt: skip
+    reason = serializers.CharField(
+        source="last_moderation_reason",
+        help_text=f"One of {ReportReason.values}, or blank.",
+    )
+    note = serializers.CharField(source="last_moderation_note", help_text="The moderator's note.")
+    at = serializers.DateTimeField(source="last_moderated_at", help_text="When.")
+
+
+def _pending_edit(review: Review) -> ReviewRevision | None:
+    # `pending_revisions` is preloaded by the selectors that feed these serializers.
+    revisions = review.pending_revisions if review.has_pending_edit else []
+    return revisions[0] if revisions else None
+
+
+class ReviewOwnOutputSerializer(ReviewOutputSerializer):
+    """The author's view of their review: also the edit waiting and the last outcome."""
+
+    has_pending_edit = serializers.BooleanField(
+        help_text="An edit of the published text waits for moderation."
+    )
+    pending_edit = serializers.SerializerMethodField(
+        help_text="The edit waiting for moderation (the public text stays until it is "
+        "verified); null if none."
+    )
+    last_moderation = serializers.SerializerMethodField(
+        help_text="The last moderation outcome, reason and note; null if none yet."
+    )
+
+    @extend_schema_field(PendingEditOutputSerializer(allow_null=True))
+    def get_pending_edit(self, review: Review) -> dict | None:
+        revision = _pending_edit(review)
+        return None if revision is None else PendingEditOutputSerializer(revision).data
+
+    @extend_schema_field(LastModerationOutputSerializer(allow_null=True))
+    def get_last_moderation(self, review: Review) -> dict | None:
+        if not review.last_moderation_action:
+            return None
+        return LastModerationOutputSerializer(review).data
+
+
+class OpenReportOutputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
+    note = serializers.CharField(help_text="The reporter's note.")
+    reporter = serializers.CharField(source="reporter.username", help_text="Who reported it.")
+    created_at = serializers.DateTimeField(help_text="When.")
+
+
+class ModerationReviewOutputSerializer(ReviewOwnOutputSerializer):
+    """A review as moderators work it: why it waits, the edit and the open reports."""
+
+    queued_at = serializers.DateTimeField(
+        allow_null=True, help_text="Since when it waits in the queue; null if it does not."
+    )
+    waiting_for = serializers.SerializerMethodField(
+        help_text="`review` (new or appeal), `edit` (of the published text), `reports`."
+    )
+    open_reports = OpenReportOutputSerializer(many=True, help_text="Reports not yet decided.")
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(["review", "edit", "reports"]))
+    )
+    def get_waiting_for(self, review: Review) -> list[str]:
+        waiting = {
+            "review": review.status == ReviewStatus.PENDING,
+            "edit": review.status == ReviewStatus.PUBLISHED and review.has_pending_edit,
+            "reports": review.flagged_at is not None,
+        }
+        return [name for name, applies in waiting.items() if applies]
+
+
+class ReviewVoteOutputSerializer(serializers.Serializer):
+    helpful = serializers.BooleanField(help_text="Your vote.")
+    helpful_count = serializers.IntegerField(help_text="People who found it helpful.")
+    not_helpful_count = serializers.IntegerField(help_text="People who did not.")
+    helpfulness = serializers.FloatField(help_text="Wilson lower bound of the helpful share.")
+
+
+class ReportOutputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
+    note = serializers.CharField(help_text="Your note.")
+    state = serializers.CharField(help_text="`open` until a moderator upholds or dismisses it.")
+    created_at = serializers.DateTimeField(help_text="When.")
+
+
+class ModerationEventOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Position in the audit log.")
+    review = serializers.UUIDField(source="review.public_id", help_text="The review's id.")
+    model = serializers.CharField(source="review.model.slug", help_text="The reviewed model.")
+    actor = serializers.SerializerMethodField(
+        help_text="Username of who acted; null when the system did (automatic hiding or "
+        "requeueing after reports)."
+    )
+    action = serializers.ChoiceField(choices=ModerationAction.choices, help_text="What.")
+    from_status = serializers.CharField(help_text="Status before; blank for a new review.")
+    to_status = serializers.CharField(help_text="Status after.")
+    reason = serializers.CharField(help_text=f"One of {ReportReason.values}, or blank.")
+    note = serializers.CharField(help_text="Note given with the action.")
+    revision_number = serializers.IntegerField(
+        allow_null=True, help_text="The revision the action was about, if any."
+    )
+    created_at = serializers.DateTimeField(help_text="When.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, event: Any) -> str | None:
+        return None if event.actor is None else event.actor.username

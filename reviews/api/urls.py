@@ -1,0 +1,44 @@
+"""Reviews API routes, mounted under /api/v1/. Review ids are UUIDs."""
+
+from django.urls import path
+
+from reviews.api import moderation_views, views
+
+app_name = "reviews"
+urlpatterns = [
+    path(
+        "models/<str:provider>/<str:model>/reviews/",
+        views.ModelReviewListCreateApi.as_view(),
+        name="model-reviews",
+    ),
+    path("reviews/<uuid:review_id>/", views.ReviewDetailApi.as_view(), name="review-detail"),
+    path("reviews/<uuid:review_id>/vote/", views.ReviewVoteApi.as_view(), name="review-vote"),
+    path(
+        "reviews/<uuid:review_id>/reports/",
+        views.ReviewReportCreateApi.as_view(),
+        name="review-reports",
+    ),
+    path("me/reviews/", views.MyReviewListApi.as_view(), name="me-reviews"),
+    path(
+        "moderation/queue/", moderation_views.ModerationQueueApi.as_view(), name="moderation-queue"
+    ),
+    path(
+        "moderation/events/",
+        moderation_views.ModerationEventListApi.as_view(),
+        name="moderation-events",
+    ),
+    *(
+        path(
+            f"moderation/reviews/<uuid:review_id>/{action}/",
+            view.as_view(),
+            name=f"moderation-{action}",
+        )
+        for action, view in (
+            ("verify", moderation_views.ModerationReviewVerifyApi),
+            ("reject", moderation_views.ModerationReviewRejectApi),
+            ("hide", moderation_views.ModerationReviewHideApi),
+            ("restore", moderation_views.ModerationReviewRestoreApi),
+            ("verify-usage", moderation_views.ModerationReviewVerifyUsageApi),
+        )
+    ),
+]

@@ -1,0 +1,95 @@
+"""Typed errors of the reviews app; `config.api.exception_handler` renders them.
+
+Clients and tests match `code`; `message` is for people and may change.
+"""
+
+from typing import Any
+
+from config.exceptions import ApplicationError, Conflict, NotFound
+
+
+def _fields(name: str, message: str) -> dict[str, Any]:
+    return {"fields": {name: [message]}}
+
+
+class ReviewNotFound(NotFound):
+    code = "review_not_found"
+    default_message = "No such review."
+
+
+class AccountNotVerified(ApplicationError):
+    code = "email_not_verified"
+    status_code = 403
+    default_message = "Verify your email address first."
+
+
+class ReviewAlreadyExists(Conflict):
+    code = "review_exists"
+    default_message = (
+        "You already have a review of this model: edit it, or withdraw it and write a new one."
+    )
+
+
+class ModelVersionUnknown(ApplicationError):
+    code = "model_version_unknown"
+    status_code = 400
+
+    def __init__(self, version: str, known: list[str]) -> None:
+        message = f"{version!r} is not a known version of this model; use one of {known}."
+        super().__init__(message, extra=_fields("model_version", message))
+
+
+class InputInvalid(ApplicationError):
+    """A rule about a field that the service checks again, for interfaces without a
+    serializer (admin, shell). Same code and body shape as a serializer's 400."""
+
+    code = "validation_error"
+    status_code = 400
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, extra=_fields(field, message))
+
+
+class NotReviewAuthor(ApplicationError):
+    code = "not_review_author"
+    status_code = 403
+    default_message = "Only the author may change or withdraw this review."
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_message = "The review is not in a state that allows this action."
+
+
+class ModerationNotAllowed(ApplicationError):
+    code = "moderation_not_allowed"
+    status_code = 403
+    default_message = "Only moderators may do this."
+
+
+class CannotModerateOwnReview(ApplicationError):
+    code = "cannot_moderate_own_review"
+    status_code = 403
+    default_message = "Moderators never moderate their own reviews; another moderator will."
+
+
+class ReviewNotPublished(Conflict):
+    code = "review_not_published"
+    default_message = "Only published reviews can be voted on or reported."
+
+
+class CannotVoteOwnReview(ApplicationError):
+    code = "cannot_vote_own_review"
+    status_code = 403
+    default_message = "You cannot vote on your own review."
+
+
+class CannotReportOwnReview(ApplicationError):
+    code = "cannot_report_own_review"
+    status_code = 403
+    default_message = "You cannot report your own review; edit or withdraw it instead."
+
+
+class ReportAlreadyExists(Conflict):
+    code = "report_exists"
+    default_message = "You have already reported this review."

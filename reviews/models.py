@@ -1,0 +1,301 @@
+"""Reviews of AI models, their revisions, helpful votes, reports and the moderation log.
+
+The `Review` row holds what the public sees (once published). Every submitted text is also a
+`ReviewRevision`; an edit of a published review waits there, as a pending revision, while the
+published text stays public. `ModelRatingState` is the stale mark the rating pipeline claims.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from models_catalog.models import AIModel
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Pending moderation"
+    PUBLISHED = "published", "Published (verified)"
+    REJECTED = "rejected", "Rejected"
+    HIDDEN = "hidden", "Hidden after reports"
+    WITHDRAWN = "withdrawn", "Withdrawn by the author"
+
+
+class UseCase(models.TextChoices):
+    CODING = "coding", "Coding"
+    DOCUMENT_REVIEW = "document_review", "Document review"
+    VISION = "vision", "Vision"
+    AGENTS = "agents", "Agents"
+    DATA_EXTRACTION = "data_extraction", "Data extraction"
+    CHAT = "chat", "Chat"
+    RESEARCH = "research", "Research"
+    OTHER = "other", "Other"
+
+
+class UsageChannel(models.TextChoices):
+    API = "api", "API"
+    CHAT_APP = "chat_app", "A chat app"
+    THIRD_PARTY = "third_party", "A third-party platform"
+
+
+class ModerationAction(models.TextChoices):
+    SUBMIT = "submit", "Submitted"
+    EDIT = "edit", "Edited"
+    VERIFY = "verify", "Verified"
+    REJECT = "reject", "Rejected"
+    HIDE = "hide", "Hidden"
+    RESTORE = "restore", "Restored"
+    AUTO_HIDE = "auto_hide", "Hidden automatically after an urgent report"
+    REQUEUE = "requeue", "Returned to the queue after reports"
+    WITHDRAW = "withdraw", "Withdrawn"
+    VERIFY_USAGE = "verify_usage", "Usage verified"
+
+
+SUB_RATINGS = ("quality", "speed", "value", "reliability", "integration")
+
+
+def _rating_in_range(field: str, *, nullable: bool) -> models.CheckConstraint:
+    in_range = Q(**{f"{field}__gte": 1, f"{field}__lte": 5})
+    condition = in_range | Q(**{f"{field}__isnull": True}) if nullable else in_range
+    return models.CheckConstraint(condition=condition, name=f"%(class)s_{field}_1_to_5")
+
+
+class ReviewContent(models.Model):
+    """The fields an author writes; shared by the review and each of its revisions."""
+
+    rating = models.PositiveSmallIntegerField()
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    speed = models.PositiveSmallIntegerField(null=True, blank=True)
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+    reliability = models.PositiveSmallIntegerField(null=True, blank=True)
+    integration = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    pros = models.TextField(blank=True)
+    cons = models.TextField(blank=True)
+    # A short list of `UseCase` values; filtered with a JSON containment lookup on PostgreSQL.
+    use_cases = models.JSONField(default=list, blank=True)
+    usage_channel = models.CharField(max_length=16, choices=UsageChannel.choices, blank=True)
+    usage_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    model_version = models.CharField(max_length=160)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            _rating_in_range("rating", nullable=False),
+            *(_rating_in_range(name, nullable=True) for name in SUB_RATINGS),
+        ]
+
+
+class Review(ReviewContent):
+    # Public ids are random, not sequential: nobody can count or walk reviews by id.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    model = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="reviews")
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    # Disclosed affiliation with the model's provider: shown, never counted in the rating.
+    conflict_of_interest = models.BooleanField(default=False)
+    usage_verified = models.BooleanField(default=False)
+    helpful_count = models.PositiveIntegerField(default=0)
+    not_helpful_count = models.PositiveIntegerField(default=0)
+    # Wilson lower bound of the helpful share, stored so "most helpful" is an index scan.
+    helpfulness = models.FloatField(default=0.0)
+    has_pending_edit = models.BooleanField(default=False)
+    # The last moderator outcome, what the author sees on /me/reviews/ (the audit log holds all).
+    last_moderation_action = models.CharField(
+        max_length=16, choices=ModerationAction.choices, blank=True
+    )
+    last_moderation_reason = models.CharField(max_length=32, blank=True)
+    last_moderation_note = models.TextField(blank=True)
+    last_moderated_at = models.DateTimeField(null=True, blank=True)
+    # Set while the review waits in the moderation queue (new, appeal, pending edit or
+    # reported): the queue is "queued_at is set", oldest first. Services keep it.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # Set when reports put a published review back in the queue (or hid it at once); cleared
+    # when a moderator decides on those reports.
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(ReviewContent.Meta):
+        constraints = [
+            *ReviewContent.Meta.constraints,
+            # One active review per person and model; withdrawn ones don't count, so a
+            # person can write again after withdrawing.
+            models.UniqueConstraint(
+                fields=["author", "model"],
+                condition=~Q(status=ReviewStatus.WITHDRAWN),
+                name="review_one_active_per_author_and_model",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values), name="review_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(helpfulness__gte=0) & Q(helpfulness__lte=1),
+                name="review_helpfulness_0_to_1",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["model", "status", "-published_at"]),
+            models.Index(fields=["model", "status", "-helpfulness"]),
+            models.Index(fields=["model", "status", "-rating"]),
+            models.Index(
+                fields=["queued_at"], name="review_queue_idx", condition=Q(queued_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.model_id}, {self.status})"
+
+
+class ReviewRevision(ReviewContent):
+    """One submitted version of a review, kept forever (the revision history)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for moderation"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Replaced by a later edit"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(ReviewContent.Meta):
+        ordering = ["review", "number"]
+        constraints = [
+            *ReviewContent.Meta.constraints,
+            models.UniqueConstraint(fields=["review", "number"], name="revision_number_unique"),
+            # At most one edit waits for moderation; a newer edit supersedes it.
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=Q(state="pending"),
+                name="revision_one_pending_per_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of review {self.review_id}"
+
+
+class HelpfulVote(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="helpful_votes"
+    )
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "voter"], name="vote_one_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} {'+' if self.helpful else '-'} {self.review_id}"
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    ABUSIVE = "abusive", "Abusive"
+    CONFLICT_OF_INTEREST = "conflict_of_interest", "Conflict of interest"
+    NOT_FIRST_HAND = "not_first_hand", "Not first-hand"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    OTHER = "other", "Other"
+
+
+# Reports of these kinds hide a published review at once, until a moderator decides.
+URGENT_REPORT_REASONS = frozenset({ReportReason.PERSONAL_DATA, ReportReason.ABUSIVE})
+
+
+class Report(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld"
+        DISMISSED = "dismissed", "Dismissed"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_reports"
+    )
+    reason = models.CharField(max_length=32, choices=ReportReason.choices)
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "reporter"], name="report_one_per_person"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["review", "state"]),
+            models.Index(fields=["reporter", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} report on {self.review_id}"
+
+
+class ModerationEvent(models.Model):
+    """The audit log: who did what to which review, when, from and to which state, and why.
+
+    Rows are never updated or deleted; an erased account stays as the actor (anonymised).
+    `actor` is empty for actions the system took (automatic hiding after reports).
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderation_events",
+    )
+    action = models.CharField(max_length=16, choices=ModerationAction.choices)
+    from_status = models.CharField(max_length=16, choices=ReviewStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ReviewStatus.choices, blank=True)
+    reason = models.CharField(max_length=32, choices=ReportReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    # The revision the action was about (submitted, edited, verified or rejected), if any.
+    revision_number = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["action", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.review_id} by {self.actor_id}"
+
+
+class ModelRatingState(models.Model):
+    """The rating pipeline's record that a model's rating must be recomputed.
+
+    Written in the same transaction as the review change that made it stale, so it survives
+    a lost task or a broker outage; `change_seq` lets a recompute tell whether it saw the
+    newest change (the ratings issue builds the summary on this row).
+    """
+
+    model = models.OneToOneField(
+        AIModel, on_delete=models.CASCADE, primary_key=True, related_name="rating_state"
+    )
+    stale = models.BooleanField(default=True)
+    stale_since = models.DateTimeField(null=True, blank=True)
+    change_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["stale", "stale_since"])]
+
+    def __str__(self) -> str:
+        return f"rating state of {self.model_id} ({'stale' if self.stale else 'fresh'})"

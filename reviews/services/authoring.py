@@ -1,0 +1,188 @@
+"""What authors do: write, edit (or appeal) and withdraw reviews; erasure withdraws them all."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import user_email_verified
+from models_catalog.models import AIModel
+from reviews.exceptions import (
+    AccountNotVerified,
+    InvalidTransition,
+    NotReviewAuthor,
+    ReviewAlreadyExists,
+)
+from reviews.models import ModerationAction, Review, ReviewRevision, ReviewStatus
+from reviews.ratings import rating_mark_stale
+from reviews.services.content import (
+    ReviewDraft,
+    draft_apply,
+    draft_changed,
+    draft_check,
+    draft_of,
+    draft_with_version,
+    revision_add,
+)
+from reviews.services.workflow import (
+    event_record,
+    pending_revision,
+    queue_enter,
+    review_lock,
+    revision_next_number,
+)
+
+
+def author_check(user: User) -> None:
+    """Every write of a review, vote or report needs a verified email address."""
+    if not user_email_verified(user):
+        raise AccountNotVerified()
+
+
+def _conflict_of_interest(author: User, model: AIModel) -> bool:
+    # A disclosed affiliation with the model's provider: shown, never counted in the rating.
+    return bool(author.affiliation) and author.affiliation == model.provider.slug
+
+
+def _active_review_exists(author: User, model: AIModel) -> bool:
+    return (
+        Review.objects.filter(author=author, model=model)
+        .exclude(status=ReviewStatus.WITHDRAWN)
+        .exists()
+    )
+
+
+def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
+    review = Review(
+        author=author,
+        model=model,
+        conflict_of_interest=_conflict_of_interest(author, model),
+        queued_at=timezone.now(),
+    )
+    draft_apply(review, draft)
+    try:
+        # A savepoint around the INSERT: two first reviews racing past the check below both
+        # get here; PostgreSQL makes the second INSERT wait on the partial unique index until
+        # the first commits, then fail. That failure is the same 409 as the check.
+        with transaction.atomic():
+            review.save()
+    except IntegrityError:
+        if _active_review_exists(author, model):
+            raise ReviewAlreadyExists() from None
+        raise
+    return review
+
+
+@transaction.atomic
+def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review:
+    """Write the author's review of `model`: `pending`, revision 1, a `submit` event.
+
+    The version defaults to the model's canonical one; an affiliation with the provider sets
+    `conflict_of_interest`. Raises AccountNotVerified, ModelVersionUnknown, InputInvalid and
+    ReviewAlreadyExists (also when a concurrent first review won the race).
+    """
+    author_check(author)
+    draft = draft_with_version(draft, model)
+    draft_check(draft)
+    if _active_review_exists(author, model):
+        raise ReviewAlreadyExists()
+    review = _review_insert(author, model, draft)
+    revision_add(review, draft, number=1)
+    event_record(
+        review, actor_id=author.pk, action=ModerationAction.SUBMIT, from_status="",
+        revision_number=1,
+    )  # fmt: skip
+    return review
+
+
+def _edit_draft(review: Review, pending: ReviewRevision | None, changes: dict) -> ReviewDraft:
+    # An edit builds on the newest text: the edit still waiting, else the review itself.
+    draft = draft_changed(draft_of(pending or review), changes)
+    if "model_version" in changes:
+        draft = draft_with_version(draft, review.model)
+    draft_check(draft)
+    return draft
+
+
+@transaction.atomic
+def review_update(*, review: Review, author: User, changes: dict[str, Any]) -> Review:
+    """Edit a review (`changes`: content fields to replace). Every edit is a new revision.
+
+    Pending, rejected or hidden: the text is replaced and the review waits for moderation
+    again (a rejected or hidden review edited is an appeal). Published: the published text
+    stays public and the edit waits as a pending revision (`has_pending_edit`). Raises
+    NotReviewAuthor, InvalidTransition (withdrawn), InputInvalid, ModelVersionUnknown.
+    """
+    review = review_lock(review)
+    if review.author_id != author.pk:
+        raise NotReviewAuthor()
+    author_check(author)
+    before = review.status
+    if before == ReviewStatus.WITHDRAWN:
+        raise InvalidTransition("A withdrawn review cannot be edited; write a new one.")
+    pending = pending_revision(review)
+    draft = _edit_draft(review, pending, changes)
+    if pending is not None:
+        pending.state = ReviewRevision.State.SUPERSEDED
+        pending.save(update_fields=["state"])
+    revision = revision_add(review, draft, number=revision_next_number(review))
+    review.conflict_of_interest = _conflict_of_interest(author, review.model)
+    if before == ReviewStatus.PUBLISHED:
+        review.has_pending_edit = True
+    else:
+        draft_apply(review, draft)
+        review.status = ReviewStatus.PENDING
+    queue_enter(review)
+    review.save()
+    event_record(
+        review, actor_id=author.pk, action=ModerationAction.EDIT, from_status=before,
+        revision_number=revision.number,
+    )  # fmt: skip
+    return review
+
+
+def _withdraw(review: Review, *, actor_id: int, note: str = "") -> None:
+    before = review.status
+    review.status = ReviewStatus.WITHDRAWN
+    review.has_pending_edit = False
+    review.queued_at = review.flagged_at = None
+    review.save()
+    # Withdrawal ends the wait: nothing of this review is up for moderation any more.
+    review.revisions.filter(state=ReviewRevision.State.PENDING).update(
+        state=ReviewRevision.State.SUPERSEDED
+    )
+    event_record(
+        review, actor_id=actor_id, action=ModerationAction.WITHDRAW, from_status=before, note=note
+    )
+    if before == ReviewStatus.PUBLISHED:
+        rating_mark_stale(review.model_id)
+
+
+@transaction.atomic
+def review_withdraw(*, review: Review, author: User) -> Review:
+    """The author withdraws the review (a soft delete: the row, revisions and audit log stay).
+    Marks the rating stale if it was published. Raises NotReviewAuthor, InvalidTransition."""
+    review = review_lock(review)
+    if review.author_id != author.pk:
+        raise NotReviewAuthor()
+    if review.status == ReviewStatus.WITHDRAWN:
+        raise InvalidTransition("The review is already withdrawn.")
+    _withdraw(review, actor_id=author.pk)
+    return review
+
+
+@transaction.atomic
+def review_withdraw_all_for_author(*, author_id: int) -> int:
+    """Withdraw every active review of the person (account erasure); each published one marks
+    its model's rating stale. Returns how many were withdrawn."""
+    # Locked in id order, so two erasures (or an erasure and a moderator) never deadlock.
+    reviews = list(
+        Review.objects.select_for_update()
+        .filter(author_id=author_id)
+        .exclude(status=ReviewStatus.WITHDRAWN)
+        .order_by("pk")
+    )
+    for review in reviews:
+        _withdraw(review, actor_id=author_id, note="The author's account was erased.")
+    return len(reviews)

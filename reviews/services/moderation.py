@@ -1,0 +1,187 @@
+"""What moderators do: verify, reject, hide, restore, and mark usage as verified.
+
+Every action is checked against the moderation permission and the author (moderators never
+moderate their own reviews), writes an audit event with actor, states, reason and note, and
+mails the author after commit. Actions on open reports: verify and restore dismiss them, hide
+and rejecting a pending review uphold them.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import moderation_access_get
+from reviews.exceptions import (
+    CannotModerateOwnReview,
+    InputInvalid,
+    InvalidTransition,
+    ModerationNotAllowed,
+)
+from reviews.models import (
+    ModerationAction,
+    Report,
+    ReportReason,
+    Review,
+    ReviewRevision,
+    ReviewStatus,
+)
+from reviews.ratings import rating_mark_stale
+from reviews.services.content import draft_apply, draft_of
+from reviews.services.workflow import (
+    event_record,
+    pending_revision,
+    queue_settle,
+    reports_resolve,
+    review_lock,
+)
+
+
+def _moderated(review: Review, moderator: User) -> Review:
+    """The locked review, once `moderator` may act on it."""
+    if not moderation_access_get(moderator).allowed:
+        raise ModerationNotAllowed()
+    review = review_lock(review)
+    if review.author_id == moderator.pk:
+        raise CannotModerateOwnReview()
+    return review
+
+
+def _reason_check(reason: str) -> None:
+    if reason not in ReportReason.values:
+        raise InputInvalid("reason", f"Must be one of {ReportReason.values}.")
+
+
+def _revision_close(revision: ReviewRevision | None, state: ReviewRevision.State) -> int | None:
+    if revision is None:
+        return None
+    revision.state = state
+    revision.save(update_fields=["state"])
+    return revision.number
+
+
+def _accept(review: Review, revision: ReviewRevision | None) -> None:
+    """Publish a pending review, or apply the edit waiting on a published one."""
+    if review.status == ReviewStatus.PENDING:
+        review.status = ReviewStatus.PUBLISHED
+        review.published_at = timezone.now()
+    elif revision is not None:
+        draft_apply(review, draft_of(revision))
+        review.has_pending_edit = False
+
+
+@transaction.atomic
+def review_verify(
+    *, review: Review, moderator: User, usage_verified: bool = False, note: str = ""
+) -> Review:
+    """Publish a pending review, or apply the edit waiting on a published one, or keep a
+    reported published review. Dismisses open reports; marks the rating stale.
+    Raises ModerationNotAllowed, CannotModerateOwnReview, InvalidTransition."""
+    review = _moderated(review, moderator)
+    before = review.status
+    waiting = review.has_pending_edit or review.flagged_at is not None
+    if not (before == ReviewStatus.PENDING or (before == ReviewStatus.PUBLISHED and waiting)):
+        raise InvalidTransition(f"A {before} review with nothing waiting cannot be verified.")
+    revision = pending_revision(review)
+    _accept(review, revision)
+    number = _revision_close(revision, ReviewRevision.State.ACCEPTED)
+    review.usage_verified = review.usage_verified or usage_verified
+    reports_resolve(review, Report.State.DISMISSED)
+    queue_settle(review)
+    review.save()
+    event_record(
+        review, actor_id=moderator.pk, action=ModerationAction.VERIFY, from_status=before,
+        note=note, revision_number=number,
+    )  # fmt: skip
+    rating_mark_stale(review.model_id)
+    return review
+
+
+@transaction.atomic
+def review_reject(*, review: Review, moderator: User, reason: str, note: str = "") -> Review:
+    """Reject a pending review (new or appeal; open reports upheld), or only the edit waiting
+    on a published review (the published text stays; its reports stay open for a decision).
+    Raises InputInvalid (reason), ModerationNotAllowed, CannotModerateOwnReview,
+    InvalidTransition."""
+    _reason_check(reason)
+    review = _moderated(review, moderator)
+    before = review.status
+    if before == ReviewStatus.PENDING:
+        review.status = ReviewStatus.REJECTED
+        reports_resolve(review, Report.State.UPHELD)
+    elif before == ReviewStatus.PUBLISHED and review.has_pending_edit:
+        review.has_pending_edit = False
+    else:
+        raise InvalidTransition(f"A {before} review with no edit waiting cannot be rejected.")
+    number = _revision_close(pending_revision(review), ReviewRevision.State.REJECTED)
+    queue_settle(review)
+    review.save()
+    event_record(
+        review, actor_id=moderator.pk, action=ModerationAction.REJECT, from_status=before,
+        reason=reason, note=note, revision_number=number,
+    )  # fmt: skip
+    return review
+
+
+@transaction.atomic
+def review_hide(*, review: Review, moderator: User, reason: str, note: str = "") -> Review:
+    """Hide a published review, or confirm the automatic hiding of a reported one. Upholds
+    open reports; marks the rating stale when a published review is pulled.
+    Raises InputInvalid (reason), ModerationNotAllowed, CannotModerateOwnReview,
+    InvalidTransition."""
+    _reason_check(reason)
+    review = _moderated(review, moderator)
+    before = review.status
+    auto_hidden = before == ReviewStatus.HIDDEN and review.flagged_at is not None
+    if before != ReviewStatus.PUBLISHED and not auto_hidden:
+        raise InvalidTransition(f"A {before} review cannot be hidden.")
+    review.status = ReviewStatus.HIDDEN
+    reports_resolve(review, Report.State.UPHELD)
+    queue_settle(review)
+    review.save()
+    event_record(
+        review, actor_id=moderator.pk, action=ModerationAction.HIDE, from_status=before,
+        reason=reason, note=note,
+    )  # fmt: skip
+    if before == ReviewStatus.PUBLISHED:
+        rating_mark_stale(review.model_id)
+    return review
+
+
+@transaction.atomic
+def review_restore(*, review: Review, moderator: User, note: str = "") -> Review:
+    """Publish a hidden review again. Dismisses open reports; marks the rating stale.
+    Raises ModerationNotAllowed, CannotModerateOwnReview, InvalidTransition."""
+    review = _moderated(review, moderator)
+    before = review.status
+    if before != ReviewStatus.HIDDEN:
+        raise InvalidTransition(f"A {before} review cannot be restored.")
+    review.status = ReviewStatus.PUBLISHED
+    review.published_at = review.published_at or timezone.now()
+    reports_resolve(review, Report.State.DISMISSED)
+    queue_settle(review)
+    review.save()
+    event_record(
+        review, actor_id=moderator.pk, action=ModerationAction.RESTORE, from_status=before,
+        note=note,
+    )  # fmt: skip
+    rating_mark_stale(review.model_id)
+    return review
+
+
+@transaction.atomic
+def review_mark_usage_verified(*, review: Review, moderator: User, note: str = "") -> Review:
+    """Show the usage-verified badge (the moderator saw evidence of use). Marks the rating
+    stale when the review is published (issue 5 may weigh verified usage).
+    Raises ModerationNotAllowed, CannotModerateOwnReview, InvalidTransition."""
+    review = _moderated(review, moderator)
+    if review.status == ReviewStatus.WITHDRAWN or review.usage_verified:
+        raise InvalidTransition("Usage is already verified, or the review is withdrawn.")
+    review.usage_verified = True
+    review.save()
+    event_record(
+        review, actor_id=moderator.pk, action=ModerationAction.VERIFY_USAGE,
+        from_status=review.status, note=note,
+    )  # fmt: skip
+    if review.status == ReviewStatus.PUBLISHED:
+        rating_mark_stale(review.model_id)
+    return review

@@ -1,0 +1,96 @@
+"""Reports of published reviews, and what enough of them (or an urgent one) do.
+
+Reports of N distinct accounts (REVIEW_REPORTS_TO_REQUEUE) put a published review back in the
+moderation queue, and it stays public until a moderator decides: hiding on a count alone
+would let any N accounts pull any review they dislike. An urgent report (personal data,
+abuse) hides it at once, unless moderators have kept dismissing that reporter's reports;
+such a report still queues the review at once, without hiding it.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from reviews.exceptions import (
+    CannotReportOwnReview,
+    InputInvalid,
+    ReportAlreadyExists,
+    ReviewNotPublished,
+)
+from reviews.models import (
+    URGENT_REPORT_REASONS,
+    ModerationAction,
+    Report,
+    ReportReason,
+    Review,
+    ReviewStatus,
+)
+from reviews.ratings import rating_mark_stale
+from reviews.selectors import reporter_can_auto_hide
+from reviews.services.authoring import author_check
+from reviews.services.workflow import event_record, open_reports, queue_enter, review_lock
+
+
+def _report_checks(review: Review, reporter: User, reason: str) -> None:
+    if reason not in ReportReason.values:
+        raise InputInvalid("reason", f"Must be one of {ReportReason.values}.")
+    if review.author_id == reporter.pk:
+        raise CannotReportOwnReview()
+    author_check(reporter)
+    if review.status != ReviewStatus.PUBLISHED:
+        raise ReviewNotPublished()
+    if Report.objects.filter(review=review, reporter=reporter).exists():
+        raise ReportAlreadyExists()
+
+
+def _report_insert(review: Review, reporter: User, reason: str, note: str) -> Report:
+    try:
+        # Reports of one review are serialised by the review lock, so this only fails if
+        # someone bypassed it; the constraint's answer is the same 409 as the check.
+        with transaction.atomic():
+            return Report.objects.create(review=review, reporter=reporter, reason=reason, note=note)
+    except IntegrityError:
+        raise ReportAlreadyExists() from None
+
+
+def _flag(review: Review, report: Report, *, hide: bool) -> None:
+    before = review.status
+    now = timezone.now()
+    review.flagged_at = review.flagged_at or now
+    queue_enter(review, now)
+    if hide:
+        review.status = ReviewStatus.HIDDEN
+    review.save()
+    count = open_reports(review).count()
+    event_record(
+        review, actor_id=None,
+        action=ModerationAction.AUTO_HIDE if hide else ModerationAction.REQUEUE,
+        from_status=before, reason=report.reason, note=f"{count} open report(s).",
+    )  # fmt: skip
+    if hide:
+        rating_mark_stale(review.model_id)
+
+
+def _react(review: Review, report: Report) -> None:
+    urgent = report.reason in URGENT_REPORT_REASONS
+    if urgent and reporter_can_auto_hide(report.reporter):
+        _flag(review, report, hide=True)
+        return
+    # One report per person per review (a constraint): open reports = distinct accounts.
+    enough = open_reports(review).count() >= settings.REVIEW_REPORTS_TO_REQUEUE
+    if (urgent or enough) and review.flagged_at is None:
+        _flag(review, report, hide=False)
+
+
+@transaction.atomic
+def report_create(*, review: Review, reporter: User, reason: str, note: str = "") -> Report:
+    """Report a published review (one report per person per review), then queue or hide it
+    as the module docstring says. Raises InputInvalid (reason), AccountNotVerified,
+    CannotReportOwnReview, ReviewNotPublished, ReportAlreadyExists."""
+    # The lock makes the count of open reports exact: the threshold is crossed once.
+    review = review_lock(review)
+    _report_checks(review, reporter, reason)
+    report = _report_insert(review, reporter, reason, note)
+    _react(review, report)
+    return report

@@ -1,0 +1,121 @@
+"""Steps every review workflow shares: the row lock, the audit event, the queue, reports.
+
+Lock order: a writer locks the review row first (`review_lock`) and only then touches its
+revisions, votes and reports, so two writers of one review never deadlock and each sees the
+other's committed result.
+"""
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+# The task module is imported as a module: it imports these services, and `from reviews
+# import tasks` resolves to the (possibly still loading) module without a circular-import
+# error; the task itself is looked up when an event is recorded.
+from reviews import tasks
+from reviews.models import (
+    ModerationAction,
+    ModerationEvent,
+    Report,
+    Review,
+    ReviewRevision,
+    ReviewStatus,
+)
+
+# Outcomes the author is told about by mail and sees on /me/reviews/.
+OUTCOME_ACTIONS = frozenset(
+    {
+        ModerationAction.VERIFY,
+        ModerationAction.REJECT,
+        ModerationAction.HIDE,
+        ModerationAction.RESTORE,
+        ModerationAction.AUTO_HIDE,
+        ModerationAction.VERIFY_USAGE,
+    }
+)
+_OUTCOME_FIELDS = [
+    "last_moderation_action",
+    "last_moderation_reason",
+    "last_moderation_note",
+    "last_moderated_at",
+]
+
+
+def review_lock(review: Review) -> Review:
+    """A fresh copy of `review`, its row locked until the transaction ends (PostgreSQL).
+
+    Every service that changes a review, its votes or its reports goes through here first;
+    the state checks that follow read the locked row, never a stale instance.
+    """
+    return Review.objects.select_for_update().get(pk=review.pk)
+
+
+def pending_revision(review: Review) -> ReviewRevision | None:
+    """The revision waiting for moderation (a constraint allows at most one)."""
+    return review.revisions.filter(state=ReviewRevision.State.PENDING).first()
+
+
+def revision_next_number(review: Review) -> int:
+    last = review.revisions.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+
+
+def event_record(
+    review: Review,
+    *,
+    actor_id: int | None,
+    action: ModerationAction,
+    from_status: str,
+    reason: str = "",
+    note: str = "",
+    revision_number: int | None = None,
+) -> ModerationEvent:
+    """Append one audit event for the review's current (saved) status; for an outcome, also
+    keep it on the review (for the author's list) and mail the author after commit."""
+    event = ModerationEvent.objects.create(
+        review=review,
+        actor_id=actor_id,
+        action=action,
+        from_status=from_status,
+        to_status=review.status,
+        reason=reason,
+        note=note,
+        revision_number=revision_number,
+    )
+    if action in OUTCOME_ACTIONS:
+        review.last_moderation_action = action
+        review.last_moderation_reason = reason
+        review.last_moderation_note = note
+        review.last_moderated_at = event.created_at
+        review.save(update_fields=[*_OUTCOME_FIELDS, "updated_at"])
+        tasks.review_outcome_notify_task.delay_on_commit(event.pk)
+    return event
+
+
+def queue_enter(review: Review, now: dt.datetime | None = None) -> None:
+    # Keep the earliest time: "oldest first" means whoever has waited longest.
+    review.queued_at = review.queued_at or now or timezone.now()
+
+
+def queue_settle(review: Review) -> None:
+    """After a moderator decision: the review stays queued only for what still waits (a new
+    text, an edit of a published review, or reports nobody has decided on)."""
+    waiting = review.status == ReviewStatus.PENDING or (
+        review.status == ReviewStatus.PUBLISHED and review.has_pending_edit
+    )
+    if waiting:
+        queue_enter(review)
+    else:
+        review.queued_at = review.flagged_at
+
+
+def open_reports(review: Review) -> QuerySet[Report]:
+    return Report.objects.filter(review=review, state=Report.State.OPEN)
+
+
+def reports_resolve(review: Review, state: Report.State) -> int:
+    """Close the review's open reports as upheld or dismissed; the reports no longer keep it
+    in the queue. Returns how many were closed."""
+    review.flagged_at = None
+    return open_reports(review).update(state=state, resolved_at=timezone.now())
