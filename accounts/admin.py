@@ -90,7 +90,7 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="roles")
     def roles(self, user: User) -> str:
         names = [group.name for group in user.groups.all()]
-        if user.is_staff:
+        if user.is_superuser:
             names.append("admin")
         return ", ".join(names)
 

@@ -64,7 +64,7 @@ def user_roles(user: User) -> list[str]:
     roles = []
     if user.groups.filter(name=MODERATOR_GROUP).exists():
         roles.append(Role.MODERATOR.value)
-    if user.is_staff:
+    if user.is_superuser:
         roles.append(Role.ADMIN.value)
     return roles
 

@@ -110,7 +110,8 @@ def moderator_group_get_or_create() -> Group:
 
 @transaction.atomic
 def moderator_grant(*, user: User) -> bool:
-    """Make `user` a moderator; False if they already were.
+    """Make `user` a moderator; False if they already were. Moderators are staff, so they
+    can sign in to the admin, where they see only what the moderation permission opens.
 
     Raises EmailNotVerified: a moderator must be a reachable, accountable person.
     """
@@ -119,6 +120,9 @@ def moderator_grant(*, user: User) -> bool:
             f"{user.email or user.username} has not verified their email address yet."
         )
     group = moderator_group_get_or_create()
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     if user.groups.filter(pk=group.pk).exists():
         return False
     user.groups.add(group)
@@ -127,10 +131,14 @@ def moderator_grant(*, user: User) -> bool:
 
 @transaction.atomic
 def moderator_revoke(*, user: User) -> bool:
-    """Take the moderator role from `user`; False if they did not have it."""
+    """Take the moderator role (and the admin sign-in it came with, unless the person is a
+    superuser) from `user`; False if they did not have it."""
     removed, _ = user.groups.through.objects.filter(
         user_id=user.pk, group__name=MODERATOR_GROUP
     ).delete()
+    if removed and user.is_staff and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
     return removed > 0
 
 

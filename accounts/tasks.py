@@ -27,17 +27,23 @@ class PublishSafeTask(DjangoTask):
     """
 
     def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
-        transaction.on_commit(functools.partial(self._publish_or_log, args, kwargs))
+        transaction.on_commit(functools.partial(self.apply_async_or_log, args, kwargs))
 
-    def _publish_or_log(self, args: tuple, kwargs: dict) -> None:
+    def apply_async_or_log(
+        self, args: tuple = (), kwargs: dict | None = None, **options: Any
+    ) -> bool:
+        """`apply_async` that logs instead of raising; False when the message was not taken."""
         try:
-            self.delay(*args, **kwargs)
+            self.apply_async(args, kwargs, **options)
         except OperationalError:
             logger.exception("could not publish %s; the broker is unreachable", self.name)
+            return False
         except Exception:
             # Any other refusal (a full Redis answering OOM, an encoding bug) must not turn a
             # committed request into a 500 either; the traceback in the log says which.
             logger.exception("could not publish %s", self.name)
+            return False
+        return True
 
 
 def _transient(exc: Exception) -> bool:

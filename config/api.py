@@ -93,6 +93,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+PAGE_FIELD_DESCRIPTIONS = {
+    "count": "How many items match, on all pages.",
+    "next": "Link to the next page; null on the last.",
+    "previous": "Link to the previous page; null on the first.",
+    "results": "The items of this page.",
+}
+
+
+def describe_page_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A paginator's response schema with every envelope field described (the docs promise
+    a description for every field)."""
+    for name, field in schema.get("properties", {}).items():
+        if name in PAGE_FIELD_DESCRIPTIONS:
+            field.setdefault("description", PAGE_FIELD_DESCRIPTIONS[name])
+    return schema
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page numbers with a bounded, client-chosen page size (`page_size`).
 
@@ -103,6 +120,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = settings.API_DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return describe_page_schema(super().get_paginated_response_schema(schema))
 
     def get_page_size(self, request: Any) -> int:
         raw = request.query_params.get(self.page_size_query_param)

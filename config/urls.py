@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/v1/", include("models_catalog.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("reviews.api.urls")),
+    path("api/v1/", include("reviews.api.rating_urls")),
 ]

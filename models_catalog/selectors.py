@@ -102,13 +102,16 @@ def price_current_get(model: AIModel, *, offering: str = Price.STANDARD) -> Pric
 
 
 def model_list() -> QuerySet[AIModel]:
-    """All models by slug, with provider, family, current price and modalities preloaded.
+    """All models by slug, with provider, family, current price, rating summary and
+    modalities preloaded.
 
     The API narrows and orders it with `ModelListFilter`; the query count stays the same
-    for any page size (one query per prefetched relation).
+    for any page size (one query per prefetched relation). `rating` is the reviews app's
+    stored summary, joined by its relation name (this app never imports `reviews`); a
+    model without one has no `rating` attribute value (read it with getattr and a default).
     """
     return (
-        AIModel.objects.select_related("provider", "family", "current_price")
+        AIModel.objects.select_related("provider", "family", "current_price", "rating")
         .prefetch_related("input_modalities", "output_modalities")
         .order_by("slug")
     )
@@ -293,7 +296,8 @@ class Measure:
     key: str
     name: str
     direction: str
-    values: dict[int, Decimal]  # model id -> value, only models that have the measure
+    # model id -> value, only models that have the measure (rating scores are floats)
+    values: dict[int, Decimal] | dict[int, float]
 
 
 @dataclass(frozen=True)
@@ -309,13 +313,17 @@ class _CatalogRow(NamedTuple):
     context_window: int | None
     input_price: Decimal | None
     output_price: Decimal | None
+    bayesian_average: float | None
+    lower_bound: float | None
 
 
 def _catalog_rows() -> list[_CatalogRow]:
-    """One row per model of the whole catalog (1 query)."""
+    """One row per model of the whole catalog, with its stored rating scores (1 query)."""
+    # The rating summary belongs to the reviews app; read through its relation name only.
     rows = AIModel.objects.values_list(
         "id", "open_weights", "supported_parameters", "context_window",
         "current_price__input_per_mtok", "current_price__output_per_mtok",
+        "rating__bayesian_average", "rating__lower_bound",
     )  # fmt: skip
     return [_CatalogRow(*row) for row in rows]
 
@@ -341,7 +349,8 @@ def _catalog_categories(rows: list[_CatalogRow]) -> dict[str, set[int]]:
 
 
 def _catalog_measures(rows: list[_CatalogRow]) -> list[Measure]:
-    """Every measure over the whole catalog: prices, context window, current metrics (2 queries)."""
+    """Every measure over the whole catalog: prices, context window, rating scores, current
+    metrics (2 queries)."""
     inputs = {row.id: row.input_price for row in rows if row.input_price is not None}
     outputs = {row.id: row.output_price for row in rows if row.output_price is not None}
     blended = {i: (3 * inputs[i] + outputs[i]) / 4 for i in inputs.keys() & outputs.keys()}
@@ -349,11 +358,17 @@ def _catalog_measures(rows: list[_CatalogRow]) -> list[Measure]:
         row.id: Decimal(row.context_window) for row in rows if row.context_window is not None
     }
     lower, higher = Direction.LOWER_IS_BETTER.value, Direction.HIGHER_IS_BETTER.value
+    # Rating scores: only models with counted reviews have them (null otherwise), so an
+    # unrated model is neither ranked nor counted, like a model without a metric.
+    bayesian = {r.id: r.bayesian_average for r in rows if r.bayesian_average is not None}
+    bound = {r.id: r.lower_bound for r in rows if r.lower_bound is not None}
     measures = [
         Measure("input_price", "Input price per 1M tokens", lower, inputs),
         Measure("output_price", "Output price per 1M tokens", lower, outputs),
         Measure("blended_price", "Blended price per 1M tokens (3:1 input:output)", lower, blended),
         Measure("context_window", "Context window", higher, context),
+        Measure("bayesian_average", "Rating, Bayesian average", higher, bayesian),
+        Measure("lower_bound", "Rating, lower bound (ranking score)", higher, bound),
     ]
     by_metric: dict[int, dict[int, Decimal]] = {}
     current = metric_value_current_list().values_list("metric_id", "model_id", "value")
@@ -365,7 +380,7 @@ def _catalog_measures(rows: list[_CatalogRow]) -> list[Measure]:
 
 
 def _competition_rank(
-    target: Decimal, values: Iterable[Decimal], direction: str
+    target: Decimal | float, values: Iterable[Decimal | float], direction: str
 ) -> tuple[int, int]:
     """(rank, total) with standard competition ranking: ties share a rank, the next skips."""
     higher_is_better = direction == Direction.HIGHER_IS_BETTER

@@ -61,6 +61,14 @@ class InvalidTransition(Conflict):
     default_message = "The review is not in a state that allows this action."
 
 
+class RevisionChanged(Conflict):
+    code = "revision_changed"
+    default_message = (
+        "The author changed the text since you read it; reload the queue and decide on the "
+        "new revision."
+    )
+
+
 class ModerationNotAllowed(ApplicationError):
     code = "moderation_not_allowed"
     status_code = 403

@@ -2,7 +2,8 @@
 
 The `Review` row holds what the public sees (once published). Every submitted text is also a
 `ReviewRevision`; an edit of a published review waits there, as a pending revision, while the
-published text stays public. `ModelRatingState` is the stale mark the rating pipeline claims.
+published text stays public. `ModelRatingState` is the stale mark the rating pipeline claims;
+`ModelRating` is the summary it stores, computed with the prior mean in `RatingPrior`.
 """
 
 import uuid
@@ -10,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from models_catalog.models import AIModel
 
@@ -284,7 +286,7 @@ class ModelRatingState(models.Model):
 
     Written in the same transaction as the review change that made it stale, so it survives
     a lost task or a broker outage; `change_seq` lets a recompute tell whether it saw the
-    newest change (the ratings issue builds the summary on this row).
+    newest change (stored as `ModelRating.computed_seq`).
     """
 
     model = models.OneToOneField(
@@ -299,3 +301,75 @@ class ModelRatingState(models.Model):
 
     def __str__(self) -> str:
         return f"rating state of {self.model_id} ({'stale' if self.stale else 'fresh'})"
+
+
+def _empty_distribution() -> dict[str, int]:
+    return {str(star): 0 for star in range(1, 6)}
+
+
+def _empty_sub_ratings() -> dict[str, dict]:
+    return {name: {"average": None, "count": 0} for name in SUB_RATINGS}
+
+
+class ModelRating(models.Model):
+    """The stored rating summary of a model, written only by the rating pipeline
+    (`reviews.ratings`) and served as is: reads never aggregate reviews.
+
+    Counts are exact; scores are floats and null while no review counts. `computed_seq` is
+    the `ModelRatingState.change_seq` the computation saw: a write with a smaller one is
+    refused, so an older computation never overwrites a newer one. `versions` holds the same
+    summary per reviewed model version, so one row answers every read.
+    """
+
+    model = models.OneToOneField(
+        AIModel, on_delete=models.CASCADE, primary_key=True, related_name="rating"
+    )
+    review_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    average = models.FloatField(null=True, blank=True)
+    bayesian_average = models.FloatField(null=True, blank=True)
+    lower_bound = models.FloatField(null=True, blank=True)
+    recent_score = models.FloatField(null=True, blank=True)
+    # {"1": n, ..., "5": n}
+    distribution = models.JSONField(default=_empty_distribution)
+    # {"quality": {"average": x | null, "count": n}, ...} for every SUB_RATINGS name
+    sub_ratings = models.JSONField(default=_empty_sub_ratings)
+    usage_verified_count = models.PositiveIntegerField(default=0)
+    # [{"model_version": "...", <the fields above but rating_sum>}, ...] by model_version
+    versions = models.JSONField(default=list)
+    computed_at = models.DateTimeField(default=timezone.now)
+    computed_seq = models.PositiveBigIntegerField(default=0)
+    method_version = models.CharField(max_length=32, blank=True)
+    # Observability only (how many recomputes ran, e.g. during a burst); never read by rules.
+    recompute_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["bayesian_average"]),
+            models.Index(fields=["lower_bound"]),
+            models.Index(fields=["review_count"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"rating of {self.model_id}: {self.average} ({self.review_count})"
+
+
+class RatingPrior(models.Model):
+    """The prior mean `m` of the Bayesian averages: the site-wide mean of counted reviews.
+
+    One row (id 1). It changes only in a full rebuild (`recompute_ratings`, and the daily
+    refresh), which rewrites every summary in the same transaction, so every stored summary
+    was computed with the stored prior. Until the first rebuild, the first recompute creates
+    it from the reviews counted then (3.0, the middle of the scale, when there are none).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    mean = models.FloatField()
+    review_count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="rating_prior_singleton")]
+
+    def __str__(self) -> str:
+        return f"prior mean {self.mean:.3f} over {self.review_count} reviews"

@@ -4,11 +4,12 @@ The recompute reads a handful of SUMs and COUNTs per model in one grouped query 
 them here; keeping the maths apart makes it testable against hand-worked numbers and lets
 `recompute_ratings --check` reproduce a stored summary exactly.
 
-Recency without per-row maths in SQL: a review published at time t weighs
+Recency as plain SUMs: a review published at time t weighs
     w = 0.5 ** ((now - t) / h) = 2 ** ((t - T0) / h) * 2 ** ((T0 - now) / h)
-for any fixed epoch T0. The first factor depends only on the review, so it is stored with
-the review when it is published (`recency_weight`); the second is one number per
-recompute. Sums of stored weights are then ordinary SQL SUMs on every database.
+for any fixed epoch T0. The first factor depends only on the review (`recency_weight`; the
+grouped query computes it per row from `published_at`, see reviews.ratings.summary); the
+second is one number per recompute (`recency_scale`). The SUMs of the first factor do not
+depend on `now`, so a summary can be reproduced for the time it was computed.
 """
 
 import datetime as dt
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 STARS = (1, 2, 3, 4, 5)
-# Fixed reference point for stored recency weights. Weights grow by a factor of 2 per
+# Fixed reference point for recency weights. Weights grow by a factor of 2 per
 # half-life after it, so with half-lives of 30 days or more a double stays finite for
 # centuries (2 ** (80 years * 12) < 1.8e308).
 RECENCY_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)

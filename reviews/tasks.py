@@ -1,22 +1,28 @@
-"""Background work of the reviews app. Tasks take ids and call one service."""
+"""Background work of the reviews app. Tasks take ids and call one service.
+
+Rating tasks are routed to the `ratings` queue (CELERY_TASK_ROUTES); the sweep and the daily
+refresh run from CELERY_BEAT_SCHEDULE. Every time limit is far below the broker's
+visibility timeout (3600 s), so a task is never redelivered while it still runs.
+"""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from accounts.tasks import PublishSafeTask
+from reviews import ratings
 from reviews.services.notifications import review_outcome_notify
 
+# Transient database errors (a lost connection, a deadlock victim, a failover) are worth
+# retrying; anything else is a bug that a retry would only repeat.
+_DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
 
-@shared_task(
-    base=PublishSafeTask,
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=60,
-    time_limit=90,
-)
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
 def review_outcome_notify_task(event_id: int) -> None:
     """Mail the author the outcome of moderation event `event_id` (routed to the `mail`
     queue by CELERY_TASK_ROUTES).
@@ -26,3 +32,27 @@ def review_outcome_notify_task(event_id: int) -> None:
     which the rendered message goes. Quietly does nothing if the event is gone.
     """
     review_outcome_notify(event_id=event_id)
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
+def rating_recompute_task(model_id: int) -> None:
+    """Recompute and store the rating summary of `model_id` (idempotent: running it twice,
+    or twice at once, stores the same summary). Enqueued by `ratings.rating_enqueue`, after
+    commit and coalesced; quietly does nothing if the model is gone."""
+    ratings.rating_recompute(model_id)
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
+def rating_sweep_task() -> None:
+    """Beat, every 30 s: re-enqueue the recompute of every model still marked stale after
+    RATING_STALE_SWEEP_AFTER (a lost task, a broker or cache outage)."""
+    ratings.rating_sweep()
+
+
+@shared_task(
+    base=PublishSafeTask, acks_late=True, soft_time_limit=1200, time_limit=1500, **_DB_RETRY
+)
+def rating_refresh_task() -> None:
+    """Beat, daily: rebuild every summary, refreshing the prior mean and the recent scores
+    (which decay with time even when no review changes)."""
+    ratings.ratings_rebuild()

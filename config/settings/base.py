@@ -7,6 +7,7 @@ Everything that differs between machines comes from the environment (django-envi
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -129,9 +130,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # DRF's anon/user throttles, letting requests through while the cache is down.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttles.AnonRateThrottle",
+        "config.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="600/min"),
@@ -140,6 +142,7 @@ REST_FRAMEWORK = {
         "account_erase": env("THROTTLE_ACCOUNT_ERASE", default="10/hour"),
         # Per account (reviews.api.throttles): posting reviews, helpful votes, reports.
         "review_create": env("THROTTLE_REVIEW_CREATE", default="10/day"),
+        "review_edit": env("THROTTLE_REVIEW_EDIT", default="30/day"),
         "review_vote": env("THROTTLE_REVIEW_VOTE", default="120/hour"),
         "review_report": env("THROTTLE_REVIEW_REPORT", default="20/day"),
     },
@@ -185,7 +188,20 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work of the rating pipeline (reviews.tasks); `expires` drops a tick that waited
+# longer than its period, so missed ticks never pile up behind a stopped worker.
+CELERY_BEAT_SCHEDULE: dict = {
+    "rating-sweep": {
+        "task": "reviews.tasks.rating_sweep_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    "rating-refresh": {
+        "task": "reviews.tasks.rating_refresh_task",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
+}
 # Mail has its own queue so a backlog of retries against a slow mail server never delays
 # other work (and the reverse). The worker consumes all: `-Q default,mail,ratings`.
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -197,6 +213,9 @@ CELERY_TASK_QUEUES = (
 CELERY_TASK_ROUTES = {
     "accounts.tasks.mail_send_task": {"queue": "mail"},
     "reviews.tasks.review_outcome_notify_task": {"queue": "mail"},
+    "reviews.tasks.rating_recompute_task": {"queue": "ratings"},
+    "reviews.tasks.rating_sweep_task": {"queue": "ratings"},
+    "reviews.tasks.rating_refresh_task": {"queue": "ratings"},
 }
 
 # --- Mail ------------------------------------------------------------------------------
@@ -279,3 +298,22 @@ REVIEW_REPORTS_TO_REQUEUE = env.int("REVIEW_REPORTS_TO_REQUEUE", default=3)
 REVIEW_REPORTER_MIN_DISMISSED = env.int("REVIEW_REPORTER_MIN_DISMISSED", default=3)
 # ... and dismissed ones are at least this share of their resolved reports.
 REVIEW_REPORTER_DISMISSED_SHARE = env.float("REVIEW_REPORTER_DISMISSED_SHARE", default=0.8)
+
+# --- Ratings (reviews.ratings; the methodology endpoint publishes these) -------------------
+# Prior weight C of the Bayesian average (C·m + Σr) / (C + n): how many "average" reviews a
+# model starts with. m, the site-wide mean, is refreshed daily (RatingPrior).
+RATING_PRIOR_WEIGHT = env.float("RATING_PRIOR_WEIGHT", default=7.0)
+# Half-life of a review's weight in the recent score (at least 30 days, see reviews.scoring).
+RATING_HALF_LIFE_DAYS = env.float("RATING_HALF_LIFE_DAYS", default=365.0)
+# z of the Dirichlet lower bound (1.65: one-sided 95 %).
+RATING_Z = env.float("RATING_Z", default=1.65)
+# Stored with every summary; bump it when a formula or a parameter above changes, then run
+# `manage.py recompute_ratings` (its --check lists summaries of another version).
+RATING_METHOD_VERSION = env("RATING_METHOD_VERSION", default="1")
+# The beat sweep re-enqueues models whose rating has been stale longer than this (seconds):
+# long enough for the fast path (debounce + recompute) to have finished.
+RATING_STALE_SWEEP_AFTER = env.float("RATING_STALE_SWEEP_AFTER", default=30.0)
+# Changes to one model within this many seconds share one recompute (burst coalescing: a
+# burst of N seconds costs about N / this recomputes), and a change shows in the rating
+# about this long after its commit. Whole seconds: the cache's timeouts are.
+RATING_DEBOUNCE_SECONDS = env.int("RATING_DEBOUNCE_SECONDS", default=1)

@@ -11,6 +11,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django_filters.rest_framework import FilterSet
 
 from models_catalog.models import AIModel, Lifecycle
@@ -46,14 +47,20 @@ def _price_filter(field_name: str, help_text: str) -> django_filters.NumberFilte
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Orders by the chosen fields with nulls last either way, then by slug."""
+    """Orders by the chosen fields with nulls last either way, then by slug. `expressions`
+    maps a field to the expression to sort by instead of the bare column."""
+
+    def __init__(self, *args: Any, expressions: dict[str, Any] | None = None, **kwargs: Any):
+        self.expressions = expressions or {}
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[AIModel], value: list[str] | None) -> QuerySet[AIModel]:
         if not value:
             return qs
         ordering = []
         for param in filter(None, value):
-            field = F(self.param_map[param.removeprefix("-")])
+            name = self.param_map[param.removeprefix("-")]
+            field = self.expressions.get(name, F(name))
             descending = param.startswith("-")
             ordering.append(
                 field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
@@ -99,11 +106,20 @@ class ModelListFilter(FilterSet):
             "context_window": "context_window",
             "release_date": "release_date",
             "name": "name",
+            # The reviews app's stored summary, by relation name (no import of `reviews`).
+            "rating__bayesian_average": "bayesian_average",
+            "rating__lower_bound": "lower_bound",
+            "rating__review_count": "review_count",
         },
-        help_text="Comma-separated; `-` for descending. Nulls sort last; slug breaks ties.",
+        # A model never reviewed has no summary row: it has 0 reviews, not an unknown count.
+        expressions={"rating__review_count": Coalesce(F("rating__review_count"), 0)},
+        help_text="Comma-separated; `-` for descending. Nulls sort last (models without "
+        "reviews have no rating scores); slug breaks ties. Rating keys: bayesian_average, "
+        "lower_bound, review_count.",
         error_messages={
             "invalid_choice": "%(value)s is not a sort key: use input_price, output_price, "
-            "context_window, release_date or name, each with an optional leading -."
+            "context_window, release_date, name, bayesian_average, lower_bound or "
+            "review_count, each with an optional leading -."
         },
     )
 

@@ -149,6 +149,24 @@ class ModelSummaryOutputSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Display name.")
 
 
+class ModelRatingBriefOutputSerializer(serializers.Serializer):
+    review_count = serializers.IntegerField(
+        help_text="Counted reviews (published, without a disclosed conflict of interest)."
+    )
+    average = serializers.FloatField(
+        allow_null=True, help_text="Plain mean star rating (1-5); null without reviews."
+    )
+    bayesian_average = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean pulled toward the site-wide mean when reviews are few; null without "
+        "reviews. The full summary is at `.../rating/`.",
+    )
+
+
+# What a model without a stored rating summary (never reviewed) shows.
+_NO_RATING = {"review_count": 0, "average": None, "bayesian_average": None}
+
+
 class ModelListOutputSerializer(serializers.Serializer):
     slug = serializers.CharField(help_text="Stable slug `provider/model`, e.g. `openai/o4-mini`.")
     name = serializers.CharField(help_text="Display name.")
@@ -177,7 +195,16 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Current standard price per 1M tokens; null when variable or unknown.",
     )
+    rating = serializers.SerializerMethodField(
+        help_text="Rating summary: count, mean and Bayesian average of counted reviews."
+    )
     url = serializers.SerializerMethodField(help_text="This model's page in the API.")
+
+    @extend_schema_field(ModelRatingBriefOutputSerializer)
+    def get_rating(self, model: AIModel) -> dict[str, Any]:
+        # Preloaded by `model_list` (select_related); a missing row reads as None, no query.
+        summary = getattr(model, "rating", None)
+        return _NO_RATING if summary is None else ModelRatingBriefOutputSerializer(summary).data
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, model: AIModel) -> str:
@@ -368,7 +395,8 @@ class RankOutputSerializer(serializers.Serializer):
         help_text="all, multimodal (image input), open_weights, reasoning or free."
     )
     measure = serializers.CharField(
-        help_text="A metric key, or input_price, output_price, blended_price, context_window."
+        help_text="A metric key, or input_price, output_price, blended_price, context_window, "
+        "or the rating scores bayesian_average and lower_bound (models with reviews only)."
     )
     measure_name = serializers.CharField(help_text="Display name of the measure.")
     rank = serializers.IntegerField(help_text="1 is best; equal values share a rank.")

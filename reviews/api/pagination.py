@@ -21,7 +21,10 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from config.api import describe_page_schema
+
 _INVALID_CURSOR = {"cursor": ["Invalid cursor: use a `next` or `previous` link as given."]}
+_BIGINT_MAX = 2**63 - 1
 
 
 def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:
@@ -54,6 +57,9 @@ class KeysetCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = settings.API_MAX_PAGE_SIZE
     ordering: tuple[str, ...] = ("-id",)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return describe_page_schema(super().get_paginated_response_schema(schema))
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -90,9 +96,14 @@ class KeysetCursorPagination(CursorPagination):
             if decoded["k"] != list(self.ordering):
                 raise ValueError("the cursor belongs to another ordering")
             fields = [model._meta.get_field(name.lstrip("-")) for name in self.ordering]
-            return [f.to_python(v) for f, v in zip(fields, decoded["v"], strict=True)]
-        except (TypeError, ValueError, KeyError, DjangoValidationError):
+            values = [f.to_python(v) for f, v in zip(fields, decoded["v"], strict=True)]
+        except (TypeError, ValueError, KeyError, OverflowError, DjangoValidationError):
             raise ValidationError(_INVALID_CURSOR) from None
+        # Cursors come back from clients: a value we never issue (a null, an integer past
+        # PostgreSQL's bigint) would fail in the database, so it is refused here with a 400.
+        if any(v is None or (isinstance(v, int) and abs(v) > _BIGINT_MAX) for v in values):
+            raise ValidationError(_INVALID_CURSOR)
+        return values
 
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: APIView | None = None

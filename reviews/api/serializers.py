@@ -165,20 +165,29 @@ class ReportCreateInputSerializer(serializers.Serializer):
     note = _note("Anything a moderator should know.")
 
 
+def _revision_seen() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The `revision` you read in the queue; if the author changed the text since, "
+        "nothing happens and the answer is 409 `revision_changed`. Optional.",
+    )  # fmt: skip
+
+
 class ReviewVerifyInputSerializer(serializers.Serializer):
     usage_verified = serializers.BooleanField(
         default=False, help_text="Also show the usage-verified badge (evidence seen)."
     )
     note = _note("Note for the audit log and the author.")
+    revision = _revision_seen()
 
 
-class ReviewRejectInputSerializer(serializers.Serializer):
+class ReviewHideInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
     note = _note("Note for the audit log and the author.")
 
 
-class ReviewHideInputSerializer(ReviewRejectInputSerializer):
-    pass
+class ReviewRejectInputSerializer(ReviewHideInputSerializer):
+    revision = _revision_seen()
 
 
 class ReviewModerationNoteInputSerializer(serializers.Serializer):
@@ -255,7 +264,9 @@ class ReviewAuthorOutputSerializer(serializers.Serializer):
 
 class _ContentOutputSerializer(serializers.Serializer):
     rating = serializers.IntegerField(help_text="Overall rating, 1-5.")
-    sub_ratings = SubRatingsOutputSerializer(source="*", help_text="Sub-ratings; null if none.")
+    sub_ratings = SubRatingsOutputSerializer(
+        source="*", help_text="Sub-ratings (1-5); each null when not given."
+    )
     title = serializers.CharField(help_text="Title, plain text as written.")
     body = serializers.CharField(help_text="The review, plain text as written (never HTML).")
     pros = serializers.CharField(help_text="What is good, plain text.")
@@ -359,6 +370,16 @@ class ModerationReviewOutputSerializer(ReviewOwnOutputSerializer):
         help_text="`review` (new or appeal), `edit` (of the published text), `reports`."
     )
     open_reports = OpenReportOutputSerializer(many=True, help_text="Reports not yet decided.")
+    revision = serializers.SerializerMethodField(
+        help_text="Number of the revision up for decision (the pending text, or the edit "
+        "waiting); send it back as `revision` with verify or reject so that a text the author "
+        "changed meanwhile is not decided unseen (409 `revision_changed`). Null if none."
+    )
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_revision(self, review: Review) -> int | None:
+        # `pending_revisions` is preloaded by the moderation selectors.
+        return review.pending_revisions[0].number if review.pending_revisions else None
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(["review", "edit", "reports"]))

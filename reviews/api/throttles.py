@@ -6,8 +6,10 @@ request, so an override (an environment variable, a test's settings) takes effec
 
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
+
+# Fails open while the cache is down: a Redis outage must not turn review writes into 500s.
+from config.throttles import UserRateThrottle
 
 
 class _AccountWriteThrottle(UserRateThrottle):
@@ -27,6 +29,12 @@ class _AccountWriteThrottle(UserRateThrottle):
 class ReviewCreateThrottle(_AccountWriteThrottle):
     scope = "review_create"
     methods = frozenset({"POST"})
+
+
+class ReviewEditThrottle(_AccountWriteThrottle):
+    # Every edit is a revision and an audit event: bound how many one account can make.
+    scope = "review_edit"
+    methods = frozenset({"PATCH"})
 
 
 class ReviewVoteThrottle(_AccountWriteThrottle):

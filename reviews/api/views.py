@@ -40,7 +40,12 @@ from reviews.api.serializers import (
     ReviewVoteOutputSerializer,
     review_fields,
 )
-from reviews.api.throttles import ReviewCreateThrottle, ReviewReportThrottle, ReviewVoteThrottle
+from reviews.api.throttles import (
+    ReviewCreateThrottle,
+    ReviewEditThrottle,
+    ReviewReportThrottle,
+    ReviewVoteThrottle,
+)
 from reviews.models import Review
 from reviews.selectors import REVIEW_ORDERINGS
 
@@ -107,6 +112,8 @@ class ModelReviewListCreateApi(GenericAPIView):
 
 
 class ReviewDetailApi(APIView):
+    throttle_classes = [*APIView.throttle_classes, ReviewEditThrottle]
+
     def get_permissions(self) -> list[BasePermission]:
         return _read_or_write_permissions(self.request)
 

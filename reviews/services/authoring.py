@@ -14,7 +14,7 @@ from reviews.exceptions import (
     NotReviewAuthor,
     ReviewAlreadyExists,
 )
-from reviews.models import ModerationAction, Review, ReviewRevision, ReviewStatus
+from reviews.models import ModerationAction, Report, Review, ReviewRevision, ReviewStatus
 from reviews.ratings import rating_mark_stale
 from reviews.services.content import (
     ReviewDraft,
@@ -26,9 +26,11 @@ from reviews.services.content import (
     revision_add,
 )
 from reviews.services.workflow import (
+    conflict_of_interest,
     event_record,
     pending_revision,
     queue_enter,
+    reports_resolve,
     review_lock,
     revision_next_number,
 )
@@ -38,11 +40,6 @@ def author_check(user: User) -> None:
     """Every write of a review, vote or report needs a verified email address."""
     if not user_email_verified(user):
         raise AccountNotVerified()
-
-
-def _conflict_of_interest(author: User, model: AIModel) -> bool:
-    # A disclosed affiliation with the model's provider: shown, never counted in the rating.
-    return bool(author.affiliation) and author.affiliation == model.provider.slug
 
 
 def _active_review_exists(author: User, model: AIModel) -> bool:
@@ -57,7 +54,7 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
     review = Review(
         author=author,
         model=model,
-        conflict_of_interest=_conflict_of_interest(author, model),
+        conflict_of_interest=conflict_of_interest(author, model),
         queued_at=timezone.now(),
     )
     draft_apply(review, draft)
@@ -127,12 +124,16 @@ def review_update(*, review: Review, author: User, changes: dict[str, Any]) -> R
         pending.state = ReviewRevision.State.SUPERSEDED
         pending.save(update_fields=["state"])
     revision = revision_add(review, draft, number=revision_next_number(review))
-    review.conflict_of_interest = _conflict_of_interest(author, review.model)
     if before == ReviewStatus.PUBLISHED:
+        # The published text, and whether it counts toward the rating, stay as they are
+        # until a moderator accepts the edit (`_accept` re-checks the affiliation then).
         review.has_pending_edit = True
     else:
         draft_apply(review, draft)
+        review.conflict_of_interest = conflict_of_interest(author, review.model)
         review.status = ReviewStatus.PENDING
+        # The new text replaces any edit that was waiting (e.g. on a review hidden since).
+        review.has_pending_edit = False
     queue_enter(review)
     review.save()
     event_record(
@@ -142,7 +143,9 @@ def review_update(*, review: Review, author: User, changes: dict[str, Any]) -> R
     return review
 
 
-def _withdraw(review: Review, *, actor_id: int, note: str = "") -> None:
+def _withdraw(review: Review, *, actor_id: int, note: str = "") -> bool:
+    """Withdraw the locked review; True if it was published (its model's rating is stale).
+    The caller marks the rating stale, so several withdrawals can do it in model order."""
     before = review.status
     review.status = ReviewStatus.WITHDRAWN
     review.has_pending_edit = False
@@ -152,11 +155,13 @@ def _withdraw(review: Review, *, actor_id: int, note: str = "") -> None:
     review.revisions.filter(state=ReviewRevision.State.PENDING).update(
         state=ReviewRevision.State.SUPERSEDED
     )
+    # Open reports are moot once the review is gone; closing them as dismissed would count
+    # against the reporters, so they are closed as upheld.
+    reports_resolve(review, Report.State.UPHELD)
     event_record(
         review, actor_id=actor_id, action=ModerationAction.WITHDRAW, from_status=before, note=note
     )
-    if before == ReviewStatus.PUBLISHED:
-        rating_mark_stale(review.model_id)
+    return before == ReviewStatus.PUBLISHED
 
 
 @transaction.atomic
@@ -168,7 +173,8 @@ def review_withdraw(*, review: Review, author: User) -> Review:
         raise NotReviewAuthor()
     if review.status == ReviewStatus.WITHDRAWN:
         raise InvalidTransition("The review is already withdrawn.")
-    _withdraw(review, actor_id=author.pk)
+    if _withdraw(review, actor_id=author.pk):
+        rating_mark_stale(review.model_id)
     return review
 
 
@@ -176,13 +182,19 @@ def review_withdraw(*, review: Review, author: User) -> Review:
 def review_withdraw_all_for_author(*, author_id: int) -> int:
     """Withdraw every active review of the person (account erasure); each published one marks
     its model's rating stale. Returns how many were withdrawn."""
-    # Locked in id order, so two erasures (or an erasure and a moderator) never deadlock.
+    # Reviews are locked in id order and rating marks taken in model order, so two erasures
+    # (or an erasure and a moderator) never wait on each other in a cycle.
     reviews = list(
         Review.objects.select_for_update()
         .filter(author_id=author_id)
         .exclude(status=ReviewStatus.WITHDRAWN)
         .order_by("pk")
     )
-    for review in reviews:
-        _withdraw(review, actor_id=author_id, note="The author's account was erased.")
+    stale_models = {
+        review.model_id
+        for review in reviews
+        if _withdraw(review, actor_id=author_id, note="The author's account was erased.")
+    }
+    for model_id in sorted(stale_models):
+        rating_mark_stale(model_id)
     return len(reviews)

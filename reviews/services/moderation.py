@@ -16,6 +16,7 @@ from reviews.exceptions import (
     InputInvalid,
     InvalidTransition,
     ModerationNotAllowed,
+    RevisionChanged,
 )
 from reviews.models import (
     ModerationAction,
@@ -28,6 +29,7 @@ from reviews.models import (
 from reviews.ratings import rating_mark_stale
 from reviews.services.content import draft_apply, draft_of
 from reviews.services.workflow import (
+    conflict_of_interest,
     event_record,
     pending_revision,
     queue_settle,
@@ -51,6 +53,15 @@ def _reason_check(reason: str) -> None:
         raise InputInvalid("reason", f"Must be one of {ReportReason.values}.")
 
 
+def _waiting_revision(review: Review, seen: int | None) -> ReviewRevision | None:
+    """The revision up for decision; if the moderator names the one they read (`seen`), it
+    must still be that one, so nobody publishes a text they never saw."""
+    revision = pending_revision(review)
+    if seen is not None and (revision is None or revision.number != seen):
+        raise RevisionChanged()
+    return revision
+
+
 def _revision_close(revision: ReviewRevision | None, state: ReviewRevision.State) -> int | None:
     if revision is None:
         return None
@@ -66,26 +77,38 @@ def _accept(review: Review, revision: ReviewRevision | None) -> None:
         review.published_at = timezone.now()
     elif revision is not None:
         draft_apply(review, draft_of(revision))
-        review.has_pending_edit = False
+        # The affiliation may have changed since the review was first published.
+        review.conflict_of_interest = conflict_of_interest(review.author, review.model)
+    review.has_pending_edit = False
 
 
 @transaction.atomic
 def review_verify(
-    *, review: Review, moderator: User, usage_verified: bool = False, note: str = ""
+    *,
+    review: Review,
+    moderator: User,
+    usage_verified: bool = False,
+    note: str = "",
+    revision: int | None = None,
 ) -> Review:
     """Publish a pending review, or apply the edit waiting on a published one, or keep a
-    reported published review. Dismisses open reports; marks the rating stale.
-    Raises ModerationNotAllowed, CannotModerateOwnReview, InvalidTransition."""
+    reported published review; `revision`, if given, must be the revision waiting.
+    Dismisses open reports (upholds them when the author's new text answered them); marks
+    the rating stale. Raises ModerationNotAllowed, CannotModerateOwnReview,
+    InvalidTransition, RevisionChanged."""
     review = _moderated(review, moderator)
     before = review.status
     waiting = review.has_pending_edit or review.flagged_at is not None
     if not (before == ReviewStatus.PENDING or (before == ReviewStatus.PUBLISHED and waiting)):
         raise InvalidTransition(f"A {before} review with nothing waiting cannot be verified.")
-    revision = pending_revision(review)
-    _accept(review, revision)
-    number = _revision_close(revision, ReviewRevision.State.ACCEPTED)
+    waiting_revision = _waiting_revision(review, revision)
+    _accept(review, waiting_revision)
+    number = _revision_close(waiting_revision, ReviewRevision.State.ACCEPTED)
     review.usage_verified = review.usage_verified or usage_verified
-    reports_resolve(review, Report.State.DISMISSED)
+    # Reports still open on a pending review are those of a reported review its author then
+    # rewrote: the reporters were right, so they are not held against them.
+    answered = before == ReviewStatus.PENDING
+    reports_resolve(review, Report.State.UPHELD if answered else Report.State.DISMISSED)
     queue_settle(review)
     review.save()
     event_record(
@@ -97,14 +120,17 @@ def review_verify(
 
 
 @transaction.atomic
-def review_reject(*, review: Review, moderator: User, reason: str, note: str = "") -> Review:
+def review_reject(
+    *, review: Review, moderator: User, reason: str, note: str = "", revision: int | None = None
+) -> Review:
     """Reject a pending review (new or appeal; open reports upheld), or only the edit waiting
-    on a published review (the published text stays; its reports stay open for a decision).
-    Raises InputInvalid (reason), ModerationNotAllowed, CannotModerateOwnReview,
-    InvalidTransition."""
+    on a published review (the published text stays; its reports stay open for a decision);
+    `revision`, if given, must be the revision waiting. Raises InputInvalid (reason),
+    ModerationNotAllowed, CannotModerateOwnReview, InvalidTransition, RevisionChanged."""
     _reason_check(reason)
     review = _moderated(review, moderator)
     before = review.status
+    waiting_revision = _waiting_revision(review, revision)
     if before == ReviewStatus.PENDING:
         review.status = ReviewStatus.REJECTED
         reports_resolve(review, Report.State.UPHELD)
@@ -112,7 +138,7 @@ def review_reject(*, review: Review, moderator: User, reason: str, note: str = "
         review.has_pending_edit = False
     else:
         raise InvalidTransition(f"A {before} review with no edit waiting cannot be rejected.")
-    number = _revision_close(pending_revision(review), ReviewRevision.State.REJECTED)
+    number = _revision_close(waiting_revision, ReviewRevision.State.REJECTED)
     queue_settle(review)
     review.save()
     event_record(

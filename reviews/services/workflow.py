@@ -13,6 +13,8 @@ from django.utils import timezone
 # The task module is imported as a module: it imports these services, and `from reviews
 # import tasks` resolves to the (possibly still loading) module without a circular-import
 # error; the task itself is looked up when an event is recorded.
+from accounts.models import User
+from models_catalog.models import AIModel
 from reviews import tasks
 from reviews.models import (
     ModerationAction,
@@ -40,6 +42,11 @@ _OUTCOME_FIELDS = [
     "last_moderation_note",
     "last_moderated_at",
 ]
+
+
+def conflict_of_interest(author: User, model: AIModel) -> bool:
+    """A disclosed affiliation with the model's provider: shown, never counted in the rating."""
+    return bool(author.affiliation) and author.affiliation == model.provider.slug
 
 
 def review_lock(review: Review) -> Review:

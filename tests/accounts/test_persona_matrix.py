@@ -75,6 +75,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         f"reviews:moderation-{action}": {"post": _moderators(200)}
         for action in ("verify", "reject", "hide", "restore", "verify-usage")
     },
+    # Ratings (issue 5): public reads of the stored summary.
+    "ratings:model-rating": {"get": _everyone(200)},
+    "ratings:model-badge": {"get": _everyone(200)},
+    "ratings:methodology": {"get": _everyone(200)},
 }
 
 # The state of the fresh review a call works on; "published" unless named here.

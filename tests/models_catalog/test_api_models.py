@@ -87,6 +87,8 @@ def test_model_list_returns_items_with_explicit_fields(api_client, catalog):
             "cached_input_per_mtok": "0.275",
             "currency": "USD",
         },
+        # never reviewed: the reviews app has stored no rating summary
+        "rating": {"review_count": 0, "average": None, "bayesian_average": None},
         "url": "http://testserver/api/v1/models/openai/o4-mini/",
     }
 

@@ -53,7 +53,7 @@ def test_outcomes_enqueue_after_commit_and_submissions_do_not(
     assert callbacks == []
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         review_verify(review=review, moderator=moderator.user)
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the outcome mail, and the rating recompute (issue 5)
     assert mail.outbox == []  # nothing is sent inside the request's transaction
 
 

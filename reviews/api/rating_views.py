@@ -1,0 +1,121 @@
+"""The rating API: a model's stored summary, its badge, and the methodology. Public reads.
+
+Summaries change only when the pipeline stores a recompute, so responses carry an ETag and
+Last-Modified, answer a matching If-None-Match (or If-Modified-Since) with 304, and may be
+cached publicly for a short while.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from models_catalog.api.views import MODEL_PATH_PARAMETERS
+from reviews.api.rating_badge import badge_svg
+from reviews.api.rating_serializers import (
+    ModelRatingOutputSerializer,
+    RatingMethodologyOutputSerializer,
+)
+from reviews.api.schema import NOT_FOUND
+from reviews.ratings.selectors import model_rating_get, rating_methodology_get
+
+MAX_AGE = 30  # seconds: a recompute shows within this long behind a shared cache
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="An ETag from an earlier answer: 304 Not Modified while it is current.",
+)  # fmt: skip
+NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: the ETag is current.")}
+
+
+def _cacheable(
+    request: Request,
+    etag: str,
+    last_modified: dt.datetime | None,
+    build: Callable[[], HttpResponseBase],
+) -> HttpResponseBase:
+    """304 if the client's copy is current, else `build()`; with validators and caching."""
+    timestamp = int(last_modified.timestamp()) if last_modified is not None else None
+    response = get_conditional_response(request, etag=etag, last_modified=timestamp) or build()
+    response["ETag"] = etag
+    if timestamp is not None:
+        response["Last-Modified"] = http_date(timestamp)
+    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    return response
+
+
+class ModelRatingApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
+        responses={200: ModelRatingOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
+        description="The model's rating summary, as the rating pipeline last stored it "
+        "(zeros and nulls before its first counted review). ETag and Last-Modified change "
+        "with every stored recompute; `Cache-Control: public, max-age=30`.",
+    )
+    def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
+        view = model_rating_get(slug=f"{provider}/{model}")
+        return _cacheable(
+            request, view.etag, view.last_modified,
+            lambda: Response(ModelRatingOutputSerializer(view.rating).data),
+        )  # fmt: skip
+
+
+class _ErrorsAsJson(BaseContentNegotiation):
+    """The badge is SVG whatever the Accept header (an <img> asks for images); the only
+    rendered responses are errors, always in the JSON error body."""
+
+    def select_renderer(
+        self, request: HttpRequest, renderers: list[BaseRenderer], format_suffix: Any = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+class ModelRatingBadgeApi(APIView):
+    permission_classes = [AllowAny]
+    content_negotiation_class = _ErrorsAsJson
+
+    @extend_schema(
+        parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
+        responses={
+            (200, "image/svg+xml"): OpenApiResponse(
+                OpenApiTypes.STR, description="An SVG badge: stars, average, verified reviews."
+            ),
+            **NOT_MODIFIED,
+            **NOT_FOUND,
+        },
+        description="An embeddable SVG badge of the model's rating, with an ETag.",
+        operation_id="v1_models_badge_retrieve",
+    )
+    def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
+        view = model_rating_get(slug=f"{provider}/{model}")
+        svg = badge_svg(view.model, view.rating)
+        etag = f'"{hashlib.sha256(svg.encode()).hexdigest()[:32]}"'
+        # No Last-Modified: the badge also shows the model's name, which the ETag covers.
+        return _cacheable(
+            request, etag, None, lambda: HttpResponse(svg, content_type="image/svg+xml")
+        )
+
+
+class RatingMethodologyApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: RatingMethodologyOutputSerializer},
+        description="How ratings are computed: which reviews count, the formulas, and the "
+        "current parameters (prior mean and weight, half-life, z, method version).",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(RatingMethodologyOutputSerializer(rating_methodology_get()).data)

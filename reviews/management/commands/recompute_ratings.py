@@ -1,0 +1,63 @@
+"""`manage.py recompute_ratings [--model SLUG] [--check]`.
+
+An interface only. Without --check: rebuild the stored rating summaries (every model, with
+a fresh prior mean; or one model) by one grouped query and bulk upserts, through
+`ratings_rebuild`. With --check: recompute in memory, write nothing, list every model whose
+stored summary differs, and exit 1 if any does.
+"""
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from models_catalog.exceptions import ModelNotFound
+from models_catalog.selectors import model_get_by_slug
+from reviews.ratings import ratings_check, ratings_rebuild
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the rating summaries from the published reviews (all models, or --model), "
+        "or with --check list the stored summaries that differ from a recompute."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--model", metavar="SLUG", help="only this model (slug or alias)")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="write nothing; list models whose stored summary differs; exit 1 if any",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        model_ids = None
+        if options["model"]:
+            try:
+                model_ids = [model_get_by_slug(options["model"]).pk]
+            except ModelNotFound as exc:
+                raise CommandError(exc.message) from exc
+        if options["check"]:
+            self._check(model_ids)
+        else:
+            self._rebuild(model_ids)
+
+    def _rebuild(self, model_ids: list[int] | None) -> None:
+        started = time.monotonic()
+        self.stderr.write("recompute_ratings: reading every counted review in one query")
+        report = ratings_rebuild(model_ids, progress=lambda line: self.stderr.write(line))
+        self.stdout.write(
+            f"Recomputed {report.written} of {report.models} model summaries "
+            f"({report.with_reviews} with reviews) in {time.monotonic() - started:.1f} s; "
+            f"prior mean {report.prior.mean:.4f} over {report.prior.review_count} reviews."
+        )
+
+    def _check(self, model_ids: list[int] | None) -> None:
+        differences = ratings_check(model_ids)
+        for difference in differences:
+            self.stdout.write(f"{difference.slug}: differs in {', '.join(difference.fields)}")
+        if differences:
+            self.stdout.write(f"{len(differences)} stored summaries differ from a recompute.")
+            sys.exit(1)
+        self.stdout.write("Every stored summary matches a recompute.")

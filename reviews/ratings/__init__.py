@@ -1,0 +1,42 @@
+"""The rating pipeline: from published reviews to a stored summary per model.
+
+    review change ──(same transaction)──> stale mark, change_seq + 1      stale.py
+         └─(after commit, coalesced)──> rating_recompute_task(model_id)   stale.py, tasks.py
+    rating_recompute: lock the summary row, read change_seq, one aggregate
+        query, compute (reviews.scoring), store if not older, clear the
+        stale mark if change_seq did not move                             store.py, summary.py
+    beat: rating_sweep every 30 s re-enqueues marks left stale;
+          rating_refresh daily rebuilds everything (prior mean, recent scores)
+    recompute_ratings [--model] [--check]: the same rebuild by hand       store.py, check.py
+    reads: the stored summary, never an aggregate                         selectors.py
+
+Counted reviews: published, without a disclosed conflict of interest. Import the public
+functions from here.
+"""
+
+from reviews.ratings.check import RatingDifference, ratings_check
+from reviews.ratings.stale import rating_enqueue, rating_mark_stale, rating_sweep
+from reviews.ratings.store import (
+    RatingComputation,
+    RebuildReport,
+    prior_get_or_create,
+    rating_recompute,
+    ratings_compute,
+    ratings_rebuild,
+    ratings_store,
+)
+
+__all__ = [
+    "RatingComputation",
+    "RatingDifference",
+    "RebuildReport",
+    "prior_get_or_create",
+    "rating_enqueue",
+    "rating_mark_stale",
+    "rating_recompute",
+    "rating_sweep",
+    "ratings_check",
+    "ratings_compute",
+    "ratings_rebuild",
+    "ratings_store",
+]

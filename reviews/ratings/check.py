@@ -1,0 +1,76 @@
+"""`recompute_ratings --check`: recompute in memory and compare with what is stored.
+
+Read-only. Each summary is recomputed with the stored prior and at its own `computed_at`
+(the recent score decays with time, so "now" would differ from any stored summary), which
+makes a correct stored summary match to floating-point noise: counts must be equal,
+floats equal within a relative 1e-9.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from models_catalog.models import AIModel
+from reviews.models import ModelRating, RatingPrior
+from reviews.ratings.summary import (
+    DEFAULT_PRIOR_MEAN,
+    ModelTotals,
+    model_totals,
+    rating_params,
+    summary_build,
+)
+
+
+@dataclass(frozen=True)
+class RatingDifference:
+    slug: str
+    fields: list[str]  # the stored fields that differ; ["missing"] when nothing is stored
+
+
+def _same(stored: Any, expected: Any) -> bool:
+    if isinstance(stored, float) or isinstance(expected, float):
+        if stored is None or expected is None:
+            return stored is expected
+        return math.isclose(stored, expected, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(expected, dict):
+        return (
+            isinstance(stored, dict)
+            and stored.keys() == expected.keys()
+            and all(_same(stored[key], value) for key, value in expected.items())
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(stored, list)
+            and len(stored) == len(expected)
+            and all(_same(a, b) for a, b in zip(stored, expected, strict=True))
+        )
+    return stored == expected
+
+
+def _differences(stored: ModelRating | None, totals: ModelTotals, prior_mean: float) -> list[str]:
+    if stored is None:
+        # Never computed: right only while no review counts.
+        return ["missing"] if totals.totals.count else []
+    expected = summary_build(
+        totals, prior_mean=prior_mean, params=rating_params(), now=stored.computed_at
+    )
+    return [name for name, value in expected.items() if not _same(getattr(stored, name), value)]
+
+
+def ratings_check(model_ids: Sequence[int] | None = None) -> list[RatingDifference]:
+    """Every model (or the given ones) whose stored summary differs from a recompute of its
+    current counted reviews, by slug, with the differing fields. A fixed number of queries."""
+    prior = RatingPrior.objects.filter(pk=1).first()
+    prior_mean = prior.mean if prior is not None else DEFAULT_PRIOR_MEAN
+    models = AIModel.objects.select_related("rating").order_by("slug")
+    if model_ids is not None:
+        models = models.filter(pk__in=model_ids)
+    totals = model_totals(model_ids)
+    differences = []
+    for model in models:
+        stored = getattr(model, "rating", None)
+        fields = _differences(stored, totals.get(model.pk) or ModelTotals(model.pk), prior_mean)
+        if fields:
+            differences.append(RatingDifference(model.slug, fields))
+    return differences

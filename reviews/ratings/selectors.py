@@ -1,0 +1,62 @@
+"""Reads of the rating pipeline's output: a model's stored summary and the methodology.
+
+Side-effect free. A summary is served as stored, never aggregated on read: one query for
+the model and its summary (a `select_related` join).
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from models_catalog.models import AIModel
+from models_catalog.selectors import model_get_by_slug
+from reviews.models import ModelRating, RatingPrior
+from reviews.ratings.summary import DEFAULT_PRIOR_MEAN, RatingParams, rating_params
+
+
+@dataclass(frozen=True)
+class ModelRatingView:
+    model: AIModel
+    rating: ModelRating  # unsaved and empty (computed_at None) when never computed
+
+    @property
+    def last_modified(self) -> dt.datetime | None:
+        return self.rating.computed_at
+
+    @property
+    def etag(self) -> str:
+        """Changes with every stored recompute (and with the method version)."""
+        rating = self.rating
+        stamp = rating.computed_at.isoformat() if rating.computed_at else "never"
+        key = f"{rating.model_id}:{rating.computed_seq}:{stamp}:{rating.method_version}"
+        return f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+
+
+def _empty_rating(model: AIModel) -> ModelRating:
+    rating = ModelRating(model=model, method_version=rating_params().method_version)
+    rating.computed_at = None  # type: ignore[assignment]  # never computed
+    return rating
+
+
+def model_rating_get(*, slug: str) -> ModelRatingView:
+    """The stored rating summary of the model a slug, alias or variant names (zeros and
+    nulls when none was ever computed). One query for an exact slug. Raises ModelNotFound."""
+    model = model_get_by_slug(slug, queryset=AIModel.objects.select_related("rating"))
+    rating = getattr(model, "rating", None)
+    return ModelRatingView(model=model, rating=rating or _empty_rating(model))
+
+
+@dataclass(frozen=True)
+class Methodology:
+    params: RatingParams
+    prior_mean: float
+    prior_review_count: int
+    prior_computed_at: dt.datetime | None
+
+
+def rating_methodology_get() -> Methodology:
+    """The method's current parameters and the prior mean in use (one query)."""
+    prior = RatingPrior.objects.filter(pk=1).first()
+    if prior is None:
+        return Methodology(rating_params(), DEFAULT_PRIOR_MEAN, 0, None)
+    return Methodology(rating_params(), prior.mean, prior.review_count, prior.computed_at)

@@ -1,0 +1,119 @@
+"""The stale mark and the fast path: mark in the change's transaction, enqueue after commit.
+
+The mark in the database is the record; the task is only the fast path. If a publish is
+lost (broker down, cache down, worker killed), the model stays marked and the beat sweep
+re-enqueues it.
+"""
+
+import datetime as dt
+import functools
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from reviews.models import ModelRatingState
+
+logger = logging.getLogger(__name__)
+SWEEP_BATCH = 1000  # models re-enqueued per sweep tick; the next tick takes the rest
+
+
+def _mark_existing(model_id: int) -> int:
+    now = timezone.now()
+    # One UPDATE, so concurrent markers serialise on the row lock and each increments
+    # `change_seq` once (never read-modify-write). `stale_since` keeps the time the rating
+    # first went stale; a fresh row starts a new stale period now.
+    return ModelRatingState.objects.filter(pk=model_id).update(
+        stale=True,
+        stale_since=Case(
+            When(stale=True, stale_since__isnull=False, then=F("stale_since")),
+            default=Value(now),
+        ),
+        change_seq=F("change_seq") + 1,
+    )
+
+
+def rating_mark_stale(model_id: int) -> None:
+    """Mark the model's rating stale: `stale=True`, `stale_since` set if it was fresh, and
+    `change_seq` incremented. Creates the row on first use. Safe under concurrency on
+    PostgreSQL and SQLite; call it inside the transaction that changed the reviews.
+    After that transaction commits, `rating_enqueue(model_id)` runs (coalesced, never raises).
+    """
+    if not _mark_existing(model_id):
+        try:
+            # A savepoint: if a concurrent transaction inserts the row first, our INSERT waits
+            # for it, fails on the primary key, and only the savepoint rolls back.
+            with transaction.atomic():
+                ModelRatingState.objects.create(
+                    model_id=model_id, stale=True, stale_since=timezone.now(), change_seq=1
+                )
+        except IntegrityError:
+            _mark_existing(model_id)
+    # robust: even an unexpected error here must not stop the transaction's other callbacks
+    # (the outcome mail); the stale mark is already committed and the sweep covers it.
+    transaction.on_commit(functools.partial(rating_enqueue, model_id), robust=True)
+
+
+def _pending_key(model_id: int) -> str:
+    return f"rating:pending:{model_id}"
+
+
+def _claim_publish(model_id: int, debounce: float) -> bool:
+    """True if this caller should publish: no recompute of the model is already pending."""
+    try:
+        return bool(cache.add(_pending_key(model_id), 1, timeout=debounce))
+    except Exception:
+        # Cache down (usually Redis, like the broker): publish anyway, uncoalesced; if the
+        # broker is down too, the publish fails quickly and the sweep covers the model.
+        logger.warning("rating debounce cache unreachable; publishing uncoalesced", exc_info=True)
+        return True
+
+
+def _release_claim(model_id: int) -> None:
+    try:
+        cache.delete(_pending_key(model_id))
+    except Exception:
+        # The key then simply expires after the debounce; the sweep covers the model.
+        logger.warning("could not clear the rating debounce key of %s", model_id, exc_info=True)
+
+
+def rating_enqueue(model_id: int) -> bool:
+    """Publish `rating_recompute_task(model_id)` with a countdown of RATING_DEBOUNCE_SECONDS,
+    unless one is already pending. Never raises; True if a task was published.
+
+    Coalescing is correct, not only cheap: a caller skips only while the pending key lives,
+    and the key expires no later than the pending task's ETA (set after the key, with the
+    same delay), so that task reads `change_seq` after the skipped caller's commit.
+    """
+    # Imported here: reviews.tasks imports the services, which import this module.
+    from reviews.tasks import rating_recompute_task
+
+    debounce = settings.RATING_DEBOUNCE_SECONDS
+    if not _claim_publish(model_id, debounce):
+        return False
+    published = rating_recompute_task.apply_async_or_log((model_id,), countdown=debounce)
+    if not published:
+        # Let the next change (or the sweep) try again instead of waiting out the key.
+        _release_claim(model_id)
+    return published
+
+
+def rating_sweep(*, now: dt.datetime | None = None) -> list[int]:
+    """Re-enqueue every model stale for longer than RATING_STALE_SWEEP_AFTER seconds, oldest
+    first (at most SWEEP_BATCH per call): the recovery path for lost tasks and broker
+    outages. Returns the model ids found stale."""
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.RATING_STALE_SWEEP_AFTER)
+    stale = (
+        ModelRatingState.objects.filter(stale=True, stale_since__lte=cutoff)
+        .order_by("stale_since")
+        .values_list("model_id", flat=True)[:SWEEP_BATCH]
+    )
+    model_ids = list(stale)
+    for model_id in model_ids:
+        rating_enqueue(model_id)
+    if model_ids:
+        logger.info("rating sweep re-enqueued %d stale model(s)", len(model_ids))
+    return model_ids

@@ -1,0 +1,228 @@
+"""Writing summaries: the conditional store, the one-model recompute and the full rebuild.
+
+Ordering guarantee. A write locks the models' `ModelRating` rows (created empty first if
+missing, in primary-key order) and stores a computation only if the change it saw
+(`seq`) is at least the stored `computed_seq`. `rating_recompute` and `ratings_rebuild`
+take those locks BEFORE reading `change_seq` and the reviews, so two recomputes of a model
+run one after the other and the later one reads later data. The stale mark is cleared only
+where `change_seq` still equals the `seq` stored: a change that arrived meanwhile keeps it.
+
+Lock order: ModelRating rows, then ModelRatingState rows. Review writers lock only the
+latter, and clearing skips rows a writer holds (SKIP LOCKED), so a recompute never waits on
+a writer that could be waiting on it.
+"""
+
+import datetime as dt
+import functools
+import logging
+import operator
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from models_catalog.models import AIModel
+from reviews.models import ModelRating, ModelRatingState, RatingPrior
+from reviews.ratings.summary import (
+    DEFAULT_PRIOR_MEAN,
+    ModelTotals,
+    model_totals,
+    rating_params,
+    site_totals,
+    summary_build,
+)
+
+logger = logging.getLogger(__name__)
+WRITE_BATCH = 500
+# Everything a computation writes; `recompute_count` is bumped under the row lock.
+WRITE_FIELDS = [
+    "review_count", "rating_sum", "average", "bayesian_average", "lower_bound", "recent_score",
+    "distribution", "sub_ratings", "usage_verified_count", "versions", "method_version",
+    "computed_at", "computed_seq", "recompute_count",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RatingComputation:
+    """A summary computed in memory: the change it saw (`seq`), when, and the row values."""
+
+    model_id: int
+    seq: int
+    computed_at: dt.datetime
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    models: int
+    with_reviews: int
+    written: int
+    prior: RatingPrior
+
+
+# --- The prior -------------------------------------------------------------------------
+
+
+def _prior_row(total: int, count: int, now: dt.datetime) -> RatingPrior:
+    mean = total / count if count else DEFAULT_PRIOR_MEAN
+    return RatingPrior(pk=1, mean=mean, review_count=count, computed_at=now)
+
+
+def prior_get_or_create(*, now: dt.datetime | None = None) -> RatingPrior:
+    """The stored prior; on first use, created from the reviews counted now."""
+    prior = RatingPrior.objects.filter(pk=1).first()
+    if prior is None:
+        row = _prior_row(*site_totals(), now or timezone.now())
+        # Two first uses at once: one INSERT wins, the other is ignored, both read the winner.
+        RatingPrior.objects.bulk_create([row], ignore_conflicts=True)
+        prior = RatingPrior.objects.get(pk=1)
+    return prior
+
+
+def _prior_refresh(totals: dict[int, ModelTotals], now: dt.datetime) -> RatingPrior:
+    # The site-wide sums are the sums of every model's: no second scan of the reviews.
+    total = sum(model.totals.total for model in totals.values())
+    count = sum(model.totals.count for model in totals.values())
+    prior = _prior_row(total, count, now)
+    RatingPrior.objects.bulk_create(
+        [prior],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["mean", "review_count", "computed_at"],
+    )
+    return prior
+
+
+# --- Compute (reads only, apart from creating the prior on first use) -------------------
+
+
+def _computations(
+    model_ids: Sequence[int], totals: dict[int, ModelTotals], prior: RatingPrior, now: dt.datetime
+) -> list[RatingComputation]:
+    params = rating_params()
+    computations = []
+    for model_id in model_ids:
+        model = totals.get(model_id) or ModelTotals(model_id)
+        values = summary_build(model, prior_mean=prior.mean, params=params, now=now)
+        computations.append(RatingComputation(model_id, model.seq, now, values))
+    return computations
+
+
+def ratings_compute(
+    model_ids: Sequence[int], *, now: dt.datetime | None = None
+) -> list[RatingComputation]:
+    """Summaries of the given models computed in memory (nothing stored): one aggregate
+    query plus the change counters and the prior. Store them with `ratings_store`."""
+    now = now or timezone.now()
+    prior = prior_get_or_create(now=now)
+    return _computations(model_ids, model_totals(model_ids), prior, now)
+
+
+# --- Store -----------------------------------------------------------------------------
+
+
+def _lock(model_ids: Collection[int] | None) -> dict[int, tuple[int, int]]:
+    """Create missing ModelRating rows and lock the rows of the given models (None: all),
+    in primary-key order. Returns {model_id: (computed_seq, recompute_count)}; models that
+    no longer exist are left out."""
+    models = (
+        AIModel.objects.all() if model_ids is None else AIModel.objects.filter(pk__in=model_ids)
+    )
+    existing = list(models.values_list("pk", flat=True))
+    # An empty row is overwritten before this transaction commits; ignore_conflicts makes
+    # a concurrent creator's INSERT win (we then wait for and lock its row).
+    ModelRating.objects.bulk_create(
+        [ModelRating(model_id=pk) for pk in existing], batch_size=WRITE_BATCH, ignore_conflicts=True
+    )
+    rows = ModelRating.objects.select_for_update().filter(pk__in=existing).order_by("pk")
+    return {
+        pk: (seq, count)
+        for pk, seq, count in rows.values_list("pk", "computed_seq", "recompute_count")
+    }
+
+
+def _stale_clear(seqs: dict[int, int]) -> None:
+    """Clear the stale mark of each model whose `change_seq` is still the one stored."""
+    if not seqs:
+        return
+    seen = functools.reduce(
+        operator.or_, (Q(model_id=pk, change_seq=seq) for pk, seq in seqs.items())
+    )
+    # SKIP LOCKED: a row locked now belongs to a writer whose change bumps `change_seq`, so
+    # it stays stale anyway; waiting for it could deadlock with a multi-model writer.
+    claimed = ModelRatingState.objects.select_for_update(skip_locked=True).filter(seen, stale=True)
+    ModelRatingState.objects.filter(pk__in=list(claimed.values_list("pk", flat=True))).update(
+        stale=False, stale_since=None
+    )
+
+
+def _write(
+    computations: Sequence[RatingComputation],
+    locked: dict[int, tuple[int, int]],
+    progress: Callable[[str], None] | None = None,
+) -> list[int]:
+    # `>=`: the same change stored again is an idempotent rerun; a smaller seq is older.
+    fresh = [c for c in computations if c.model_id in locked and c.seq >= locked[c.model_id][0]]
+    for refused in {c.model_id for c in computations} - {c.model_id for c in fresh}:
+        logger.info("rating of model %s not stored: a newer summary is stored", refused)
+    for start in range(0, len(fresh), WRITE_BATCH):
+        batch = fresh[start : start + WRITE_BATCH]
+        rows = [
+            ModelRating(
+                model_id=c.model_id, computed_at=c.computed_at, computed_seq=c.seq,
+                recompute_count=locked[c.model_id][1] + 1, **c.values,
+            )
+            for c in batch
+        ]  # fmt: skip
+        ModelRating.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["model"], update_fields=WRITE_FIELDS
+        )
+        if progress is not None:
+            progress(f"stored {start + len(batch)} of {len(fresh)} summaries")
+    for start in range(0, len(fresh), WRITE_BATCH):
+        _stale_clear({c.model_id: c.seq for c in fresh[start : start + WRITE_BATCH]})
+    return [c.model_id for c in fresh]
+
+
+@transaction.atomic
+def ratings_store(computations: Sequence[RatingComputation]) -> list[int]:
+    """Store each computation unless its model's stored summary saw a newer change (then it
+    is refused and logged); clear the stale marks it covered. Returns the ids stored."""
+    locked = _lock({c.model_id for c in computations})
+    return _write(computations, locked)
+
+
+@transaction.atomic
+def rating_recompute(model_id: int) -> bool:
+    """Recompute and store one model's summary from its counted reviews (idempotent: the
+    source of truth is read, nothing is incremented but the observability counter).
+    Returns False, storing nothing, if the model is gone."""
+    locked = _lock([model_id])
+    if not locked:
+        return False
+    return bool(_write(ratings_compute([model_id]), locked))
+
+
+@transaction.atomic
+def ratings_rebuild(
+    model_ids: Sequence[int] | None = None, *, progress: Callable[[str], None] | None = None
+) -> RebuildReport:
+    """Recompute and store the summaries of the given models (None: every model, after
+    refreshing the prior mean) with one grouped aggregate query and bulk upserts.
+
+    Only the full rebuild changes the prior: it rewrites every summary in the same
+    transaction, so all stored summaries keep using the stored prior.
+    """
+    now = timezone.now()
+    locked = _lock(model_ids)
+    totals = model_totals(None if model_ids is None else list(locked))
+    prior = _prior_refresh(totals, now) if model_ids is None else prior_get_or_create(now=now)
+    if progress is not None:
+        progress(f"prior mean {prior.mean:.4f} over {prior.review_count} reviews")
+    computations = _computations(sorted(locked), totals, prior, now)
+    written = _write(computations, locked, progress)
+    with_reviews = sum(1 for c in computations if c.values["review_count"])
+    return RebuildReport(len(locked), with_reviews, len(written), prior)

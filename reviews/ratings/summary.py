@@ -1,0 +1,233 @@
+"""From reviews to a summary: the aggregate query, and the maths of `reviews.scoring`.
+
+One grouped query reads everything a summary needs, per (model, model version): counts,
+sums, per-star counts, sub-rating sums and counts, usage-verified count, and the sums of
+recency weights. A model's totals are the sums of its versions' rows, so one query serves
+both the model summary and the per-version ones, for one model or the whole catalog.
+"""
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
+from django.db.models.functions import Power
+
+from reviews.models import SUB_RATINGS, ModelRatingState, Review, ReviewStatus
+from reviews.scoring import (
+    MIN_HALF_LIFE_DAYS,
+    RECENCY_EPOCH,
+    STARS,
+    RatingInputs,
+    recency_scale,
+    summarise,
+)
+
+# The middle of the 1-5 scale: the prior mean while no review counts anywhere.
+DEFAULT_PRIOR_MEAN = 3.0
+SCORE_FIELDS = ("average", "bayesian_average", "lower_bound", "recent_score")
+
+
+@dataclass(frozen=True)
+class RatingParams:
+    prior_weight: float
+    half_life_days: float
+    z: float
+    method_version: str
+
+
+def rating_params() -> RatingParams:
+    """The method's parameters from settings. Raises ImproperlyConfigured on a half-life
+    too short for epoch-based recency weights to stay finite (see reviews.scoring)."""
+    half_life = settings.RATING_HALF_LIFE_DAYS
+    if half_life < MIN_HALF_LIFE_DAYS:
+        raise ImproperlyConfigured(f"RATING_HALF_LIFE_DAYS must be >= {MIN_HALF_LIFE_DAYS}.")
+    return RatingParams(
+        prior_weight=settings.RATING_PRIOR_WEIGHT,
+        half_life_days=half_life,
+        z=settings.RATING_Z,
+        method_version=settings.RATING_METHOD_VERSION,
+    )
+
+
+def counted_reviews() -> QuerySet[Review]:
+    """The reviews a rating counts: published, without a disclosed conflict of interest."""
+    return Review.objects.filter(status=ReviewStatus.PUBLISHED, conflict_of_interest=False)
+
+
+class _EpochSeconds(Func):
+    """Seconds since 1970 of a datetime column, as a double, on PostgreSQL and SQLite."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _recency_weight(half_life_days: float) -> Power:
+    """`scoring.recency_weight(published_at, h)` computed per row in SQL: the weight needs no
+    stored column, so a changed half-life takes effect at the next recompute."""
+    epoch = RECENCY_EPOCH.timestamp()
+    exponent = (_EpochSeconds("published_at") - Value(epoch)) / Value(half_life_days * 86400)
+    return Power(Value(2.0), exponent, output_field=FloatField())
+
+
+def _aggregates(half_life_days: float) -> dict[str, Any]:
+    weight = _recency_weight(half_life_days)
+    return {
+        "count": Count("pk"),
+        "total": Sum("rating"),
+        **{f"star_{star}": Count("pk", filter=Q(rating=star)) for star in STARS},
+        "usage_verified": Count("pk", filter=Q(usage_verified=True)),
+        "weight_sum": Sum(weight),
+        "weighted_total": Sum(weight * F("rating"), output_field=FloatField()),
+        **{f"{name}_sum": Sum(name) for name in SUB_RATINGS},
+        **{f"{name}_count": Count(name) for name in SUB_RATINGS},
+    }
+
+
+@dataclass
+class GroupTotals:
+    """Sums over one group of counted reviews (a model, or one version of it)."""
+
+    count: int = 0
+    total: int = 0
+    stars: dict[int, int] = field(default_factory=lambda: dict.fromkeys(STARS, 0))
+    usage_verified: int = 0
+    weight_sum: float = 0.0
+    weighted_total: float = 0.0
+    sub_sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUB_RATINGS, 0))
+    sub_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUB_RATINGS, 0))
+
+    def add(self, other: "GroupTotals") -> None:
+        self.count += other.count
+        self.total += other.total
+        self.usage_verified += other.usage_verified
+        self.weight_sum += other.weight_sum
+        self.weighted_total += other.weighted_total
+        for star in STARS:
+            self.stars[star] += other.stars[star]
+        for name in SUB_RATINGS:
+            self.sub_sums[name] += other.sub_sums[name]
+            self.sub_counts[name] += other.sub_counts[name]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "GroupTotals":
+        return cls(
+            count=row["count"],
+            total=row["total"] or 0,
+            stars={star: row[f"star_{star}"] for star in STARS},
+            usage_verified=row["usage_verified"],
+            weight_sum=row["weight_sum"] or 0.0,
+            weighted_total=row["weighted_total"] or 0.0,
+            sub_sums={name: row[f"{name}_sum"] or 0 for name in SUB_RATINGS},
+            sub_counts={name: row[f"{name}_count"] for name in SUB_RATINGS},
+        )
+
+
+@dataclass
+class ModelTotals:
+    """What one recompute read for a model: the change it saw and its review sums."""
+
+    model_id: int
+    seq: int = 0
+    totals: GroupTotals = field(default_factory=GroupTotals)
+    versions: dict[str, GroupTotals] = field(default_factory=dict)
+
+
+def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
+    """Review sums of the given models (None: every model), in two queries.
+
+    `change_seq` is read BEFORE the reviews: whatever the aggregate then sees includes
+    every change up to `seq`, so storing it as `computed_seq` never claims too much.
+    Models without reviews or state row are absent; use `ModelTotals(model_id)` for them.
+    """
+    states = ModelRatingState.objects.all()
+    reviews = counted_reviews()
+    if model_ids is not None:
+        states = states.filter(model_id__in=model_ids)
+        reviews = reviews.filter(model_id__in=model_ids)
+    result = {
+        model_id: ModelTotals(model_id, seq)
+        for model_id, seq in states.values_list("model_id", "change_seq")
+    }
+    rows = (
+        reviews.values("model_id", "model_version")
+        .annotate(**_aggregates(rating_params().half_life_days))
+        .order_by("model_id", "model_version")
+    )
+    for row in rows:
+        totals = result.setdefault(row["model_id"], ModelTotals(row["model_id"]))
+        group = GroupTotals.from_row(row)
+        totals.versions[row["model_version"]] = group
+        totals.totals.add(group)
+    return result
+
+
+def _group_summary(
+    group: GroupTotals, *, prior_mean: float, params: RatingParams, scale: float
+) -> dict[str, Any]:
+    if group.count:
+        inputs = RatingInputs(
+            count=group.count, total=group.total, distribution=group.stars,
+            weight_sum=group.weight_sum, weighted_total=group.weighted_total,
+        )  # fmt: skip
+        scores = summarise(
+            inputs, prior_mean=prior_mean, prior_weight=params.prior_weight, z=params.z,
+            scale=scale,
+        )  # fmt: skip
+    else:
+        # No counted review: no scores at all (not the prior), so an unreviewed model is
+        # shown as unrated and is neither ranked nor sorted among rated ones.
+        scores = dict.fromkeys(SCORE_FIELDS)
+    return {
+        "review_count": group.count,
+        **scores,
+        "distribution": {str(star): group.stars[star] for star in STARS},
+        "sub_ratings": {
+            name: {
+                "average": (
+                    group.sub_sums[name] / group.sub_counts[name]
+                    if group.sub_counts[name]
+                    else None
+                ),
+                "count": group.sub_counts[name],
+            }
+            for name in SUB_RATINGS
+        },
+        "usage_verified_count": group.usage_verified,
+    }
+
+
+def summary_build(
+    totals: ModelTotals, *, prior_mean: float, params: RatingParams, now: dt.datetime
+) -> dict[str, Any]:
+    """The values of a `ModelRating` row (but bookkeeping) for `totals` at time `now`.
+    Pure: the same inputs give the same values, which `recompute_ratings --check` uses."""
+    scale = recency_scale(now, params.half_life_days)
+    build = {"prior_mean": prior_mean, "params": params, "scale": scale}
+    versions = [
+        {"model_version": version, **_group_summary(group, **build)}
+        for version, group in sorted(totals.versions.items())
+        if group.count
+    ]
+    return {
+        **_group_summary(totals.totals, **build),
+        "rating_sum": totals.totals.total,
+        "versions": versions,
+        "method_version": params.method_version,
+    }
+
+
+def site_totals() -> tuple[int, int]:
+    """(sum of ratings, count) over every counted review of every model."""
+    result = counted_reviews().aggregate(count=Count("pk"), total=Sum("rating"))
+    return result["total"] or 0, result["count"]

@@ -1,0 +1,364 @@
+"""The rating pipeline on the real Redis broker: enqueue after commit, coalescing, the sweep,
+Celery's configuration, and a real worker (freshness, concurrency, a burst, an outage)."""
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from celery.beat import EmbeddedService
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from accounts.services import moderator_grant
+from config.celery import app as celery_app
+from reviews.models import ModelRating, ModelRatingState, Review
+from reviews.ratings import rating_enqueue, rating_mark_stale, rating_recompute, rating_sweep
+from reviews.services import (
+    ReviewDraft,
+    review_create,
+    review_hide,
+    review_restore,
+    review_verify,
+    review_withdraw,
+)
+from reviews.tasks import rating_recompute_task, rating_refresh_task, rating_sweep_task
+from tests.accounts.conftest import free_port, serve, wait_for
+from tests.conftest import make_user, token_client
+from tests.factories import AIModelFactory
+from tests.reviews.conftest import BODY, moderation_url
+
+QUEUE = "ratings"
+RATING_TASKS = (rating_recompute_task, rating_sweep_task, rating_refresh_task)
+
+
+def _purge() -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(QUEUE)
+
+
+def _queued() -> list[dict]:
+    """The messages waiting in the ratings queue (countdown ones included), oldest first."""
+    with celery_app.connection_for_write() as conn:
+        raw = conn.default_channel.client.lrange(QUEUE, 0, -1)
+    return [json.loads(message)["headers"] for message in reversed(raw)]
+
+
+def _moderator() -> Any:
+    user = make_user()
+    moderator_grant(user=user)
+    return user
+
+
+def _pending(model, rating: int = 4) -> Review:
+    draft = ReviewDraft(rating=rating, title="t", body=BODY)
+    return review_create(author=make_user(), model=model, draft=draft)
+
+
+def _published(model, moderator, rating: int = 4) -> Review:
+    return review_verify(review=_pending(model, rating), moderator=moderator)
+
+
+def _check_passes(*args: str) -> None:
+    """`recompute_ratings --check` exits 0 (raises SystemExit(1) otherwise)."""
+    call_command("recompute_ratings", "--check", *args)
+
+
+# --- Enqueue, coalescing and the sweep (real broker, no worker) ------------------------
+
+
+@pytest.mark.django_db
+def test_mark_stale_enqueues_one_recompute_after_commit(django_capture_on_commit_callbacks):
+    _purge()
+    model = AIModelFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rating_mark_stale(model.pk)
+    assert _queued() == []  # nothing is published inside the transaction
+    for callback in callbacks:
+        callback()
+    [headers] = _queued()
+    assert headers["task"] == rating_recompute_task.name
+    assert headers["argsrepr"] == f"({model.pk},)"
+    assert headers["eta"] is not None  # countdown: RATING_DEBOUNCE_SECONDS
+
+
+@pytest.mark.django_db
+def test_a_burst_of_enqueues_publishes_one_task_per_debounce_window(settings):
+    # given a one-second window
+    settings.RATING_DEBOUNCE_SECONDS = 1
+    _purge()
+    model = AIModelFactory()
+
+    # when 200 changes enqueue within it, then only the first publishes
+    published = [rating_enqueue(model.pk) for _ in range(200)]
+    assert published.count(True) == 1
+    assert len(_queued()) == 1
+
+    # and once the window is over, the next change publishes again
+    time.sleep(1.1)
+    assert rating_enqueue(model.pk) is True
+    assert len(_queued()) == 2
+
+
+@pytest.mark.django_db
+def test_enqueue_publishes_uncoalesced_when_the_cache_is_down(settings):
+    _purge()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    assert rating_enqueue(1) is True
+    assert rating_enqueue(1) is True
+    assert len(_queued()) == 2
+
+
+@pytest.mark.django_db
+def test_sweep_reenqueues_models_stale_for_longer_than_the_setting():
+    _purge()
+    old, recent, fresh = AIModelFactory(), AIModelFactory(), AIModelFactory()
+    minute_ago = timezone.now() - dt.timedelta(minutes=1)
+    ModelRatingState.objects.create(model=old, stale=True, stale_since=minute_ago)
+    ModelRatingState.objects.create(model=recent, stale=True, stale_since=timezone.now())
+    ModelRatingState.objects.create(model=fresh, stale=False, stale_since=None)
+
+    assert rating_sweep() == [old.pk]
+    assert [h["argsrepr"] for h in _queued()] == [f"({old.pk},)"]
+
+
+def test_rating_tasks_are_routed_to_the_ratings_queue_and_at_least_once():
+    visibility = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    for task in RATING_TASKS:
+        assert celery_app.amqp.router.route({}, task.name)["queue"].name == QUEUE
+        assert task.acks_late is True
+        assert task.time_limit < visibility
+    assert celery_app.conf.task_reject_on_worker_lost is True
+    assert celery_app.conf.worker_prefetch_multiplier == 1
+    assert celery_app.conf.accept_content == ["json"]
+
+
+def test_beat_sweeps_every_30_seconds_and_refreshes_daily():
+    schedule = celery_app.conf.beat_schedule
+    sweep, refresh = schedule["rating-sweep"], schedule["rating-refresh"]
+    assert (sweep["task"], sweep["schedule"]) == (rating_sweep_task.name, 30.0)
+    assert sweep["options"]["expires"] <= 30
+    assert refresh["task"] == rating_refresh_task.name
+    assert refresh["schedule"].remaining_estimate(timezone.now()) <= dt.timedelta(days=1)
+
+
+# --- A real worker ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def ratings_worker() -> Iterator[None]:
+    """A worker consuming the ratings queue on the real broker (stale messages dropped)."""
+    _purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[QUEUE]):
+        yield
+
+
+def _drained(models: list) -> bool:
+    states = ModelRatingState.objects.filter(model__in=models)
+    return not states.filter(stale=True).exists() and not _queued()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_verify_over_http_shows_in_the_rating_within_5_seconds(ratings_worker):
+    # given a pending review and a moderator
+    moderator = _moderator()
+    model = AIModelFactory()
+    review = _pending(model, rating=5)
+    client = token_client(moderator)
+
+    # when the moderator verifies it over HTTP
+    started = time.monotonic()
+    response = client.post(moderation_url(review.public_id, "verify"), {}, format="json")
+    assert response.status_code == 200
+
+    # then the public rating endpoint shows it within 5 s
+    def shown() -> bool:
+        return client.get(f"/api/v1/models/{model.slug}/rating/").json()["review_count"] == 1
+
+    wait_for(shown, timeout=5)
+    print(f"\nverified -> visible in the rating endpoint: {time.monotonic() - started:.2f} s")
+
+
+def _in_threads(work: list[Callable[[], Any]]) -> list[Any]:
+    barrier = threading.Barrier(len(work))
+    results: list[Any] = [None] * len(work)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work[index]()
+        except Exception as error:  # reported by the caller's assertion
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_recomputes_at_once_store_the_same_summary_as_one():
+    # given a model with reviews
+    moderator = _moderator()
+    model = AIModelFactory()
+    for rating in (5, 3, 4, 1):
+        _published(model, moderator, rating)
+
+    # when two recomputes run at the same moment
+    assert _in_threads([lambda: rating_recompute(model.pk)] * 2) == [True, True]
+
+    # then they ran one after the other (row lock) and the summary is exact
+    row = ModelRating.objects.get(pk=model.pk)
+    assert (row.review_count, row.average, row.recompute_count) == (4, 3.25, 2)
+    _check_passes("--model", model.slug)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_moderation_on_several_models_ends_with_exact_summaries(ratings_worker):
+    # given four models, each with published and pending reviews
+    moderator = _moderator()
+    models = [AIModelFactory() for _ in range(4)]
+    published = {m.pk: [_published(m, moderator, 1 + i % 5) for i in range(4)] for m in models}
+    pending = {m.pk: [_pending(m, 5) for _ in range(3)] for m in models}
+
+    # when threads verify, hide, withdraw and restore on all of them at once
+    def work(model) -> Callable[[], None]:
+        def run() -> None:
+            first, second, third, _ = published[model.pk]
+            for review in pending[model.pk]:
+                review_verify(review=review, moderator=moderator)
+            hidden = review_hide(review=first, moderator=moderator, reason="spam")
+            review_withdraw(review=second, author=second.author)
+            review_restore(review=hidden, moderator=moderator)
+            review_hide(review=third, moderator=moderator, reason="off_topic")
+
+        return run
+
+    assert _in_threads([work(m) for m in models]) == [None] * 4
+
+    # then once the queue drains, every stored summary equals a recompute
+    wait_for(lambda: _drained(models), timeout=30)
+    _check_passes()
+    counts = {m.pk: ModelRating.objects.get(pk=m.pk).review_count for m in models}
+    assert counts == dict.fromkeys(counts, 5)  # 4 + 3 verified - withdrawn - hidden
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_1000_changes_runs_few_recomputes_and_ends_exact(ratings_worker):
+    # given a model with 50 published reviews, summarised
+    moderator = _moderator()
+    model = AIModelFactory()
+    reviews = [_published(model, moderator, 1 + i % 5) for i in range(50)]
+    wait_for(lambda: _drained([model]), timeout=30)
+    before = ModelRating.objects.get(pk=model.pk).recompute_count
+
+    # when 1,000 changes hit it as fast as one client can make them (hide all, restore all, ...)
+    started = time.monotonic()
+    for change in range(1000):
+        index, hiding = change % 50, (change // 50) % 2 == 0
+        review = reviews[index]
+        reviews[index] = (
+            review_hide(review=review, moderator=moderator, reason="spam")
+            if hiding
+            else review_restore(review=review, moderator=moderator)
+        )
+    duration = time.monotonic() - started
+
+    # then after the queue drains the summary is exact, from far fewer than 1,000 recomputes
+    wait_for(lambda: _drained([model]), timeout=60)
+    recomputes = ModelRating.objects.get(pk=model.pk).recompute_count - before
+    print(f"\n1000 changes in {duration:.1f} s -> {recomputes} recomputes executed")
+    _check_passes("--model", model.slug)
+    assert ModelRating.objects.get(pk=model.pk).review_count == 50
+    assert recomputes <= duration / django_settings.RATING_DEBOUNCE_SECONDS + 3
+    assert recomputes < 100
+
+
+@pytest.fixture
+def beat_sweeping_every_second(settings) -> Iterator[None]:
+    """Celery beat (in a thread) with the sweep every second, and no grace period."""
+    settings.RATING_STALE_SWEEP_AFTER = 0
+    saved = celery_app.conf.beat_schedule
+    sweep = {**saved["rating-sweep"], "schedule": 1.0}
+    celery_app.conf.beat_schedule = {"rating-sweep": sweep}
+    beat = EmbeddedService(celery_app, thread=True, scheduler_cls="celery.beat.Scheduler")
+    beat.start()
+    try:
+        yield
+    finally:
+        beat.stop()
+        celery_app.conf.beat_schedule = saved
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_verify_answers_fast_and_the_sweep_catches_up(tmp_path, request):
+    # given a pending review and a moderator, and a server whose Redis (cache and broker)
+    # has nothing listening
+    moderator = _moderator()
+    model = AIModelFactory()
+    review = _pending(model, rating=5)
+    token = token_client(moderator)._credentials["HTTP_X_SESSION_TOKEN"]
+    dead = f"127.0.0.1:{free_port()}"
+    with serve(
+        tmp_path, CELERY_BROKER_URL=f"redis://{dead}/0", CACHE_URL=f"rediscache://{dead}/1"
+    ) as (server,):
+        # when the moderator verifies the review
+        started = time.monotonic()
+        status, _ = server.call(
+            "post", moderation_url(review.public_id, "verify"), {},
+            headers={"X-Session-Token": token},
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+
+    # then the answer is a 2xx within 2 s, and the model is marked stale, not yet summarised
+    assert 200 <= status < 300, server.log.read_text()
+    print(f"\nverify with Redis down answered {status} in {elapsed:.2f} s")
+    assert elapsed < 2.0, f"verify took {elapsed:.2f} s with Redis down"
+    assert ModelRatingState.objects.get(model=model).stale is True
+    assert not ModelRating.objects.filter(model=model).exists()
+
+    # when Redis is back (this process's worker and beat use the real one)
+    request.getfixturevalue("ratings_worker")
+    request.getfixturevalue("beat_sweeping_every_second")
+
+    # then the sweep brings the rating up to date without anyone acting
+    wait_for(lambda: ModelRating.objects.filter(model=model, review_count=1).exists(), 15)
+    _check_passes("--model", model.slug)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_debounce_key_is_not_left_set(tmp_path):
+    # given a server whose broker has nothing listening (the cache is the real one)
+    moderator = _moderator()
+    model = AIModelFactory()
+    review = _pending(model)
+    token = token_client(moderator)._credentials["HTTP_X_SESSION_TOKEN"]
+    with serve(tmp_path, CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0") as (server,):
+        status, _ = server.call(
+            "post", moderation_url(review.public_id, "verify"), {},
+            headers={"X-Session-Token": token},
+        )  # fmt: skip
+    # then the publish failed quietly and the next change may publish at once
+    assert status == 200
+    assert "could not publish reviews.tasks.rating_recompute_task" in server.log.read_text()
+    assert cache.get(f"rating:pending:{model.pk}") is None
