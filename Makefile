@@ -34,5 +34,15 @@ check: lint
 	bash scripts/check_deploy.sh
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+# Benchmarks against real PostgreSQL and Redis, the API served by gunicorn and loaded by wrk
+# (installed by the bench if missing). Results in bench/results/. See README.md, "Benchmarks".
+BENCH_REVIEWS ?= 1000000
+bench: $(STAMP)
+	$(PY) -m bench run --reviews $(BENCH_REVIEWS)
+
+# The same code at a tiny scale, in its own database (CI runs it; it asserts no timing).
+bench-smoke: $(STAMP)
+	$(PY) -m bench run --smoke
+
 clean:
 	rm -rf var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,85 @@
+"""`python -m bench run [--reviews N] [--smoke]`: see README.md, "Benchmarks".
+
+Always on config.settings.bench, against the bench's own database (`aimodels_bench`, or
+`aimodels_bench_smoke` for --smoke; `BENCH_DATABASE_URL` overrides) and Redis dbs 12 and 13.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PG = "postgres://postgres@127.0.0.1:5432"
+# What --smoke changes: a tiny scale, short measurements, its own database and results folder.
+SMOKE = {
+    "reviews": 20_000,
+    "duration_s": 2.0,
+    "warmup_s": 1.0,
+    "verifications": 10,
+    "burst_changes": 100,
+    "repeats": 2,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="load the data and run every step")
+    run.add_argument("--smoke", action="store_true", help="tiny, fast run of the same code (CI)")
+    run.add_argument("--reviews", type=int, help="synthetic reviews (default 1,000,000)")
+    run.add_argument("--duration", type=float, help="seconds of wrk per endpoint (10)")
+    run.add_argument("--warmup", type=float, help="seconds of wrk warm-up per endpoint (3)")
+    run.add_argument("--connections", type=int, help="wrk connections (4)")
+    run.add_argument("--workers", type=int, help="gunicorn workers (2)")
+    run.add_argument("--worker-class", choices=["sync", "gthread"], help="gunicorn (sync)")
+    run.add_argument("--verifications", type=int, help="freshness samples (200)")
+    run.add_argument("--burst", type=int, help="changes in the burst (1,000)")
+    run.add_argument("--repeats", type=int, help="runs per recompute timing (3)")
+    run.add_argument("--out", type=Path, help="results folder (bench/results)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    mode = "smoke" if args.smoke else "full"
+    database = "aimodels_bench_smoke" if args.smoke else "aimodels_bench"
+    os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/{database}")
+    # The bench runs on its own settings only, whatever the shell says.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    import django
+
+    django.setup()
+    from bench.progress import BenchError, say
+    from bench.run import RunConfig, run
+
+    options = dict(SMOKE) if args.smoke else {"reviews": 1_000_000}
+    given = {
+        "reviews": args.reviews,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "connections": args.connections,
+        "gunicorn_workers": args.workers,
+        "worker_class": args.worker_class,
+        "verifications": args.verifications,
+        "burst_changes": args.burst,
+        "repeats": args.repeats,
+    }
+    options.update({k: v for k, v in given.items() if v is not None})
+    if options["reviews"] < 2_000:
+        # Fewer leave too few pending reviews to verify and too few on the burst's model.
+        print("--reviews must be at least 2,000", file=sys.stderr)
+        return 2
+    out = args.out or (RESULTS / "tmp" / "smoke" if args.smoke else RESULTS)
+    config = RunConfig(mode=mode, out_dir=out, **options)
+    say(f"bench {mode}: {config.reviews:,} reviews, results to {out}")
+    try:
+        run(config)
+    except BenchError as exc:
+        print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Step 1: the bench database, the real catalog, and the synthetic users and reviews by COPY.
+
+Only databases whose name starts with `aimodels_bench` are ever dropped or created, and only
+Redis databases 12 and 13 flushed: a run cannot touch development or test data.
+"""
+
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import psycopg
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, models, transaction
+
+from bench.dataset import DatasetSpec, ModelRef, Plan, Texts, plan, review_rows, user_rows
+from bench.progress import BenchError, say
+
+BENCH_DB_PREFIX = "aimodels_bench"
+BENCH_REDIS_DBS = (12, 13)
+
+
+def _database_settings() -> dict[str, Any]:
+    db = settings.DATABASES["default"]
+    if not db["NAME"].startswith(BENCH_DB_PREFIX):
+        raise BenchError(f"refusing to use database {db['NAME']!r}: not a {BENCH_DB_PREFIX}* one")
+    return db
+
+
+def database_reset() -> str:
+    """Drop and create the bench database (connections to it are ended first)."""
+    db = _database_settings()
+    connection.close()
+    params = {
+        "dbname": "postgres",
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+    }
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as admin:
+        name = psycopg.sql.Identifier(db["NAME"])
+        admin.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        admin.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
+    return db["NAME"]
+
+
+def redis_flush() -> None:
+    """Empty the bench's cache and broker databases, so no old task or cached body survives."""
+    for url in (settings.CACHES["default"]["LOCATION"], settings.CELERY_BROKER_URL):
+        client = redis.Redis.from_url(url)
+        db = client.connection_pool.connection_kwargs.get("db", 0)
+        if db not in BENCH_REDIS_DBS:
+            raise BenchError(f"refusing to flush Redis db {db} ({url}): the bench owns 12 and 13")
+        client.flushdb()
+        client.close()
+
+
+def schema_and_catalog() -> int:
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("load_shipped_catalog", stdout=_Discard())
+    from models_catalog.models import AIModel
+
+    return AIModel.objects.count()
+
+
+class _Discard:
+    def write(self, *_: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def catalog_refs() -> list[ModelRef]:
+    from models_catalog.models import AIModel
+
+    return [
+        ModelRef(id=m.id, slug=m.slug, version_slug=m.version_slug)
+        for m in AIModel.objects.order_by("id").only("id", "slug", "version_slug")
+    ]
+
+
+def _fill_plan(
+    model: type[models.Model], provided: Iterable[str], computed: dict[str, Callable]
+) -> tuple[list[str], list[tuple[str, Any, Callable | None]]]:
+    """Columns to COPY and, per column, where its value comes from: the generated row, a
+    function of it (`computed`), or the field's default. A new NOT NULL column without a
+    default the bench does not know stops the run, naming it."""
+    provided = set(provided)
+    columns, sources = [], []
+    for field in model._meta.concrete_fields:
+        name = field.attname
+        if name in provided:
+            sources.append((name, None, None))
+        elif name in computed:
+            sources.append((name, None, computed[name]))
+        elif field.has_default() or (field.empty_strings_allowed and not field.null):
+            # An explicit default, or "" for a text column without one (as the ORM does).
+            sources.append((name, field.get_db_prep_save(field.get_default(), connection), None))
+        elif field.null:
+            sources.append((name, None, None))
+        else:
+            raise BenchError(
+                f"{model.__name__}.{name} is NOT NULL without a default and the bench does not "
+                "know how to fill it: teach bench/database.py"
+            )
+        columns.append(field.column)
+    return columns, sources
+
+
+def copy_rows(
+    model: type[models.Model],
+    rows: Iterator[dict[str, Any]],
+    *,
+    computed: dict[str, Callable] | None = None,
+    label: str,
+    total: int,
+) -> float:
+    """COPY `rows` into the model's table in one transaction; returns the seconds taken."""
+    first = next(rows)
+    columns, sources = _fill_plan(model, first.keys(), computed or {})
+    table = model._meta.db_table
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    started = time.perf_counter()
+    report_every = max(total // 10, 50_000)
+    with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for count, row in enumerate(itertools.chain([first], rows), 1):
+            copy.write_row(
+                [
+                    fn(row) if fn else (row[name] if default is None and name in row else default)
+                    for name, default, fn in sources
+                ]
+            )
+            if count % report_every == 0 and count < total:
+                elapsed = time.perf_counter() - started
+                say(f"  {label}: {count:,}/{total:,} rows ({count / elapsed:,.0f} rows/s)")
+    elapsed = time.perf_counter() - started
+    say(f"  {label}: {count:,} rows in {elapsed:.1f} s ({count / elapsed:,.0f} rows/s)")
+    return elapsed
+
+
+def sequences_reset(*models_: type[models.Model]) -> None:
+    with connection.cursor() as cursor:
+        for model in models_:
+            table = model._meta.db_table
+            top = f"COALESCE((SELECT max(id) FROM {table}), 1)"  # noqa: S608 (from _meta)
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), {top})", [table])
+
+
+def analyze() -> float:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def load_reviews(
+    spec: DatasetSpec, refs: list[ModelRef], texts: Texts, computed: dict[str, Callable]
+) -> tuple[Plan, dict[str, float]]:
+    """Users then reviews by COPY, sequences moved past the loaded ids, then ANALYZE."""
+    from accounts.models import User
+    from reviews.models import Review
+
+    the_plan = plan(len(refs), spec)
+    timings = {
+        "copy_users_s": copy_rows(
+            User, user_rows(spec, the_plan.users), label="users", total=the_plan.users
+        ),
+        "copy_reviews_s": copy_rows(
+            Review,
+            review_rows(spec, refs, the_plan, texts),
+            computed=computed,
+            label="reviews",
+            total=spec.reviews,
+        ),
+    }
+    sequences_reset(User, Review)
+    timings["analyze_s"] = analyze()
+    return the_plan, timings
+
+
+def computed_review_fields() -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """Review columns derived from a generated row as the services would derive them."""
+    from reviews.models import Review
+
+    names = {field.attname for field in Review._meta.concrete_fields}
+    computed: dict[str, Callable[[dict[str, Any]], Any]] = {}
+    if "recency_weight" in names:
+        from reviews.scoring import recency_weight
+
+        half_life = float(getattr(settings, "RATING_HALF_LIFE_DAYS", 365))
+
+        def weight(row: dict[str, Any]) -> float:
+            published = row.get("published_at")
+            return recency_weight(published, half_life) if published else 0.0
+
+        computed["recency_weight"] = weight
+    return computed

@@ -1,0 +1,62 @@
+"""Benchmarks (`make bench`, `python -m bench run`): production-like, on this machine only.
+
+What production does on the read path stays: DEBUG off, persistent database connections,
+the Redis cache, the full middleware stack, WhiteNoise. What a load test on loopback cannot
+have goes: the HTTPS redirect (wrk speaks plain HTTP to 127.0.0.1), and the per-address API
+throttles (every request comes from one address, see below). The bench has its own database
+and Redis databases, so a run never touches development or test data:
+PostgreSQL `aimodels_bench` (`BENCH_DATABASE_URL`), cache in Redis db 12, broker in db 13.
+"""
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK, VAR_DIR, env
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY", default="bench-only-not-secret")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Floor and naive-peer baselines next to the real API, served by the same gunicorn.
+ROOT_URLCONF = "bench.urls"
+
+DATABASES = {
+    "default": env.db(
+        "BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/aimodels_bench"
+    ),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+CACHES = {"default": env.cache("BENCH_CACHE_URL", default="rediscache://127.0.0.1:6379/12")}
+CELERY_BROKER_URL = env("BENCH_BROKER_URL", default="redis://127.0.0.1:6379/13")
+
+SECURE_SSL_REDIRECT = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# DRF's per-address throttles keep, per client address, the list of its request times within
+# the window, in the cache. wrk sends every request from 127.0.0.1, so at production rates it
+# gets 429s, and at a rate high enough to pass the list grows to thousands of entries that
+# are unpickled and rewritten on every request: neither is what a real client costs. The
+# per-view scoped throttles (review writes) stay.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+
+# The worker renders the moderation mails the bench's verifications cause; nothing is sent.
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# The bench's moderator has no TOTP; the moderation permission is still checked.
+MODERATION_REQUIRE_MFA = False
+
+# No collectstatic before a run: the API serves no static files. WhiteNoise only needs the
+# folder to exist (it warns on every start otherwise).
+STATIC_ROOT = VAR_DIR / "bench" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+}
