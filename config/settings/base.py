@@ -105,11 +105,22 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+
 # allauth's rate-limit counters live here, so every server process must share this cache
 # (Redis in test and production; a file cache on one developer machine).
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://"),
-}
+def cache_from_env(var: str, default: str) -> dict:
+    """The cache named by an environment variable. A Redis cache gets short socket timeouts:
+    Redis that accepts connections but never answers (frozen, partitioned) must slow a
+    request by at most about a second, never hang it (throttles and the rating cache fall
+    back when the cache fails)."""
+    config = env.cache(var, default=default)
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        timeouts = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        config["OPTIONS"] = {**timeouts, **config.get("OPTIONS", {})}
+    return config
+
+
+CACHES = {"default": cache_from_env("CACHE_URL", default="locmemcache://")}
 
 # Number of proxies we control in front of the app. Only then is X-Forwarded-For believed
 # (its last N entries were written by our proxies); with 0 it is ignored, because any client
@@ -185,7 +196,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+    "visibility_timeout": 3600,
+    # Without these a publish waits forever on a broker that accepts connections but never
+    # answers. The read timeout stays above kombu's 1 s BRPOP wait of the consumers.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 # Periodic work of the rating pipeline (reviews.tasks); `expires` drops a tick that waited

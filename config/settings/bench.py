@@ -9,7 +9,7 @@ PostgreSQL `aimodels_bench` (`BENCH_DATABASE_URL`), cache in Redis db 12, broker
 """
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, VAR_DIR, env
+from .base import REST_FRAMEWORK, VAR_DIR, cache_from_env, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="bench-only-not-secret")
@@ -25,7 +25,7 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-CACHES = {"default": env.cache("BENCH_CACHE_URL", default="rediscache://127.0.0.1:6379/12")}
+CACHES = {"default": cache_from_env("BENCH_CACHE_URL", default="rediscache://127.0.0.1:6379/12")}
 CELERY_BROKER_URL = env("BENCH_BROKER_URL", default="redis://127.0.0.1:6379/13")
 
 SECURE_SSL_REDIRECT = False

@@ -1,7 +1,7 @@
 """The test suite: real PostgreSQL and Redis on this machine unless told otherwise."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import cache_from_env, env
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
@@ -13,7 +13,7 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
-CACHES = {"default": env.cache("CACHE_URL", default="rediscache://127.0.0.1:6379/14")}
+CACHES = {"default": cache_from_env("CACHE_URL", default="rediscache://127.0.0.1:6379/14")}
 
 # Hashing is deliberately slow in production; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

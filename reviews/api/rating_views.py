@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from models_catalog.api.views import MODEL_PATH_PARAMETERS
 from reviews.api.rating_badge import badge_svg
+from reviews.api.rating_cache import rating_rendered_get
 from reviews.api.rating_serializers import (
     ModelRatingOutputSerializer,
     RatingMethodologyOutputSerializer,
@@ -45,9 +46,11 @@ def _cacheable(
     last_modified: dt.datetime | None,
     build: Callable[[], HttpResponseBase],
 ) -> HttpResponseBase:
-    """304 if the client's copy is current, else `build()`; with validators and caching."""
+    """304 if the client's copy is current (by ETag), else `build()`; with validators and
+    caching. Last-Modified is sent but not used to answer 304: it has whole-second
+    resolution, and two recomputes can store within one second."""
     timestamp = int(last_modified.timestamp()) if last_modified is not None else None
-    response = get_conditional_response(request, etag=etag, last_modified=timestamp) or build()
+    response = get_conditional_response(request, etag=etag) or build()
     response["ETag"] = etag
     if timestamp is not None:
         response["Last-Modified"] = http_date(timestamp)
@@ -66,10 +69,17 @@ class ModelRatingApi(APIView):
         "with every stored recompute; `Cache-Control: public, max-age=30`.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
-        view = model_rating_get(slug=f"{provider}/{model}")
+        # Served pre-rendered from the cache (see rating_cache): the hot path runs no query
+        # and no serializer, only the conditional-request check.
+        rendered = rating_rendered_get(f"{provider}/{model}")
+        last_modified = (
+            dt.datetime.fromtimestamp(rendered.last_modified, dt.UTC)
+            if rendered.last_modified is not None
+            else None
+        )
         return _cacheable(
-            request, view.etag, view.last_modified,
-            lambda: Response(ModelRatingOutputSerializer(view.rating).data),
+            request, rendered.etag, last_modified,
+            lambda: HttpResponse(rendered.body, content_type="application/json"),
         )  # fmt: skip
 
 

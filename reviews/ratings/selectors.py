@@ -19,6 +19,12 @@ class ModelRatingView:
     model: AIModel
     rating: ModelRating  # unsaved and empty (computed_at None) when never computed
 
+    @classmethod
+    def of(cls, model: AIModel) -> "ModelRatingView":
+        """The view of a model loaded with `select_related("rating")`."""
+        rating = getattr(model, "rating", None)
+        return cls(model=model, rating=rating or _empty_rating(model))
+
     @property
     def last_modified(self) -> dt.datetime | None:
         return self.rating.computed_at
@@ -42,8 +48,7 @@ def model_rating_get(*, slug: str) -> ModelRatingView:
     """The stored rating summary of the model a slug, alias or variant names (zeros and
     nulls when none was ever computed). One query for an exact slug. Raises ModelNotFound."""
     model = model_get_by_slug(slug, queryset=AIModel.objects.select_related("rating"))
-    rating = getattr(model, "rating", None)
-    return ModelRatingView(model=model, rating=rating or _empty_rating(model))
+    return ModelRatingView.of(model)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,11 @@ def rating_enqueue(model_id: int) -> bool:
     debounce = settings.RATING_DEBOUNCE_SECONDS
     if not _claim_publish(model_id, debounce):
         return False
-    published = rating_recompute_task.apply_async_or_log((model_id,), countdown=debounce)
+    # No publish retries: the stale mark in the database is the record and the sweep publishes
+    # again, so a broker outage costs a request one attempt, not a retry loop.
+    published = rating_recompute_task.apply_async_or_log(
+        (model_id,), countdown=debounce, retry=False
+    )
     if not published:
         # Let the next change (or the sweep) try again instead of waiting out the key.
         _release_claim(model_id)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from models_catalog.models import AIModel
 from reviews.models import ModelRating, ModelRatingState, RatingPrior
+from reviews.ratings.signals import ratings_stored
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
     ModelTotals,
@@ -184,7 +185,12 @@ def _write(
             progress(f"stored {start + len(batch)} of {len(fresh)} summaries")
     for start in range(0, len(fresh), WRITE_BATCH):
         _stale_clear({c.model_id: c.seq for c in fresh[start : start + WRITE_BATCH]})
-    return [c.model_id for c in fresh]
+    stored = [c.model_id for c in fresh]
+    if stored:
+        transaction.on_commit(
+            functools.partial(ratings_stored.send, sender=ModelRating, model_ids=stored)
+        )
+    return stored
 
 
 @transaction.atomic
@@ -216,8 +222,9 @@ def ratings_rebuild(
     Only the full rebuild changes the prior: it rewrites every summary in the same
     transaction, so all stored summaries keep using the stored prior.
     """
-    now = timezone.now()
     locked = _lock(model_ids)
+    # After the locks: a summary stored while we waited must not look newer than ours.
+    now = timezone.now()
     totals = model_totals(None if model_ids is None else list(locked))
     prior = _prior_refresh(totals, now) if model_ids is None else prior_get_or_create(now=now)
     if progress is not None:

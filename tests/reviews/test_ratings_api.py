@@ -2,11 +2,15 @@
 methodology, and the summary embedded in the catalog's list, detail, ordering and ranks."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from reviews.api.rating_cache import rating_cache_fill, rating_render
 from reviews.models import ModelRating
 from reviews.ratings import rating_recompute, ratings_rebuild
+from reviews.ratings.selectors import model_rating_get
 from tests.factories import AIModelFactory, ModelAliasFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +29,9 @@ def rating_url(model, suffix: str = "rating/") -> str:
 def _rate(model, *ratings: int, **fields) -> None:
     for value in ratings:
         ReviewFactory(model=model, rating=value, published=True, **fields)
-    rating_recompute(model.pk)
+    # The store's after-commit work (the cached response's refresh) runs as on a commit.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        rating_recompute(model.pk)
 
 
 def test_rating_endpoint_serves_the_stored_summary(api_client):
@@ -76,11 +82,49 @@ def test_rating_resolves_an_alias(api_client):
     assert response.json()["review_count"] == 1
 
 
-def test_rating_is_one_query(api_client, django_assert_num_queries):
+def test_a_cold_rating_read_is_one_query(api_client, django_assert_num_queries):
     model = AIModelFactory()
     _rate(model, 4)
+    cache.clear()  # e.g. after a cache restart
     with django_assert_num_queries(1):
         assert api_client.get(rating_url(model)).status_code == 200
+
+
+def test_a_warm_rating_read_runs_no_query_and_serves_the_same_body(
+    api_client, django_assert_num_queries
+):
+    model = AIModelFactory()
+    _rate(model, 4, 5)
+    cold = api_client.get(rating_url(model))
+    cache.clear()
+    api_client.get(rating_url(model))  # a reader fills the entry
+    with django_assert_num_queries(0):
+        warm = api_client.get(rating_url(model))
+    assert (warm.content, warm["ETag"]) == (cold.content, cold["ETag"])
+    assert warm.json()["review_count"] == 2
+
+
+def test_a_reader_holding_an_older_summary_cannot_replace_a_newer_one(api_client):
+    # given a reader rendered the summary of one review, and was slow to keep it
+    model = AIModelFactory()
+    _rate(model, 4)
+    cache.clear()
+    older = rating_render(model_rating_get(slug=model.slug))
+    # when a recompute stores a newer summary (and refreshes the entry after commit)
+    _rate(model, 2)
+    # then the slow reader's entry does not replace it
+    rating_cache_fill(model.slug, older)
+    assert api_client.get(rating_url(model)).json()["review_count"] == 2
+
+
+def test_rating_is_served_from_the_database_while_the_cache_is_down(api_client, settings):
+    model = AIModelFactory()
+    _rate(model, 3)
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = api_client.get(rating_url(model))
+    assert (response.status_code, response.json()["review_count"]) == (200, 1)
 
 
 def test_conditional_get_answers_304_and_a_recompute_changes_the_etag(api_client):

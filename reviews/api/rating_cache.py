@@ -1,0 +1,92 @@
+"""Rendered rating responses in the shared cache: a warm read is one cache GET, no query.
+
+Consistency without locks. The pipeline refreshes an entry after the transaction that stored
+a new summary commits, reading the committed row (`ratings_stored`), so whichever refresh
+runs last writes the newest summary. A reader that missed fills the entry with `cache.add`,
+which never replaces an entry that exists: a reader holding an older row cannot overwrite a
+refresh. Entries are keyed by the model's own slug (the only name the pipeline knows);
+aliases and variants are read from the database. A cache outage falls back to the database.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.dispatch import receiver
+from rest_framework.renderers import JSONRenderer
+
+from models_catalog.models import AIModel
+from reviews.api.rating_serializers import ModelRatingOutputSerializer
+from reviews.models import ModelRating
+from reviews.ratings.selectors import ModelRatingView, model_rating_get
+from reviews.ratings.signals import ratings_stored
+from reviews.ratings.summary import rating_params
+
+logger = logging.getLogger(__name__)
+# A safety net only (a slug renamed by an editor, a database reset under a kept cache):
+# every store refreshes its entry, so the expiry only bounds how long an orphan lives.
+ENTRY_TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class RenderedRating:
+    etag: str
+    last_modified: int | None  # Unix seconds; None before the first computation
+    body: bytes
+
+
+def _key(slug: str) -> str:
+    # The method version is in the key: entries rendered by an older method are never served.
+    return f"rating:{rating_params().method_version}:{slug}"
+
+
+def rating_render(view: ModelRatingView) -> RenderedRating:
+    computed_at = view.last_modified
+    return RenderedRating(
+        etag=view.etag,
+        last_modified=int(computed_at.timestamp()) if computed_at is not None else None,
+        body=JSONRenderer().render(ModelRatingOutputSerializer(view.rating).data),
+    )
+
+
+def rating_rendered_get(slug: str) -> RenderedRating:
+    """The rendered rating of the model a slug, alias or variant names. Raises ModelNotFound."""
+    try:
+        entry = cache.get(_key(slug))
+    except Exception:
+        logger.warning("rating cache unreachable; reading the database", exc_info=True)
+        entry = None
+    if isinstance(entry, RenderedRating):
+        return entry
+    view = model_rating_get(slug=slug)
+    rendered = rating_render(view)
+    if view.model.slug == slug:
+        rating_cache_fill(slug, rendered)
+    return rendered
+
+
+def rating_cache_fill(slug: str, rendered: RenderedRating) -> None:
+    """Keep what a reader rendered, unless an entry exists (a refresh may have written a
+    newer summary since this reader read its row)."""
+    _cache_call(cache.add, _key(slug), rendered, ENTRY_TIMEOUT)
+
+
+def _cache_call(method: Any, *args: Any) -> None:
+    try:
+        method(*args)
+    except Exception:
+        logger.warning("rating cache unreachable; entry not written", exc_info=True)
+
+
+def rating_cache_refresh(model_ids: Iterable[int]) -> None:
+    """Render the committed summaries of these models into the cache (one query)."""
+    models = AIModel.objects.filter(pk__in=list(model_ids)).select_related("rating")
+    entries = {_key(model.slug): rating_render(ModelRatingView.of(model)) for model in models}
+    _cache_call(cache.set_many, entries, ENTRY_TIMEOUT)
+
+
+@receiver(ratings_stored, sender=ModelRating, dispatch_uid="reviews.api.rating_cache_refresh")
+def _refresh_on_store(sender: type, model_ids: list[int], **kwargs: Any) -> None:
+    rating_cache_refresh(model_ids)
