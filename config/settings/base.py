@@ -115,6 +115,7 @@ def cache_from_env(var: str, default: str) -> dict:
     back when the cache fails)."""
     config = env.cache(var, default=default)
     if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        config["BACKEND"] = "config.cache.ReusingRedisCache"  # see config/cache.py
         timeouts = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
         config["OPTIONS"] = {**timeouts, **config.get("OPTIONS", {})}
     return config

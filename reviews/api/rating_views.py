@@ -5,13 +5,12 @@ Last-Modified, answer a matching If-None-Match (or If-Modified-Since) with 304, 
 cached publicly for a short while.
 """
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -40,26 +39,43 @@ IF_NONE_MATCH = OpenApiParameter(
 NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: the ETag is current.")}
 
 
+CACHE_CONTROL = f"public, max-age={MAX_AGE}"
+
+
 def _cacheable(
     request: Request,
     etag: str,
-    last_modified: dt.datetime | None,
+    last_modified: int | None,
     build: Callable[[], HttpResponseBase],
 ) -> HttpResponseBase:
     """304 if the client's copy is current (by ETag), else `build()`; with validators and
-    caching. Last-Modified is sent but not used to answer 304: it has whole-second
-    resolution, and two recomputes can store within one second."""
-    timestamp = int(last_modified.timestamp()) if last_modified is not None else None
+    caching (`last_modified` in Unix seconds). Last-Modified is sent but not used to answer
+    304: it has whole-second resolution, and two recomputes can store within one second."""
     response = get_conditional_response(request, etag=etag) or build()
     response["ETag"] = etag
-    if timestamp is not None:
-        response["Last-Modified"] = http_date(timestamp)
-    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = CACHE_CONTROL
     return response
 
 
+class _FirstRenderer(BaseContentNegotiation):
+    """No negotiation: these views answer one media type whatever the Accept header (an
+    <img> asks for images; any client of the rating gets JSON), and errors are rendered by
+    the first renderer, JSON, in the one error body. Also spares the hot path the parsing."""
+
+    def select_renderer(
+        self, request: HttpRequest, renderers: list[BaseRenderer], format_suffix: Any = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
 class ModelRatingApi(APIView):
+    # Public, identical for everyone and the most requested read: nobody needs to be known,
+    # so no authenticator runs (no session or token lookup on the hot path).
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = _FirstRenderer
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
@@ -72,30 +88,15 @@ class ModelRatingApi(APIView):
         # Served pre-rendered from the cache (see rating_cache): the hot path runs no query
         # and no serializer, only the conditional-request check.
         rendered = rating_rendered_get(f"{provider}/{model}")
-        last_modified = (
-            dt.datetime.fromtimestamp(rendered.last_modified, dt.UTC)
-            if rendered.last_modified is not None
-            else None
-        )
         return _cacheable(
-            request, rendered.etag, last_modified,
+            request, rendered.etag, rendered.last_modified,
             lambda: HttpResponse(rendered.body, content_type="application/json"),
         )  # fmt: skip
 
 
-class _ErrorsAsJson(BaseContentNegotiation):
-    """The badge is SVG whatever the Accept header (an <img> asks for images); the only
-    rendered responses are errors, always in the JSON error body."""
-
-    def select_renderer(
-        self, request: HttpRequest, renderers: list[BaseRenderer], format_suffix: Any = None
-    ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
-
-
 class ModelRatingBadgeApi(APIView):
     permission_classes = [AllowAny]
-    content_negotiation_class = _ErrorsAsJson
+    content_negotiation_class = _FirstRenderer
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
