@@ -104,6 +104,10 @@ def _recompute(results: dict[str, Any]) -> list[str]:
                 ["bare `GROUP BY model_id`, count and sum only", rec["group_by_count_sum_only_s"]],
                 ["ratio recompute / floor", rec["ratio"]],
                 [
+                    "ratio recompute / `GROUP BY model_id, model_version`",
+                    rec.get("ratio_vs_group_by_with_versions"),
+                ],
+                [
                     "first `recompute_ratings` after the load (cold)",
                     results["load"].get("initial_recompute_ratings_s"),
                 ],

@@ -23,7 +23,9 @@ def _notes(results: dict[str, Any]) -> dict[str, str]:
         "floor": f"DRF floor / floor {fmt(ratios.get('floor_drf_over_floor'))}, "
         f"304 path / floor {fmt(ratios.get('rating_304_over_floor'))}",
         "naive": f"naive peer / floor {fmt(ratios.get('naive_over_floor'))}",
-        "recompute": "the floor reads the same aggregates, recency weights included",
+        "recompute": "the floor reads the same aggregates, recency weights included, per model "
+        "only; against GROUP BY model_id, model_version (what per-version summaries need): "
+        f"{fmt(_get(results, 'recompute', 'ratio_vs_group_by_with_versions'))}",
         "freshness": f"every recompute is delayed by RATING_DEBOUNCE_SECONDS = {debounce}",
         "burst": f"{fmt(_get(results, 'burst', 'time_to_correct_s'))} s from the last "
         "change to an exact summary",

@@ -14,14 +14,13 @@ a writer that could be waiting on it.
 
 import datetime as dt
 import functools
+import json
 import logging
-import operator
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from models_catalog.models import AIModel
@@ -133,10 +132,13 @@ def _lock(model_ids: Collection[int] | None) -> dict[int, tuple[int, int]]:
         AIModel.objects.all() if model_ids is None else AIModel.objects.filter(pk__in=model_ids)
     )
     existing = list(models.values_list("pk", flat=True))
+    have = set(ModelRating.objects.filter(pk__in=existing).values_list("pk", flat=True))
     # An empty row is overwritten before this transaction commits; ignore_conflicts makes
     # a concurrent creator's INSERT win (we then wait for and lock its row).
     ModelRating.objects.bulk_create(
-        [ModelRating(model_id=pk) for pk in existing], batch_size=WRITE_BATCH, ignore_conflicts=True
+        [ModelRating(model_id=pk) for pk in existing if pk not in have],
+        batch_size=WRITE_BATCH,
+        ignore_conflicts=True,
     )
     rows = ModelRating.objects.select_for_update().filter(pk__in=existing).order_by("pk")
     return {
@@ -149,15 +151,46 @@ def _stale_clear(seqs: dict[int, int]) -> None:
     """Clear the stale mark of each model whose `change_seq` is still the one stored."""
     if not seqs:
         return
-    seen = functools.reduce(
-        operator.or_, (Q(model_id=pk, change_seq=seq) for pk, seq in seqs.items())
-    )
     # SKIP LOCKED: a row locked now belongs to a writer whose change bumps `change_seq`, so
-    # it stays stale anyway; waiting for it could deadlock with a multi-model writer.
-    claimed = ModelRatingState.objects.select_for_update(skip_locked=True).filter(seen, stale=True)
-    ModelRatingState.objects.filter(pk__in=list(claimed.values_list("pk", flat=True))).update(
-        stale=False, stale_since=None
+    # it stays stale anyway; waiting for it could deadlock with a multi-model writer. The
+    # rows read are locked until commit, so the `change_seq` compared below cannot move.
+    claimed = ModelRatingState.objects.select_for_update(skip_locked=True).filter(
+        model_id__in=list(seqs), stale=True
     )
+    seen = [pk for pk, seq in claimed.values_list("pk", "change_seq") if seqs[pk] == seq]
+    ModelRatingState.objects.filter(pk__in=seen).update(stale=False, stale_since=None)
+
+
+def _upsert(rows: list[ModelRating]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE of whole summaries. On PostgreSQL the rows travel as
+    one JSON document read by `jsonb_to_recordset`: Django's bulk_create would send each
+    column as an array, and escaping the JSON columns element by element cost more than the
+    SQL itself (bench/, recompute profile)."""
+    if connection.vendor != "postgresql":
+        ModelRating.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["model"], update_fields=WRITE_FIELDS
+        )
+        return
+    fields = [ModelRating._meta.get_field(name) for name in ["model", *WRITE_FIELDS]]
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in fields]
+    names = ", ".join(columns)
+    # Types without their modifiers (varchar, not varchar(32)): only for reading the record.
+    record = ", ".join(
+        f"{name} {f.db_type(connection).split('(')[0]}"
+        for name, f in zip(columns, fields, strict=True)
+    )
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns[1:])
+    document = json.dumps(
+        [{f.column: getattr(row, f.attname) for f in fields} for row in rows], default=str
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(ModelRating._meta.db_table)} ({names}) "  # noqa: S608
+            f"SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS r({record}) "
+            f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}",
+            [document],
+        )
 
 
 def _write(
@@ -178,9 +211,7 @@ def _write(
             )
             for c in batch
         ]  # fmt: skip
-        ModelRating.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["model"], update_fields=WRITE_FIELDS
-        )
+        _upsert(rows)
         if progress is not None:
             progress(f"stored {start + len(batch)} of {len(fresh)} summaries")
     for start in range(0, len(fresh), WRITE_BATCH):

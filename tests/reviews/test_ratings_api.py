@@ -1,13 +1,17 @@
 """Serving ratings: the rating endpoint (fields, ETag, 304, caching), the badge, the
 methodology, and the summary embedded in the catalog's list, detail, ordering and ranks."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 
 from reviews.api.rating_cache import rating_cache_fill, rating_render
+from reviews.api.rating_serializers import ModelRatingOutputSerializer
 from reviews.models import ModelRating
 from reviews.ratings import rating_recompute, ratings_rebuild
 from reviews.ratings.selectors import model_rating_get
@@ -265,3 +269,17 @@ def test_ranks_include_rating_ranks_for_rated_models_only(api_client, ranked):
     assert ranks(ranked["c"])[("all", "bayesian_average")] == (3, 3)
     assert ranks(ranked["a"])[("all", "lower_bound")] == (1, 3)
     assert not {key for key in ranks(ranked["d"]) if key[1] in ("bayesian_average", "lower_bound")}
+
+
+def test_the_cached_body_is_what_the_documented_serializer_gives():
+    # given a rich summary (versions, sub-ratings) and a model never reviewed
+    rated, unrated = AIModelFactory(), AIModelFactory()
+    _rate(rated, 5, 3, model_version="v1", quality=4, speed=2)
+    _rate(rated, 4, model_version="v2")
+    for model in (rated, unrated):
+        view = model_rating_get(slug=model.slug)
+        documented = json.loads(
+            JSONRenderer().render(ModelRatingOutputSerializer(view.rating).data)
+        )
+        # then the body served from the cache has the same fields and values
+        assert json.loads(rating_render(view).body) == documented
