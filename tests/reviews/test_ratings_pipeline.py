@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.services import moderator_grant
 from config.celery import app as celery_app
@@ -466,3 +467,38 @@ def test_an_older_recompute_held_back_cannot_undo_a_newer_one():
     assert (stored.review_count, stored.computed_seq) == (2, state.change_seq)
     assert state.stale is False
     _check_passes("--model", model.slug)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_contended_moderation_over_http_on_shared_models_ends_with_exact_summaries(
+    ratings_worker,
+):
+    # given three models never rated (no stale-mark row yet), nine pending reviews each,
+    # and the worker recomputing while the writers run
+    token = token_client(_moderator())._credentials["HTTP_X_SESSION_TOKEN"]
+    models = [AIModelFactory() for _ in range(3)]
+    pending = {m.pk: [_pending(m, 1 + i % 5) for i in range(9)] for m in models}
+
+    # when three threads per model verify three reviews each and hide one, over HTTP
+    def work(reviews: list[Review]) -> Callable[[], list[int]]:
+        def run() -> list[int]:
+            client = APIClient()
+            client.credentials(HTTP_X_SESSION_TOKEN=token)
+            statuses = [
+                client.post(moderation_url(r.public_id, "verify"), {}, format="json").status_code
+                for r in reviews
+            ]
+            hide = {"reason": "spam"}
+            url = moderation_url(reviews[0].public_id, "hide")
+            return [*statuses, client.post(url, hide, format="json").status_code]
+
+        return run
+
+    jobs = [work(pending[m.pk][i : i + 3]) for m in models for i in (0, 3, 6)]
+    assert _in_threads(jobs) == [[200] * 4] * 9
+
+    # then once the queue drains, every summary equals a recompute: 9 verified - 3 hidden
+    wait_for(lambda: _drained(models), timeout=30)
+    _check_passes()
+    assert [ModelRating.objects.get(pk=m.pk).review_count for m in models] == [6, 6, 6]
