@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through its settin
 logger = logging.getLogger(__name__)
 
 
-class _FailOpen:
+class FailOpen:
     def allow_request(self, request: "Request", view: "APIView") -> bool:
         try:
             return super().allow_request(request, view)  # type: ignore[misc]
@@ -28,9 +28,9 @@ class _FailOpen:
             return True
 
 
-class AnonRateThrottle(_FailOpen, throttling.AnonRateThrottle):
+class AnonRateThrottle(FailOpen, throttling.AnonRateThrottle):
     pass
 
 
-class UserRateThrottle(_FailOpen, throttling.UserRateThrottle):
+class UserRateThrottle(FailOpen, throttling.UserRateThrottle):
     pass

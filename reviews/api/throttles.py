@@ -4,15 +4,50 @@ Rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] under each scope and are 
 request, so an override (an environment variable, a test's settings) takes effect at once.
 """
 
+import time
+
+from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 # Fails open while the cache is down: a Redis outage must not turn review writes into 500s.
-from config.throttles import UserRateThrottle
+from config.throttles import FailOpen
 
 
-class _AccountWriteThrottle(UserRateThrottle):
+class _AtomicWindowThrottle(throttling.UserRateThrottle):
+    """A fixed-window counter per account, incremented atomically in the cache (Redis INCR).
+
+    DRF's own throttles read the request history, then write it back: parallel requests all
+    read the same history and all pass, so "10 a day" could be beaten by sending 20 at once.
+    Here every counted request increments one counter; windows are aligned to the rate's
+    period, which also gives an exact Retry-After.
+    """
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if self.rate is None:
+            return True
+        base = self.get_cache_key(request, view)
+        if base is None:
+            return True
+        now = time.time()
+        window = int(now // self.duration)
+        self.wait_seconds = (window + 1) * self.duration - now
+        key = f"{base}:{window}"
+        # add then incr: the first request of a window creates the counter with its expiry.
+        self.cache.add(key, 0, self.duration + 1)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # expired between the two calls: this request opens a window
+            self.cache.add(key, 1, self.duration + 1)
+            count = 1
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return self.wait_seconds
+
+
+class _AccountWriteThrottle(FailOpen, _AtomicWindowThrottle):
     """Counts only the write methods listed, per signed-in account."""
 
     methods: frozenset[str] = frozenset()

@@ -63,3 +63,30 @@ def test_twenty_concurrent_first_reviews_leave_one_review_and_no_500(settings):
     assert Review.objects.filter(author=user, model=model).count() == 1
     assert ReviewRevision.objects.count() == 1
     assert ModerationEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_posts_cannot_beat_the_daily_review_limit(settings):
+    # given an account allowed 3 reviews a day, and twelve models to review
+    rates = {**django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "review_create": "3/day"}
+    settings.REST_FRAMEWORK = {**django_settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    user = make_user()
+    models = [AIModelFactory() for _ in range(12)]
+    token = token_client(user)._credentials["HTTP_X_SESSION_TOKEN"]
+    remaining = iter(models)
+    lock = threading.Lock()
+
+    def post() -> tuple[int, bool]:
+        with lock:
+            model = next(remaining)
+        client = APIClient()
+        client.credentials(HTTP_X_SESSION_TOKEN=token)
+        response = client.post(reviews_url(model), review_payload(), format="json")
+        return response.status_code, response.status_code != 429 or "Retry-After" in response
+
+    # when twelve POSTs arrive at the same moment
+    results = _in_threads(12, post)
+
+    # then exactly three pass (the counter is atomic), the rest are 429 with a Retry-After
+    assert Counter(results) == {(201, True): 3, (429, True): 9}, results
+    assert Review.objects.filter(author=user).count() == 3
