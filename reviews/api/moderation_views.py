@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -81,67 +81,62 @@ def _action_schema(request: type[serializers.Serializer], description: str) -> C
     )
 
 
-class ModerationReviewVerifyApi(_ModerationActionApi):
-    input_serializer = ReviewVerifyInputSerializer
-    service = services.review_verify
-
-    @_action_schema(
+@extend_schema_view(
+    post=_action_schema(
         ReviewVerifyInputSerializer,
         "Verify: publish a pending review, apply the edit waiting on a published one, or keep "
         "a reported one (its open reports are dismissed). `usage_verified` adds the badge.",
     )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        return super().post(request, review_id)
+)
+class ModerationReviewVerifyApi(_ModerationActionApi):
+    input_serializer = ReviewVerifyInputSerializer
+    service = services.review_verify
 
 
-class ModerationReviewRejectApi(_ModerationActionApi):
-    input_serializer = ReviewRejectInputSerializer
-    service = services.review_reject
-
-    @_action_schema(
+@extend_schema_view(
+    post=_action_schema(
         ReviewRejectInputSerializer,
         "Reject a pending review, or only the edit waiting on a published one (the published "
         "text stays), with a reason from the fixed list and a note for the author.",
     )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        return super().post(request, review_id)
+)
+class ModerationReviewRejectApi(_ModerationActionApi):
+    input_serializer = ReviewRejectInputSerializer
+    service = services.review_reject
 
 
-class ModerationReviewHideApi(_ModerationActionApi):
-    input_serializer = ReviewHideInputSerializer
-    service = services.review_hide
-
-    @_action_schema(
+@extend_schema_view(
+    post=_action_schema(
         ReviewHideInputSerializer,
         "Hide a published review, or confirm the automatic hiding of a reported one (its "
         "open reports are upheld).",
     )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        return super().post(request, review_id)
+)
+class ModerationReviewHideApi(_ModerationActionApi):
+    input_serializer = ReviewHideInputSerializer
+    service = services.review_hide
 
 
+@extend_schema_view(
+    post=_action_schema(
+        ReviewModerationNoteInputSerializer,
+        "Publish a hidden review again (its open reports are dismissed).",
+    )
+)
 class ModerationReviewRestoreApi(_ModerationActionApi):
     input_serializer = ReviewModerationNoteInputSerializer
     service = services.review_restore
 
-    @_action_schema(
-        ReviewModerationNoteInputSerializer,
-        "Publish a hidden review again (its open reports are dismissed).",
-    )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        return super().post(request, review_id)
 
-
-class ModerationReviewVerifyUsageApi(_ModerationActionApi):
-    input_serializer = ReviewModerationNoteInputSerializer
-    service = services.review_mark_usage_verified
-
-    @_action_schema(
+@extend_schema_view(
+    post=_action_schema(
         ReviewModerationNoteInputSerializer,
         "Mark the review's usage as verified (evidence seen): shown as a badge.",
     )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        return super().post(request, review_id)
+)
+class ModerationReviewVerifyUsageApi(_ModerationActionApi):
+    input_serializer = ReviewModerationNoteInputSerializer
+    service = services.review_mark_usage_verified
 
 
 class ModerationEventListApi(GenericAPIView):
