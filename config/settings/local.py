@@ -5,7 +5,7 @@ DATABASE_URL and CELERY_BROKER_URL switches the same command to PostgreSQL and R
 """
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import VAR_DIR, cache_from_env, env
 
 VAR_DIR.mkdir(exist_ok=True)
 
@@ -30,9 +30,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 
 # A file cache, not locmem: allauth's rate-limit counters must be shared by runserver, its
 # autoreloaded child and any second process on this machine.
-CACHES = {
-    "default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
-}
+# TIMEOUT and MAX_ENTRIES: a file cache rewrites an entry with the default timeout on
+# `incr` and culls at random beyond MAX_ENTRIES; day-long throttle windows and ~400 cached
+# ratings need more than Django's 300 s and 300 entries.
+CACHES = {"default": cache_from_env("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    CACHES["default"] = {
+        **CACHES["default"],
+        "TIMEOUT": 2 * 86400,
+        "OPTIONS": {"MAX_ENTRIES": 20000, **CACHES["default"].get("OPTIONS", {})},
+    }
 
 # Mail is written as files under var/mail/ (one per message) and noted in the log of the
 # process that sends it: the Celery worker (var/celery.log under `make run`).

@@ -20,14 +20,19 @@ from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 
 from models_catalog.models import AIModel
-from reviews.models import ModelRating
+from reviews.models import SUB_RATINGS, ModelRating
 from reviews.ratings.selectors import ModelRatingView, model_rating_get
 from reviews.ratings.signals import ratings_stored
+from reviews.scoring import STARS
 
 logger = logging.getLogger(__name__)
-# A safety net only (a slug renamed by an editor, a database reset under a kept cache):
-# every store refreshes its entry, so the expiry only bounds how long an orphan lives.
-ENTRY_TIMEOUT = 600
+# A safety net: every store refreshes its entry, so the expiry only bounds how long an entry
+# nobody refreshes can live (a slug renamed by an editor, a refresh the cache refused, a
+# database reset under a kept cache). Short, since a cold read is one query.
+ENTRY_TIMEOUT = 60
+# Bumped with RenderedRating's fields: an entry pickled by an older release is never read.
+ENTRY_FORMAT = 2
+REFRESH_BATCH = 200  # entries a cache round trip; a full rebuild refreshes every model
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class RenderedRating:
 
 def _key(slug: str) -> str:
     # The method version is in the key: entries rendered by an older method are never served.
-    return f"rating:{settings.RATING_METHOD_VERSION}:{slug}"
+    return f"rating:{ENTRY_FORMAT}:{settings.RATING_METHOD_VERSION}:{slug}"
 
 
 _SUMMARY_FIELDS = (
@@ -55,13 +60,26 @@ def rating_payload(rating: ModelRating) -> dict[str, Any]:
     same shape and a test holds the two equal."""
     computed_at = rating.computed_at
     return {
-        **{name: getattr(rating, name) for name in _SUMMARY_FIELDS},
+        **_summary({name: getattr(rating, name) for name in _SUMMARY_FIELDS}),
         "computed_at": DateTimeField().to_representation(computed_at) if computed_at else None,
         "method_version": rating.method_version,
         "versions": [
-            {"model_version": version["model_version"], **{f: version[f] for f in _SUMMARY_FIELDS}}
+            {**_summary(version), "model_version": version["model_version"]}
             for version in rating.versions
         ],
+    }
+
+
+def _summary(stored: dict[str, Any]) -> dict[str, Any]:
+    # jsonb keeps no key order: put the nested keys back in the documented order.
+    return {
+        **{name: stored[name] for name in _SUMMARY_FIELDS},
+        "distribution": {str(star): stored["distribution"][str(star)] for star in STARS},
+        "sub_ratings": {
+            name: {"average": sub["average"], "count": sub["count"]}
+            for name in SUB_RATINGS
+            for sub in [stored["sub_ratings"][name]]
+        },
     }
 
 
@@ -79,8 +97,9 @@ def rating_rendered_get(slug: str) -> RenderedRating:
     try:
         entry = cache.get(_key(slug))
     except Exception:
+        # Down or hanging: read the database, and do not wait on the cache a second time.
         logger.warning("rating cache unreachable; reading the database", exc_info=True)
-        entry = None
+        return rating_render(model_rating_get(slug=slug))
     if isinstance(entry, RenderedRating):
         return entry
     view = model_rating_get(slug=slug)
@@ -96,18 +115,25 @@ def rating_cache_fill(slug: str, rendered: RenderedRating) -> None:
     _cache_call(cache.add, _key(slug), rendered, ENTRY_TIMEOUT)
 
 
-def _cache_call(method: Any, *args: Any) -> None:
+def _cache_call(method: Any, *args: Any) -> bool:
     try:
         method(*args)
     except Exception:
         logger.warning("rating cache unreachable; entry not written", exc_info=True)
+        return False
+    return True
 
 
 def rating_cache_refresh(model_ids: Iterable[int]) -> None:
-    """Render the committed summaries of these models into the cache (one query)."""
+    """Render the committed summaries of these models into the cache (one query). If the
+    cache refuses, drop the old entries instead, so readers go to the database; if it
+    refuses that too, the old entries expire within ENTRY_TIMEOUT."""
     models = AIModel.objects.filter(pk__in=list(model_ids)).select_related("rating")
     entries = {_key(model.slug): rating_render(ModelRatingView.of(model)) for model in models}
-    _cache_call(cache.set_many, entries, ENTRY_TIMEOUT)
+    for start in range(0, len(entries), REFRESH_BATCH):
+        batch = dict(list(entries.items())[start : start + REFRESH_BATCH])
+        if not _cache_call(cache.set_many, batch, ENTRY_TIMEOUT):
+            _cache_call(cache.delete_many, list(batch))
 
 
 @receiver(ratings_stored, sender=ModelRating, dispatch_uid="reviews.api.rating_cache_refresh")

@@ -34,12 +34,14 @@ class _AtomicWindowThrottle(throttling.UserRateThrottle):
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
         key = f"{base}:{window}"
-        # add then incr: the first request of a window creates the counter with its expiry.
+        # add then incr: the first request of a window creates the counter with its expiry,
+        # which outlives the window, so a counter cannot vanish while its window is open.
+        # (Atomic on Redis; the file cache of `make run` counts without a lock.)
         self.cache.add(key, 0, self.duration + 1)
         try:
             count = self.cache.incr(key)
-        except ValueError:  # expired between the two calls: this request opens a window
-            self.cache.add(key, 1, self.duration + 1)
+        except ValueError:  # evicted between the two calls: count this request alone
+            self.cache.set(key, 1, self.duration + 1)
             count = 1
         return count <= self.num_requests
 

@@ -131,7 +131,7 @@ def _lock(model_ids: Collection[int] | None) -> dict[int, tuple[int, int]]:
     models = (
         AIModel.objects.all() if model_ids is None else AIModel.objects.filter(pk__in=model_ids)
     )
-    existing = list(models.values_list("pk", flat=True))
+    existing = list(models.order_by("pk").values_list("pk", flat=True))
     have = set(ModelRating.objects.filter(pk__in=existing).values_list("pk", flat=True))
     # An empty row is overwritten before this transaction commits; ignore_conflicts makes
     # a concurrent creator's INSERT win (we then wait for and lock its row).
@@ -161,6 +161,12 @@ def _stale_clear(seqs: dict[int, int]) -> None:
     ModelRatingState.objects.filter(pk__in=seen).update(stale=False, stale_since=None)
 
 
+def _datetime_iso(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} has no place in a rating summary")
+
+
 def _upsert(rows: list[ModelRating]) -> None:
     """INSERT ... ON CONFLICT DO UPDATE of whole summaries. On PostgreSQL the rows travel as
     one JSON document read by `jsonb_to_recordset`: Django's bulk_create would send each
@@ -182,7 +188,9 @@ def _upsert(rows: list[ModelRating]) -> None:
     )
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns[1:])
     document = json.dumps(
-        [{f.column: getattr(row, f.attname) for f in fields} for row in rows], default=str
+        [{f.column: getattr(row, f.attname) for f in fields} for row in rows],
+        default=_datetime_iso,
+        allow_nan=False,  # PostgreSQL's JSON has no NaN: fail here, naming the cause
     )
     with connection.cursor() as cursor:
         cursor.execute(
