@@ -335,3 +335,7 @@ RATING_STALE_SWEEP_AFTER = env.float("RATING_STALE_SWEEP_AFTER", default=30.0)
 # burst of N seconds costs about N / this recomputes), and a change shows in the rating
 # about this long after its commit. Whole seconds: the cache's timeouts are.
 RATING_DEBOUNCE_SECONDS = env.int("RATING_DEBOUNCE_SECONDS", default=1)
+# While changes to a model keep arriving faster than that (a burst), its window grows to
+# this: an isolated change still shows after ~1 s, a sustained burst costs one recompute
+# per this many seconds.
+RATING_BURST_DEBOUNCE_SECONDS = env.int("RATING_BURST_DEBOUNCE_SECONDS", default=3)

@@ -72,6 +72,30 @@ def _claim_publish(model_id: int, debounce: float) -> bool:
         return True
 
 
+def _burst_key(model_id: int) -> str:
+    return f"rating:burst:{model_id}"
+
+
+def _window(model_id: int) -> int:
+    """Seconds the next recompute of the model waits for more changes: RATING_DEBOUNCE_SECONDS,
+    or RATING_BURST_DEBOUNCE_SECONDS while changes to it keep arriving faster than that (some
+    were coalesced within the last two burst windows). An isolated change shows after the
+    short window; a sustained burst costs one recompute per long window."""
+    debounce = settings.RATING_DEBOUNCE_SECONDS
+    try:
+        in_burst = cache.get(_burst_key(model_id)) is not None
+    except Exception:
+        return debounce  # the claim below will find the cache down too and publish
+    return max(debounce, settings.RATING_BURST_DEBOUNCE_SECONDS) if in_burst else debounce
+
+
+def _note_coalesced(model_id: int) -> None:
+    try:
+        cache.add(_burst_key(model_id), 1, timeout=2 * settings.RATING_BURST_DEBOUNCE_SECONDS)
+    except Exception:
+        logger.warning("could not note a rating burst of %s", model_id, exc_info=True)
+
+
 def _release_claim(model_id: int) -> None:
     try:
         cache.delete(_pending_key(model_id))
@@ -81,8 +105,8 @@ def _release_claim(model_id: int) -> None:
 
 
 def rating_enqueue(model_id: int) -> bool:
-    """Publish `rating_recompute_task(model_id)` with a countdown of RATING_DEBOUNCE_SECONDS,
-    unless one is already pending. Never raises; True if a task was published.
+    """Publish `rating_recompute_task(model_id)` with a countdown of the model's coalescing
+    window (`_window`), unless one is already pending. Never raises; True if published.
 
     Coalescing is correct, not only cheap: a caller skips only while the pending key lives,
     and the key expires no later than the pending task's ETA (set after the key, with the
@@ -91,8 +115,9 @@ def rating_enqueue(model_id: int) -> bool:
     # Imported here: reviews.tasks imports the services, which import this module.
     from reviews.tasks import rating_recompute_task
 
-    debounce = settings.RATING_DEBOUNCE_SECONDS
+    debounce = _window(model_id)
     if not _claim_publish(model_id, debounce):
+        _note_coalesced(model_id)
         return False
     # No publish retries: the stale mark in the database is the record and the sweep publishes
     # again, so a broker outage costs a request one attempt, not a retry loop.

@@ -110,6 +110,36 @@ def test_a_burst_of_enqueues_publishes_one_task_per_debounce_window(settings):
     assert len(_queued()) == 2
 
 
+def _countdown(headers: dict) -> float:
+    """Seconds from now to the message's ETA."""
+    return (dt.datetime.fromisoformat(headers["eta"]) - timezone.now()).total_seconds()
+
+
+@pytest.mark.django_db
+def test_a_model_in_a_burst_gets_the_longer_window_and_an_isolated_change_the_short_one(
+    settings,
+):
+    # given a 1 s window, growing to 3 s while changes keep coming
+    settings.RATING_DEBOUNCE_SECONDS, settings.RATING_BURST_DEBOUNCE_SECONDS = 1, 3
+    _purge()
+    quiet, busy = AIModelFactory(), AIModelFactory()
+
+    # when one model changes once and the other changes twice within its window
+    assert rating_enqueue(quiet.pk) is True
+    assert rating_enqueue(busy.pk) is True
+    assert rating_enqueue(busy.pk) is False  # coalesced: the model is in a burst
+    time.sleep(1.1)  # the first windows are over; both publish again
+    assert rating_enqueue(quiet.pk) is True
+    assert rating_enqueue(busy.pk) is True
+
+    # then the isolated change waits the short window, the burst the long one
+    by_model = {}
+    for headers in _queued():
+        by_model.setdefault(headers["argsrepr"], []).append(_countdown(headers))
+    assert 0 < by_model[f"({quiet.pk},)"][-1] <= 1
+    assert 1.5 < by_model[f"({busy.pk},)"][-1] <= 3
+
+
 @pytest.mark.django_db
 def test_enqueue_publishes_uncoalesced_when_the_cache_is_down(settings):
     _purge()
