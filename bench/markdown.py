@@ -66,7 +66,7 @@ def _read(results: dict[str, Any]) -> list[str]:
         *_table(
             ["target", "wanted", "this run", "verdict", "note"],
             [
-                [t["target"], t["wanted"], _fmt(t["value"]), _verdict(t), t["note"]]
+                [t["target"], t["wanted"], _fmt(t["value"], 3), _verdict(t), t["note"]]
                 for t in results["targets"]
             ],
         ),

@@ -48,7 +48,7 @@ def summary_text(results: dict[str, Any]) -> str:
         ),
         "targets:",
         *(
-            f"  {t['short']:<20} {fmt(t['value']):>8}  wanted {t['wanted']:<6} "
+            f"  {t['short']:<20} {fmt(t['value'], 3):>8}  wanted {t['wanted']:<6} "
             f"{verdict(t).replace('*', '')}"
             for t in results["targets"]
         ),
