@@ -21,7 +21,7 @@ class PublishSafeTask(DjangoTask):
     """`delay_on_commit` that logs, instead of raising, when the broker cannot take the message.
 
     The publish happens in an on-commit callback after the response is decided; a broker
-    outage (bounded by CELERY_BROKER_CONNECTION_TIMEOUT and the publish retry policy) must
+    outage (bounded by the broker's socket timeouts and the publish retry policy) must
     not turn a committed signup into a 500. What is lost is a mail the person can ask for
     again (allauth resends verification mail when they log in, after its cooldown).
     """

@@ -6,7 +6,7 @@ Redis databases 12 and 13 flushed: a run cannot touch development or test data.
 
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import psycopg
@@ -84,24 +84,22 @@ def catalog_refs() -> list[ModelRef]:
 
 
 def _fill_plan(
-    model: type[models.Model], provided: Iterable[str], computed: dict[str, Callable]
-) -> tuple[list[str], list[tuple[str, Any, Callable | None]]]:
-    """Columns to COPY and, per column, where its value comes from: the generated row, a
-    function of it (`computed`), or the field's default. A new NOT NULL column without a
-    default the bench does not know stops the run, naming it."""
+    model: type[models.Model], provided: Iterable[str]
+) -> tuple[list[str], list[tuple[str, Any]]]:
+    """Columns to COPY and, per column, where its value comes from: the generated row or
+    the field's default. A new NOT NULL column without a default the bench does not know
+    stops the run, naming it."""
     provided = set(provided)
     columns, sources = [], []
     for field in model._meta.concrete_fields:
         name = field.attname
         if name in provided:
-            sources.append((name, None, None))
-        elif name in computed:
-            sources.append((name, None, computed[name]))
+            sources.append((name, None))
         elif field.has_default() or (field.empty_strings_allowed and not field.null):
             # An explicit default, or "" for a text column without one (as the ORM does).
-            sources.append((name, field.get_db_prep_save(field.get_default(), connection), None))
+            sources.append((name, field.get_db_prep_save(field.get_default(), connection)))
         elif field.null:
-            sources.append((name, None, None))
+            sources.append((name, None))
         else:
             raise BenchError(
                 f"{model.__name__}.{name} is NOT NULL without a default and the bench does not "
@@ -115,13 +113,12 @@ def copy_rows(
     model: type[models.Model],
     rows: Iterator[dict[str, Any]],
     *,
-    computed: dict[str, Callable] | None = None,
     label: str,
     total: int,
 ) -> float:
     """COPY `rows` into the model's table in one transaction; returns the seconds taken."""
     first = next(rows)
-    columns, sources = _fill_plan(model, first.keys(), computed or {})
+    columns, sources = _fill_plan(model, first.keys())
     table = model._meta.db_table
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     started = time.perf_counter()
@@ -130,8 +127,8 @@ def copy_rows(
         for count, row in enumerate(itertools.chain([first], rows), 1):
             copy.write_row(
                 [
-                    fn(row) if fn else (row[name] if default is None and name in row else default)
-                    for name, default, fn in sources
+                    row[name] if default is None and name in row else default
+                    for name, default in sources
                 ]
             )
             if count % report_every == 0 and count < total:
@@ -158,7 +155,7 @@ def analyze() -> float:
 
 
 def load_reviews(
-    spec: DatasetSpec, refs: list[ModelRef], texts: Texts, computed: dict[str, Callable]
+    spec: DatasetSpec, refs: list[ModelRef], texts: Texts
 ) -> tuple[Plan, dict[str, float]]:
     """Users then reviews by COPY, sequences moved past the loaded ids, then ANALYZE."""
     from accounts.models import User
@@ -172,7 +169,6 @@ def load_reviews(
         "copy_reviews_s": copy_rows(
             Review,
             review_rows(spec, refs, the_plan, texts),
-            computed=computed,
             label="reviews",
             total=spec.reviews,
         ),
@@ -180,22 +176,3 @@ def load_reviews(
     sequences_reset(User, Review)
     timings["analyze_s"] = analyze()
     return the_plan, timings
-
-
-def computed_review_fields() -> dict[str, Callable[[dict[str, Any]], Any]]:
-    """Review columns derived from a generated row as the services would derive them."""
-    from reviews.models import Review
-
-    names = {field.attname for field in Review._meta.concrete_fields}
-    computed: dict[str, Callable[[dict[str, Any]], Any]] = {}
-    if "recency_weight" in names:
-        from reviews.scoring import recency_weight
-
-        half_life = float(getattr(settings, "RATING_HALF_LIFE_DAYS", 365))
-
-        def weight(row: dict[str, Any]) -> float:
-            published = row.get("published_at")
-            return recency_weight(published, half_life) if published else 0.0
-
-        computed["recency_weight"] = weight
-    return computed

@@ -113,7 +113,7 @@ def step_data(cfg: RunConfig) -> dict[str, Any]:
     texts = Texts.load(texts_csv())
     spec = DatasetSpec(reviews=cfg.reviews, seed=cfg.seed)
     say(f"  generating and loading {cfg.reviews:,} reviews by COPY (texts: {texts.source})")
-    the_plan, timings = database.load_reviews(spec, refs, texts, database.computed_review_fields())
+    the_plan, timings = database.load_reviews(spec, refs, texts)
     timings["initial_recompute_ratings_s"] = recompute.timed(recompute.recompute_all)
     summary = dataset_summary(refs, the_plan, texts)
     say(

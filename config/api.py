@@ -110,8 +110,9 @@ def describe_page_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    """Page numbers with a bounded, client-chosen page size (`page_size`).
+class BoundedPageSize:
+    """A client-chosen page size (`page_size`) within bounds, and the page envelope described
+    in the schema; for every paginator of the API.
 
     An out-of-range or non-numeric `page_size` is a 400 naming the parameter, not a silent
     fallback, so a client learns its request was not what it meant.
@@ -122,22 +123,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = settings.API_MAX_PAGE_SIZE
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        return describe_page_schema(super().get_paginated_response_schema(schema))
+        return describe_page_schema(super().get_paginated_response_schema(schema))  # type: ignore[misc]
 
     def get_page_size(self, request: Any) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
+        size = int(raw) if raw.isdigit() else 0
         if not 1 <= size <= self.max_page_size:
-            raise exceptions.ValidationError(
-                {
-                    self.page_size_query_param: [
-                        f"Must be a whole number from 1 to {self.max_page_size}."
-                    ]
-                }
-            )
+            message = f"Must be a whole number from 1 to {self.max_page_size}."
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
+
+
+class PageNumberPagination(BoundedPageSize, pagination.PageNumberPagination):
+    """Page numbers with a bounded, client-chosen page size."""

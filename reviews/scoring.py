@@ -26,13 +26,14 @@ MIN_HALF_LIFE_DAYS = 30
 
 
 def recency_weight(published_at: dt.datetime, half_life_days: float) -> float:
-    """The stored, time-independent part of a review's recency weight."""
+    """The time-independent part of a review's recency weight (the SQL of
+    reviews.ratings.summary computes the same per row)."""
     age_from_epoch = (published_at - RECENCY_EPOCH).total_seconds() / 86400
     return 2.0 ** (age_from_epoch / half_life_days)
 
 
 def recency_scale(now: dt.datetime, half_life_days: float) -> float:
-    """Multiply a sum of stored weights by this to get the sum of `0.5 ** (age / h)`."""
+    """Multiply a sum of `recency_weight`s by this to get the sum of `0.5 ** (age / h)`."""
     days_since_epoch = (now - RECENCY_EPOCH).total_seconds() / 86400
     return 2.0 ** (-days_since_epoch / half_life_days)
 

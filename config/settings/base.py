@@ -189,7 +189,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Publishing must never hang a request when the broker is down: bounded retries, then give
-# up (the database keeps the record; periodic sweeps pick it up).
+# up (the database keeps the record; periodic sweeps pick it up). The Redis transport takes
+# its timeouts from CELERY_BROKER_TRANSPORT_OPTIONS below; this one covers other transports.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,

@@ -204,7 +204,10 @@ class ModelListOutputSerializer(serializers.Serializer):
     def get_rating(self, model: AIModel) -> dict[str, Any]:
         # Preloaded by `model_list` (select_related); a missing row reads as None, no query.
         summary = getattr(model, "rating", None)
-        return _NO_RATING if summary is None else ModelRatingBriefOutputSerializer(summary).data
+        if summary is None:
+            return _NO_RATING
+        # Plain values, not a nested serializer per row: this runs for every row of a page.
+        return {name: getattr(summary, name) for name in _NO_RATING}
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, model: AIModel) -> str:

@@ -13,7 +13,6 @@ from base64 import b64decode
 from typing import Any
 from urllib import parse
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Q, QuerySet
 from rest_framework.exceptions import ValidationError
@@ -21,7 +20,7 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from config.api import describe_page_schema
+from config.api import BoundedPageSize
 
 _INVALID_CURSOR = {"cursor": ["Invalid cursor: use a `next` or `previous` link as given."]}
 _BIGINT_MAX = 2**63 - 1
@@ -49,27 +48,11 @@ def _encode(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
-class KeysetCursorPagination(CursorPagination):
+class KeysetCursorPagination(BoundedPageSize, CursorPagination):
     """Cursor pagination over a unique ordering that the view sets (`paginator.ordering`),
     with a bounded page size; a bad `cursor` or `page_size` is a 400 naming it."""
 
-    page_size = settings.API_DEFAULT_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = settings.API_MAX_PAGE_SIZE
     ordering: tuple[str, ...] = ("-id",)
-
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        return describe_page_schema(super().get_paginated_response_schema(schema))
-
-    def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        size = int(raw) if raw.isdigit() else 0
-        if not 1 <= size <= self.max_page_size:
-            message = f"Must be a whole number from 1 to {self.max_page_size}."
-            raise ValidationError({self.page_size_query_param: [message]})
-        return size
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: APIView | None) -> tuple:
         return tuple(self.ordering)
