@@ -3,18 +3,29 @@
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every cache call, and
 building one registers ~170 response callbacks: about a fifth of a warm rating read. The
 client is pool-backed and thread-safe, and Django keeps one cache object per thread anyway,
-so one client per pool is enough. Everything else is Django's.
+so one client per pool is enough.
+
+Every cache operation goes through the circuit of its server (config.redis_health): while
+Redis is known to be down or frozen, an operation raises RedisUnavailable at once instead of
+waiting for the socket timeout again, so throttles, rate limits, the rating cache and the
+debounce keys fail open fast. Everything else is Django's.
 """
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+from config.redis_health import RedisCircuit, redis_circuit
 
 
 class _ReusingClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
+        # One server per cache here (CACHE_URL); replicas would share the primary's fate.
+        self._circuit: RedisCircuit = redis_circuit(self._servers[0])
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
@@ -28,3 +39,21 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server: Any, params: dict) -> None:
         super().__init__(server, params)
         self._class = _ReusingClient
+
+
+def _guarded(name: str) -> Callable[..., Any]:
+    method = getattr(RedisCacheClient, name)
+
+    @functools.wraps(method)
+    def call(self: _ReusingClient, *args: Any, **kwargs: Any) -> Any:
+        return self._circuit.call(method, self, *args, **kwargs)
+
+    return call
+
+
+# Every operation Django's RedisCache performs (pipelines included: set_many runs in one).
+for _name in (
+    "add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many",
+    "delete_many", "clear",
+):  # fmt: skip
+    setattr(_ReusingClient, _name, _guarded(_name))

@@ -6,7 +6,8 @@ from typing import Any
 
 from celery.contrib.django.task import DjangoTask
 from django.db import transaction
-from kombu.exceptions import OperationalError
+
+from config.redis_health import is_outage, redis_circuit
 
 logger = logging.getLogger(__name__)
 
@@ -15,9 +16,12 @@ class PublishSafeTask(DjangoTask):
     """`delay_on_commit` that logs, instead of raising, when the broker cannot take the message.
 
     The publish happens in an on-commit callback after the response is decided; a broker
-    outage (bounded by the broker's socket timeouts and the publish retry policy) must
-    not turn a committed signup into a 500. What is lost is a mail the person can ask for
-    again (allauth resends verification mail when they log in, after its cooldown).
+    outage must not turn a committed request into a 500, nor slow it by more than one socket
+    timeout: a publish is one attempt (`retry=False`, no retry loop on the request path)
+    through the broker's circuit (config.redis_health), so while the broker is known to be
+    down publishes are skipped at once and counted, and the outage is logged when the
+    circuit opens and closes, not per publish. Whatever must not be lost is recorded in the
+    database by the caller (a stale mark, an outbox row) and swept.
     """
 
     def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
@@ -26,15 +30,21 @@ class PublishSafeTask(DjangoTask):
     def apply_async_or_log(
         self, args: tuple = (), kwargs: dict | None = None, **options: Any
     ) -> bool:
-        """`apply_async` that logs instead of raising; False when the message was not taken."""
+        """`apply_async`, one attempt, that logs instead of raising; False when the message
+        was not taken (broker down, its circuit open, or refused)."""
+        options.setdefault("retry", False)
+        circuit = redis_circuit(self.app.conf.broker_url or "")
+        if not circuit.allow():
+            return False
         try:
             self.apply_async(args, kwargs, **options)
-        except OperationalError:
-            logger.exception("could not publish %s; the broker is unreachable", self.name)
+        except Exception as exc:
+            if is_outage(exc):  # unreachable, timed out, or out of memory: the circuit logs it
+                circuit.failure(exc)
+            else:
+                # Any other refusal (an encoding bug) must not turn a committed request into
+                # a 500 either; the traceback in the log says which.
+                logger.exception("could not publish %s", self.name)
             return False
-        except Exception:
-            # Any other refusal (a full Redis answering OOM, an encoding bug) must not turn a
-            # committed request into a 500 either; the traceback in the log says which.
-            logger.exception("could not publish %s", self.name)
-            return False
+        circuit.success()
         return True

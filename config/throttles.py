@@ -3,7 +3,8 @@
 The counters live in the cache (Redis). If it is down, refusing every request (a 500 from
 the cache client) would turn a cache outage into an API outage, including the writes that
 must keep working (a moderator verifying a review); the throttles are abuse protection,
-not a rule of the domain, so during the outage they let requests through and log it.
+not a rule of the domain, so during the outage they let requests through. The cache's
+circuit (config.redis_health) logs the outage once when it starts and once when it ends.
 """
 
 import logging
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 from rest_framework import throttling
+
+from config.redis_health import fallback_log
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through its settings
     from rest_framework.request import Request
@@ -24,7 +27,7 @@ class FailOpen:
         try:
             return super().allow_request(request, view)  # type: ignore[misc]
         except (RedisError, OSError):
-            logger.warning("throttle cache unreachable; request let through", exc_info=True)
+            fallback_log(logger, "throttle cache unreachable; request let through")
             return True
 
 

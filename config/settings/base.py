@@ -43,6 +43,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every Redis call of a request (throttles, rate limits, cache, publishes after
+    # commit) shares one budget, see config/redis_health.py.
+    "config.redis_health.RedisBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +125,9 @@ def cache_from_env(var: str, default: str) -> dict:
 
 
 CACHES = {"default": cache_from_env("CACHE_URL", default="locmemcache://")}
+# After a Redis connection error or timeout, calls skip that server for this long (then one
+# probe call decides): an outage costs one timeout per process and period, not one per call.
+REDIS_CIRCUIT_OPEN_SECONDS = env.float("REDIS_CIRCUIT_OPEN_SECONDS", default=5.0)
 
 # Number of proxies we control in front of the app. Only then is X-Forwarded-For believed
 # (its last N entries were written by our proxies); with 0 it is ignored, because any client
@@ -188,10 +194,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Publishing must never hang a request when the broker is down: bounded retries, then give
-# up (the database keeps the record; periodic sweeps pick it up). The Redis transport takes
-# its timeouts from CELERY_BROKER_TRANSPORT_OPTIONS below; this one covers other transports.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing must never hang a request when the broker is down: publishes from requests are
+# one attempt through the broker's circuit (config.tasks.PublishSafeTask, retry=False; the
+# database keeps the record and periodic sweeps pick it up). The policy below only covers
+# publishes from the worker (a task's own retry). The Redis transport takes its timeouts from
+# CELERY_BROKER_TRANSPORT_OPTIONS below; this one covers other transports.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -201,9 +209,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     "visibility_timeout": 3600,
     # Without these a publish waits forever on a broker that accepts connections but never
-    # answers. The read timeout stays above kombu's 1 s BRPOP wait of the consumers.
-    "socket_connect_timeout": 1,
-    "socket_timeout": 2,
+    # answers. 1 s: one publish of a request waits at most that; the worker's consumer reads
+    # its BRPOP (a 1 s wait) only once the socket is readable, in its event loop.
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1,
+    # kombu's `default_channel` otherwise retries a refused connection (2 s sleeps) before a
+    # publish even starts; the worker's own reconnect loop takes its arguments explicitly
+    # (broker_connection_retry / _max_retries), so this only makes publishes one attempt.
+    "max_retries": 0,
 }
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360

@@ -19,6 +19,7 @@ from django.dispatch import receiver
 from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 
+from config.redis_health import fallback_log
 from models_catalog.models import AIModel
 from reviews.models import SUB_RATINGS, ModelRating
 from reviews.ratings.selectors import ModelRatingView, model_rating_get
@@ -98,7 +99,7 @@ def rating_rendered_get(slug: str) -> RenderedRating:
         entry = cache.get(_key(slug))
     except Exception:
         # Down or hanging: read the database, and do not wait on the cache a second time.
-        logger.warning("rating cache unreachable; reading the database", exc_info=True)
+        fallback_log(logger, "rating cache unreachable; reading the database")
         return rating_render(model_rating_get(slug=slug))
     if isinstance(entry, RenderedRating):
         return entry
@@ -119,7 +120,7 @@ def _cache_call(method: Any, *args: Any) -> bool:
     try:
         method(*args)
     except Exception:
-        logger.warning("rating cache unreachable; entry not written", exc_info=True)
+        fallback_log(logger, "rating cache unreachable; entry not written")
         return False
     return True
 

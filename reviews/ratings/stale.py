@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from config.redis_health import fallback_log
 from reviews.models import ModelRatingState
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _claim_publish(model_id: int, debounce: float) -> bool:
     except Exception:
         # Cache down (usually Redis, like the broker): publish anyway, uncoalesced; if the
         # broker is down too, the publish fails quickly and the sweep covers the model.
-        logger.warning("rating debounce cache unreachable; publishing uncoalesced", exc_info=True)
+        fallback_log(logger, "rating debounce cache unreachable; publishing uncoalesced")
         return True
 
 
@@ -93,7 +94,7 @@ def _note_coalesced(model_id: int) -> None:
     try:
         cache.add(_burst_key(model_id), 1, timeout=2 * settings.RATING_BURST_DEBOUNCE_SECONDS)
     except Exception:
-        logger.warning("could not note a rating burst of %s", model_id, exc_info=True)
+        fallback_log(logger, "could not note a rating burst of %s", model_id)
 
 
 def _release_claim(model_id: int) -> None:
@@ -101,7 +102,7 @@ def _release_claim(model_id: int) -> None:
         cache.delete(_pending_key(model_id))
     except Exception:
         # The key then simply expires after the debounce; the sweep covers the model.
-        logger.warning("could not clear the rating debounce key of %s", model_id, exc_info=True)
+        fallback_log(logger, "could not clear the rating debounce key of %s", model_id)
 
 
 def rating_enqueue(model_id: int) -> bool:
