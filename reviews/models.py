@@ -6,11 +6,12 @@ published text stays public. `ModelRatingState` is the stale mark the rating pip
 `ModelRating` is the summary it stores, computed with the prior mean in `RatingPrior`.
 """
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from models_catalog.models import AIModel
@@ -55,6 +56,28 @@ class ModerationAction(models.TextChoices):
 
 
 SUB_RATINGS = ("quality", "speed", "value", "reliability", "integration")
+USAGE_MONTHS_MAX = 600
+# Stored dates are bounded by constants (a CHECK must be immutable: no now()). The recency
+# weight of a review grows by 2 ** (days after 2020 / half-life): with the shortest half-life
+# allowed (reviews.scoring.MIN_HALF_LIFE_DAYS) a date after about 2100 overflows a double,
+# and one such row used to break every model's recompute.
+DATE_MIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+DATE_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def date_in_range(field: str, *, nullable: bool = False) -> models.CheckConstraint:
+    in_range = Q(**{f"{field}__gte": DATE_MIN, f"{field}__lt": DATE_MAX})
+    condition = in_range | Q(**{f"{field}__isnull": True}) if nullable else in_range
+    return models.CheckConstraint(condition=condition, name=f"%(class)s_{field}_in_range")
+
+
+def score_in_range(field: str, low: float = 1, high: float = 5) -> models.CheckConstraint:
+    """A nullable float score within [low, high]; NaN is refused too (PostgreSQL sorts it
+    above every number)."""
+    in_range = Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    return models.CheckConstraint(
+        condition=in_range | Q(**{f"{field}__isnull": True}), name=f"%(class)s_{field}_in_range"
+    )
 
 
 def _rating_in_range(field: str, *, nullable: bool) -> models.CheckConstraint:
@@ -87,6 +110,11 @@ class ReviewContent(models.Model):
         constraints = [
             _rating_in_range("rating", nullable=False),
             *(_rating_in_range(name, nullable=True) for name in SUB_RATINGS),
+            models.CheckConstraint(
+                condition=Q(usage_months__lte=USAGE_MONTHS_MAX) | Q(usage_months__isnull=True),
+                name="%(class)s_usage_months_in_range",
+            ),
+            date_in_range("created_at"),
         ]
 
 
@@ -142,6 +170,7 @@ class Review(ReviewContent):
                 condition=Q(helpfulness__gte=0) & Q(helpfulness__lte=1),
                 name="review_helpfulness_0_to_1",
             ),
+            date_in_range("published_at", nullable=True),
         ]
         indexes = [
             models.Index(fields=["model", "status", "-published_at"]),
@@ -295,6 +324,10 @@ class ModelRatingState(models.Model):
     stale = models.BooleanField(default=True)
     stale_since = models.DateTimeField(null=True, blank=True)
     change_seq = models.PositiveBigIntegerField(default=0)
+    # The last recompute of this model failed (bad data): why and when; cleared by the next
+    # success. The model stays stale, so the sweep retries it; others are unaffected.
+    last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["stale", "stale_since"])]
@@ -349,6 +382,16 @@ class ModelRating(models.Model):
             models.Index(fields=["lower_bound"]),
             models.Index(fields=["review_count"]),
         ]
+        constraints = [
+            score_in_range("average"),
+            score_in_range("bayesian_average"),
+            score_in_range("recent_score"),
+            # The Dirichlet lower bound can fall a little below the lowest star.
+            score_in_range("lower_bound", 0, 5),
+            models.CheckConstraint(
+                condition=Q(rating_sum__lte=5 * F("review_count")), name="rating_sum_bounded"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"rating of {self.model_id}: {self.average} ({self.review_count})"
@@ -369,7 +412,12 @@ class RatingPrior(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="rating_prior_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="rating_prior_singleton"),
+            models.CheckConstraint(
+                condition=Q(mean__gte=1, mean__lte=5), name="rating_prior_mean_1_to_5"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"prior mean {self.mean:.3f} over {self.review_count} reviews"

@@ -3,7 +3,8 @@
 Read-only. Each summary is recomputed with the stored prior and at its own `computed_at`
 (the recent score decays with time, so "now" would differ from any stored summary), which
 makes a correct stored summary match to floating-point noise: counts must be equal,
-floats equal within a relative 1e-9.
+floats equal within a relative 1e-9. A model whose data cannot be recomputed (bad data) is
+listed as failed, with the reason; the others are still checked.
 """
 
 import math
@@ -16,7 +17,7 @@ from reviews.models import ModelRating, RatingPrior
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
     ModelTotals,
-    model_totals,
+    model_totals_isolated,
     rating_params,
     summary_build,
 )
@@ -26,6 +27,7 @@ from reviews.ratings.summary import (
 class RatingDifference:
     slug: str
     fields: list[str]  # the stored fields that differ; ["missing"] when nothing is stored
+    error: str = ""  # set when the recompute itself failed (bad data): why
 
 
 def _same(stored: Any, expected: Any) -> bool:
@@ -66,11 +68,19 @@ def ratings_check(model_ids: Sequence[int] | None = None) -> list[RatingDifferen
     models = AIModel.objects.select_related("rating").order_by("slug")
     if model_ids is not None:
         models = models.filter(pk__in=model_ids)
-    totals = model_totals(model_ids)
+    every_id = list(models.values_list("pk", flat=True))
+    totals, failed = model_totals_isolated(model_ids, every_id)
     differences = []
     for model in models:
+        if model.pk in failed:
+            differences.append(RatingDifference(model.slug, [], failed[model.pk]))
+            continue
         stored = getattr(model, "rating", None)
-        fields = _differences(stored, totals.get(model.pk) or ModelTotals(model.pk), prior_mean)
+        try:
+            fields = _differences(stored, totals.get(model.pk) or ModelTotals(model.pk), prior_mean)
+        except (ArithmeticError, ValueError) as exc:
+            differences.append(RatingDifference(model.slug, [], f"{type(exc).__name__}: {exc}"))
+            continue
         if fields:
             differences.append(RatingDifference(model.slug, fields))
     return differences

@@ -7,6 +7,11 @@ take those locks BEFORE reading `change_seq` and the reviews, so two recomputes 
 run one after the other and the later one reads later data. The stale mark is cleared only
 where `change_seq` still equals the `seq` stored: a change that arrived meanwhile keeps it.
 
+Bad data fails one model, never the others: a model whose summary cannot be computed (a
+value the formulas overflow on, a score out of range) is left out of the write, keeps its
+stale mark, and gets `last_error` / `failed_at` on its ModelRatingState, logged once per
+model and reason; everything else is stored.
+
 Lock order: ModelRating rows, then ModelRatingState rows. Review writers lock only the
 latter, and clearing skips rows a writer holds (SKIP LOCKED), so a recompute never waits on
 a writer that could be waiting on it.
@@ -16,6 +21,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +34,9 @@ from reviews.models import ModelRating, ModelRatingState, RatingPrior
 from reviews.ratings.signals import ratings_stored
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
+    SCORE_FIELDS,
     ModelTotals,
-    model_totals,
+    model_totals_isolated,
     rating_params,
     site_totals,
     summary_build,
@@ -61,6 +68,7 @@ class RebuildReport:
     with_reviews: int
     written: int
     prior: RatingPrior
+    failed: dict[int, str]  # {model_id: reason} of the models whose recompute failed
 
 
 # --- The prior -------------------------------------------------------------------------
@@ -99,26 +107,85 @@ def _prior_refresh(totals: dict[int, ModelTotals], now: dt.datetime) -> RatingPr
 # --- Compute (reads only, apart from creating the prior on first use) -------------------
 
 
+def summary_values_check(values: dict[str, Any]) -> None:
+    """Raise ValueError unless every score of a summary (and of its versions) is a finite
+    number within the stored bounds (the database's CHECKs would refuse the whole batch)."""
+    for group in [values, *values["versions"]]:
+        for name in SCORE_FIELDS:
+            score = group[name]
+            low = 0.0 if name == "lower_bound" else 1.0
+            if score is not None and not (math.isfinite(score) and low <= score <= 5.0):
+                version = group.get("model_version")
+                where = f" of version {version}" if version else ""
+                raise ValueError(f"{name}{where} out of range: {score!r}")
+
+
 def _computations(
     model_ids: Sequence[int], totals: dict[int, ModelTotals], prior: RatingPrior, now: dt.datetime
-) -> list[RatingComputation]:
+) -> tuple[list[RatingComputation], dict[int, str]]:
+    """The computations of the models, and {model_id: reason} of those that failed."""
     params = rating_params()
-    computations = []
+    computations, failed = [], {}
     for model_id in model_ids:
         model = totals.get(model_id) or ModelTotals(model_id)
-        values = summary_build(model, prior_mean=prior.mean, params=params, now=now)
+        try:
+            values = summary_build(model, prior_mean=prior.mean, params=params, now=now)
+            summary_values_check(values)
+        except (ArithmeticError, ValueError) as exc:  # bad data: this model only
+            failed[model_id] = f"{type(exc).__name__}: {exc}"
+            continue
         computations.append(RatingComputation(model_id, model.seq, now, values))
-    return computations
+    return computations, failed
+
+
+def _compute(
+    model_ids: Sequence[int], now: dt.datetime
+) -> tuple[list[RatingComputation], dict[int, str]]:
+    prior = prior_get_or_create(now=now)
+    totals, failed = model_totals_isolated(model_ids, model_ids)
+    computations, failed_later = _computations(
+        [pk for pk in model_ids if pk not in failed], totals, prior, now
+    )
+    return computations, {**failed, **failed_later}
 
 
 def ratings_compute(
     model_ids: Sequence[int], *, now: dt.datetime | None = None
 ) -> list[RatingComputation]:
     """Summaries of the given models computed in memory (nothing stored): one aggregate
-    query plus the change counters and the prior. Store them with `ratings_store`."""
-    now = now or timezone.now()
-    prior = prior_get_or_create(now=now)
-    return _computations(model_ids, model_totals(model_ids), prior, now)
+    query plus the change counters and the prior. Store them with `ratings_store`. A model
+    whose summary cannot be computed (bad data) is left out."""
+    return _compute(model_ids, now or timezone.now())[0]
+
+
+# --- Failures --------------------------------------------------------------------------
+
+
+def _failures_record(failed: dict[int, str], now: dt.datetime) -> None:
+    """Mark each failed model (`last_error`, `failed_at`; stale, so the sweep retries it)
+    and log it once per model and reason, not at every retry."""
+    if not failed:
+        return
+    states = ModelRatingState.objects.filter(pk__in=list(failed))
+    known = dict(states.values_list("pk", "last_error"))
+    for model_id, reason in sorted(failed.items()):
+        if known.get(model_id) != reason:
+            logger.warning("rating of model %s not recomputed: %s", model_id, reason)
+        ModelRatingState.objects.update_or_create(
+            model_id=model_id,
+            defaults={"last_error": reason, "failed_at": now},
+            create_defaults={
+                "last_error": reason, "failed_at": now, "stale": True, "stale_since": now,
+            },
+        )  # fmt: skip
+
+
+def _failures_clear(stored: list[int]) -> None:
+    recovered = ModelRatingState.objects.filter(pk__in=stored, failed_at__isnull=False).update(
+        last_error="", failed_at=None
+    )
+    if recovered:
+        logger.warning("%d model rating(s) recomputed again after a failure", recovered)
 
 
 # --- Store -----------------------------------------------------------------------------
@@ -225,6 +292,7 @@ def _write(
     for start in range(0, len(fresh), WRITE_BATCH):
         _stale_clear({c.model_id: c.seq for c in fresh[start : start + WRITE_BATCH]})
     stored = [c.model_id for c in fresh]
+    _failures_clear(stored)
     if stored:
         transaction.on_commit(
             functools.partial(ratings_stored.send, sender=ModelRating, model_ids=stored)
@@ -244,11 +312,15 @@ def ratings_store(computations: Sequence[RatingComputation]) -> list[int]:
 def rating_recompute(model_id: int) -> bool:
     """Recompute and store one model's summary from its counted reviews (idempotent: the
     source of truth is read, nothing is incremented but the observability counter).
-    Returns False, storing nothing, if the model is gone."""
+    Returns False, storing nothing, if the model is gone or its data cannot be computed
+    (then recorded on its ModelRatingState, see the module docstring)."""
     locked = _lock([model_id])
     if not locked:
         return False
-    return bool(_write(ratings_compute([model_id]), locked))
+    now = timezone.now()
+    computations, failed = _compute([model_id], now)
+    _failures_record(failed, now)
+    return bool(_write(computations, locked))
 
 
 @transaction.atomic
@@ -259,16 +331,22 @@ def ratings_rebuild(
     refreshing the prior mean) with one grouped aggregate query and bulk upserts.
 
     Only the full rebuild changes the prior: it rewrites every summary in the same
-    transaction, so all stored summaries keep using the stored prior.
+    transaction, so all stored summaries keep using the stored prior. A model whose data
+    cannot be computed is left out (and out of the prior), marked and reported in `failed`;
+    the others are stored.
     """
     locked = _lock(model_ids)
     # After the locks: a summary stored while we waited must not look newer than ours.
     now = timezone.now()
-    totals = model_totals(None if model_ids is None else list(locked))
+    every_id = sorted(locked)
+    totals, failed = model_totals_isolated(None if model_ids is None else every_id, every_id)
     prior = _prior_refresh(totals, now) if model_ids is None else prior_get_or_create(now=now)
     if progress is not None:
         progress(f"prior mean {prior.mean:.4f} over {prior.review_count} reviews")
-    computations = _computations(sorted(locked), totals, prior, now)
+    computable = [pk for pk in every_id if pk not in failed]
+    computations, failed_later = _computations(computable, totals, prior, now)
+    failed = {**failed, **failed_later}
+    _failures_record(failed, now)
     written = _write(computations, locked, progress)
     with_reviews = sum(1 for c in computations if c.values["review_count"])
-    return RebuildReport(len(locked), with_reviews, len(written), prior)
+    return RebuildReport(len(locked), with_reviews, len(written), prior, failed)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DataError, transaction
 from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Power
 
@@ -170,6 +171,29 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
         totals.versions[row["model_version"]] = group
         totals.totals.add(group)
     return result
+
+
+def model_totals_isolated(
+    model_ids: Collection[int] | None, every_id: Collection[int]
+) -> tuple[dict[int, ModelTotals], dict[int, str]]:
+    """`model_totals`, but a row the grouped query cannot compute (a value out of range: a
+    date that overflows its recency weight) fails only its own model: on a data error the
+    query runs again per model (`every_id`: the models concerned), each in a savepoint.
+    Returns (totals, {model_id: reason} of the models that failed)."""
+    try:
+        with transaction.atomic():  # a savepoint: the failed query must not end the caller's
+            return model_totals(model_ids), {}
+    except DataError:
+        pass
+    totals: dict[int, ModelTotals] = {}
+    failed: dict[int, str] = {}
+    for model_id in every_id:
+        try:
+            with transaction.atomic():
+                totals.update(model_totals([model_id]))
+        except DataError as exc:
+            failed[model_id] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+    return totals, failed
 
 
 def _group_summary(

@@ -9,13 +9,20 @@ from typing import Any
 
 from models_catalog.models import AIModel
 from reviews.exceptions import InputInvalid, ModelVersionUnknown
-from reviews.models import SUB_RATINGS, Review, ReviewContent, ReviewRevision, UsageChannel, UseCase
+from reviews.models import (
+    SUB_RATINGS,
+    USAGE_MONTHS_MAX,
+    Review,
+    ReviewContent,
+    ReviewRevision,
+    UsageChannel,
+    UseCase,
+)
 from reviews.selectors import review_versions_known
 
 TITLE_MAX = Review._meta.get_field("title").max_length
 BODY_MIN, BODY_MAX = 50, 10_000
 PROS_CONS_MAX = 5_000
-USAGE_MONTHS_MAX = 600
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 An interface only. Without --check: rebuild the stored rating summaries (every model, with
 a fresh prior mean; or one model) by one grouped query and bulk upserts, through
 `ratings_rebuild`. With --check: recompute in memory, write nothing, list every model whose
-stored summary differs, and exit 1 if any does.
+stored summary differs, and exit 1 if any does. A model whose data cannot be recomputed is
+listed as failed, with the reason, and the others still run (exit 1).
 """
 
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from models_catalog.exceptions import ModelNotFound
+from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
 from reviews.ratings import ratings_check, ratings_rebuild
 
@@ -52,11 +54,20 @@ class Command(BaseCommand):
             f"({report.with_reviews} with reviews) in {time.monotonic() - started:.1f} s; "
             f"prior mean {report.prior.mean:.4f} over {report.prior.review_count} reviews."
         )
+        if report.failed:
+            slugs = dict(AIModel.objects.filter(pk__in=report.failed).values_list("pk", "slug"))
+            for model_id, reason in sorted(report.failed.items()):
+                self.stdout.write(f"{slugs.get(model_id, model_id)}: failed: {reason}")
+            self.stdout.write(f"{len(report.failed)} model(s) failed; the others are stored.")
+            sys.exit(1)
 
     def _check(self, model_ids: list[int] | None) -> None:
         differences = ratings_check(model_ids)
         for difference in differences:
-            self.stdout.write(f"{difference.slug}: differs in {', '.join(difference.fields)}")
+            if difference.error:
+                self.stdout.write(f"{difference.slug}: failed: {difference.error}")
+            else:
+                self.stdout.write(f"{difference.slug}: differs in {', '.join(difference.fields)}")
         if differences:
             self.stdout.write(f"{len(differences)} stored summaries differ from a recompute.")
             sys.exit(1)
