@@ -28,3 +28,16 @@ MODEL_PATH_PARAMETERS = [
         description="Model part: a slug (`o4-mini`), an alias or a variant (`o4-mini:batch`).",
     ),
 ]  # fmt: skip
+
+# Writes a client may retry (config.idempotency.mixins.IdempotentWriteMixin).
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description=(
+        "Optional, 1-255 printable ASCII characters, unique per intended write (a UUID). A "
+        "retry with the same key, method, path and body gets the first answer again (header "
+        "`Idempotent-Replayed: true`) without repeating the write, for 24 hours; the same "
+        "key with another request is refused with 422 `idempotency_key_reused`, and while "
+        "the first request still runs with 409 `idempotency_key_in_flight`."
+    ),
+)  # fmt: skip
+IDEMPOTENCY_ERRORS = {409: ErrorOutputSerializer, 422: ErrorOutputSerializer}

@@ -71,10 +71,16 @@ def date_in_range(field: str, *, nullable: bool = False) -> models.CheckConstrai
     return models.CheckConstraint(condition=condition, name=f"%(class)s_{field}_in_range")
 
 
+# Scores are floats: a weighted mean of fives may come out as 5.000000000000001.
+SCORE_TOLERANCE = 1e-9
+
+
 def score_in_range(field: str, low: float = 1, high: float = 5) -> models.CheckConstraint:
-    """A nullable float score within [low, high]; NaN is refused too (PostgreSQL sorts it
-    above every number)."""
-    in_range = Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    """A nullable float score within [low, high] (give or take rounding); NaN is refused too
+    (PostgreSQL sorts it above every number)."""
+    in_range = Q(
+        **{f"{field}__gte": low - SCORE_TOLERANCE, f"{field}__lte": high + SCORE_TOLERANCE}
+    )
     return models.CheckConstraint(
         condition=in_range | Q(**{f"{field}__isnull": True}), name=f"%(class)s_{field}_in_range"
     )

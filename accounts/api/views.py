@@ -25,6 +25,8 @@ from accounts.api.serializers import (
 from accounts.authentication import recently_reauthenticated
 from accounts.permissions import IsVerified
 from config.api import ErrorOutputSerializer
+from config.idempotency.mixins import IdempotentWriteMixin
+from config.openapi import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_PARAMETER
 
 ERRORS_401_403 = {401: ErrorOutputSerializer, 403: ErrorOutputSerializer}
 
@@ -40,9 +42,10 @@ class AccountEraseThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class MeApi(APIView):
+class MeApi(IdempotentWriteMixin, APIView):
     """The signed-in person's own account. Reads need a session; writes a verified email."""
 
+    idempotent_methods = frozenset({"PATCH"})
     throttle_classes = [*APIView.throttle_classes, AccountEraseThrottle]
 
     def get_permissions(self) -> list[BasePermission]:
@@ -57,8 +60,14 @@ class MeApi(APIView):
         return Response(MeOutputSerializer(selectors.profile_get_private(request.user)).data)
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=MeUpdateInputSerializer,
-        responses={200: MeOutputSerializer, 400: ErrorOutputSerializer, **ERRORS_401_403},
+        responses={
+            200: MeOutputSerializer,
+            400: ErrorOutputSerializer,
+            **ERRORS_401_403,
+            **IDEMPOTENCY_ERRORS,
+        },
     )
     def patch(self, request: Request) -> Response:
         data = MeUpdateInputSerializer(data=request.data)

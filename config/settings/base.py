@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.headless",
     "allauth.usersessions",
+    "config.idempotency",
     "accounts",
     "models_catalog",
     "reviews",
@@ -315,6 +316,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Idempotency keys (config.idempotency) ---------------------------------------------
+# How long a stored answer is replayed for its key, and how long a claim whose request never
+# answered (its process died) blocks a retry with 409.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_IN_FLIGHT_SECONDS = env.int("IDEMPOTENCY_IN_FLIGHT_SECONDS", default=60)
 
 # --- Catalog ---------------------------------------------------------------------------
 # Largest page a list endpoint serves; bounded so one request cannot ask for the world.

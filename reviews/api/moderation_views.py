@@ -19,7 +19,14 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanModerate, IsVerified
 from config.api import PageNumberPagination
-from config.openapi import BAD_REQUEST, CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.idempotency.mixins import IdempotentWriteMixin
+from config.openapi import (
+    BAD_REQUEST,
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_KEY_PARAMETER,
+    NOT_FOUND,
+    WRITE_ERRORS,
+)
 from reviews import selectors, services
 from reviews.api.moderation_serializers import (
     ModerationEventFilterInputSerializer,
@@ -56,9 +63,10 @@ class ModerationQueueApi(GenericAPIView):
         return self.get_paginated_response(ModerationReviewOutputSerializer(page, many=True).data)
 
 
-class _ModerationActionApi(APIView):
+class _ModerationActionApi(IdempotentWriteMixin, APIView):
     """POST: validate the body, call `service(review=…, moderator=…, **body)`, answer with
-    the review as moderators see it."""
+    the review as moderators see it. Retries are safe: the services answer a state already
+    reached with the review (no second audit event), and `Idempotency-Key` replays."""
 
     permission_classes = MODERATORS
     input_serializer: ClassVar[type[serializers.Serializer]]
@@ -75,10 +83,17 @@ class _ModerationActionApi(APIView):
 
 def _action_schema(request: type[serializers.Serializer], description: str) -> Callable:
     return extend_schema(
-        parameters=[REVIEW_ID_PARAMETER],
+        parameters=[REVIEW_ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER],
         request=request,
-        responses={200: ModerationReviewOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
-        description=description + " 409 `invalid_transition` from any other state.",
+        responses={
+            200: ModerationReviewOutputSerializer,
+            **WRITE_ERRORS,
+            **NOT_FOUND,
+            **IDEMPOTENCY_ERRORS,
+        },
+        description=description + " Repeating an action whose outcome is already the "
+        "review's state answers 200 with the review and records nothing. 409 "
+        "`invalid_transition` from any other state.",
     )
 
 

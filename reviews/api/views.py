@@ -16,7 +16,16 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsVerified
 from config.api import PageNumberPagination
-from config.openapi import BAD_REQUEST, CONFLICT, MODEL_PATH_PARAMETERS, NOT_FOUND, WRITE_ERRORS
+from config.idempotency.mixins import IdempotentWriteMixin
+from config.openapi import (
+    BAD_REQUEST,
+    CONFLICT,
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_KEY_PARAMETER,
+    MODEL_PATH_PARAMETERS,
+    NOT_FOUND,
+    WRITE_ERRORS,
+)
 from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
 from reviews import selectors, services
@@ -64,7 +73,7 @@ def _own_review(request: Request, public_id: uuid.UUID) -> dict:
     return ReviewOwnOutputSerializer(review).data
 
 
-class ModelReviewListCreateApi(GenericAPIView):
+class ModelReviewListCreateApi(IdempotentWriteMixin, GenericAPIView):
     queryset = Review.objects.none()  # for the schema generator; selectors build the real one
     pagination_class = KeysetCursorPagination
     throttle_classes = [*APIView.throttle_classes, ReviewCreateThrottle]
@@ -89,9 +98,14 @@ class ModelReviewListCreateApi(GenericAPIView):
         return self.get_paginated_response(ReviewOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        parameters=MODEL_PATH_PARAMETERS,
+        parameters=[*MODEL_PATH_PARAMETERS, IDEMPOTENCY_KEY_PARAMETER],
         request=ReviewCreateInputSerializer,
-        responses={201: ReviewOwnOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        responses={
+            201: ReviewOwnOutputSerializer,
+            **WRITE_ERRORS,
+            **NOT_FOUND,
+            **IDEMPOTENCY_ERRORS,
+        },
         description="Write your review of the model (one active review per model: a second "
         "is 409 `review_exists`). It starts `pending` and is public once a moderator "
         "verifies it. Throttled per account (`review_create`).",
@@ -148,14 +162,19 @@ class ReviewDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReviewVoteApi(APIView):
+class ReviewVoteApi(IdempotentWriteMixin, APIView):
     permission_classes = [IsAuthenticated, IsVerified]
     throttle_classes = [*APIView.throttle_classes, ReviewVoteThrottle]
 
     @extend_schema(
-        parameters=[REVIEW_ID_PARAMETER],
+        parameters=[REVIEW_ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER],
         request=ReviewVoteInputSerializer,
-        responses={200: ReviewVoteOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        responses={
+            200: ReviewVoteOutputSerializer,
+            **WRITE_ERRORS,
+            **NOT_FOUND,
+            **IDEMPOTENCY_ERRORS,
+        },
         description="Vote a published review helpful or not (one vote per person, "
         "changeable; not on your own review: 403 `cannot_vote_own_review`).",
     )
@@ -174,8 +193,8 @@ class ReviewVoteApi(APIView):
         return Response(ReviewVoteOutputSerializer(output).data)
 
     @extend_schema(
-        parameters=[REVIEW_ID_PARAMETER],
-        responses={204: None, **WRITE_ERRORS, **NOT_FOUND},
+        parameters=[REVIEW_ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER],
+        responses={204: None, **WRITE_ERRORS, **NOT_FOUND, **IDEMPOTENCY_ERRORS},
         description="Take back your vote (nothing happens if there was none).",
     )
     def delete(self, request: Request, review_id: uuid.UUID) -> Response:
@@ -184,14 +203,19 @@ class ReviewVoteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReviewReportCreateApi(APIView):
+class ReviewReportCreateApi(IdempotentWriteMixin, APIView):
     permission_classes = [IsAuthenticated, IsVerified]
     throttle_classes = [*APIView.throttle_classes, ReviewReportThrottle]
 
     @extend_schema(
-        parameters=[REVIEW_ID_PARAMETER],
+        parameters=[REVIEW_ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER],
         request=ReportCreateInputSerializer,
-        responses={201: ReportOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        responses={
+            201: ReportOutputSerializer,
+            **WRITE_ERRORS,
+            **NOT_FOUND,
+            **IDEMPOTENCY_ERRORS,
+        },
         description="Report a published review to the moderators (once per review: 409 "
         "`report_exists`). Throttled per account (`review_report`).",
     )

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from models_catalog.models import AIModel
-from reviews.models import ModelRating, ModelRatingState, RatingPrior
+from reviews.models import SCORE_TOLERANCE, ModelRating, ModelRatingState, RatingPrior
 from reviews.ratings.signals import ratings_stored
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
@@ -113,8 +113,9 @@ def summary_values_check(values: dict[str, Any]) -> None:
     for group in [values, *values["versions"]]:
         for name in SCORE_FIELDS:
             score = group[name]
-            low = 0.0 if name == "lower_bound" else 1.0
-            if score is not None and not (math.isfinite(score) and low <= score <= 5.0):
+            low = (0.0 if name == "lower_bound" else 1.0) - SCORE_TOLERANCE
+            high = 5.0 + SCORE_TOLERANCE
+            if score is not None and not (math.isfinite(score) and low <= score <= high):
                 version = group.get("model_version")
                 where = f" of version {version}" if version else ""
                 raise ValueError(f"{name}{where} out of range: {score!r}")

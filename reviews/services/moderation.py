@@ -4,6 +4,10 @@ Every action is checked against the moderation permission and the author (modera
 moderate their own reviews), writes an audit event with actor, states, reason and note, and
 mails the author after commit. Actions on open reports: verify and restore dismiss them, hide
 and rejecting a pending review uphold them.
+
+Retries are safe: an action whose outcome is already the review's state (a verify repeated
+after its answer was lost, naming the same revision) returns the review unchanged, with no
+second audit event, mail or stale mark. Only a different outcome is an invalid transition.
 """
 
 from django.db import transaction
@@ -70,6 +74,26 @@ def _revision_close(revision: ReviewRevision | None, state: ReviewRevision.State
     return revision.number
 
 
+def _last_revision_in(review: Review, state: ReviewRevision.State) -> int | None:
+    return (
+        review.revisions.filter(state=state)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+
+
+def _already(review: Review, state: ReviewRevision.State, seen: int | None) -> bool:
+    """The action's outcome is the review's state already: nothing waits for a decision and,
+    if the moderator names a revision, it is the last one decided that way. A named revision
+    decided otherwise (or superseded) is RevisionChanged, as for any stale queue item."""
+    if review.has_pending_edit or review.flagged_at is not None:
+        return False
+    if seen is not None and _last_revision_in(review, state) != seen:
+        raise RevisionChanged()
+    return True
+
+
 def _accept(review: Review, revision: ReviewRevision | None) -> None:
     """Publish a pending review, or apply the edit waiting on a published one."""
     if review.status == ReviewStatus.PENDING:
@@ -98,6 +122,10 @@ def review_verify(
     InvalidTransition, RevisionChanged."""
     review = _moderated(review, moderator)
     before = review.status
+    if before == ReviewStatus.PUBLISHED and _already(
+        review, ReviewRevision.State.ACCEPTED, revision
+    ):
+        return review  # verified already (a retry): same answer, nothing recorded twice
     waiting = review.has_pending_edit or review.flagged_at is not None
     if not (before == ReviewStatus.PENDING or (before == ReviewStatus.PUBLISHED and waiting)):
         raise InvalidTransition(f"A {before} review with nothing waiting cannot be verified.")
@@ -130,6 +158,17 @@ def review_reject(
     _reason_check(reason)
     review = _moderated(review, moderator)
     before = review.status
+    if before == ReviewStatus.REJECTED and _already(
+        review, ReviewRevision.State.REJECTED, revision
+    ):
+        return review  # rejected already (a retry)
+    if (
+        before == ReviewStatus.PUBLISHED
+        and revision is not None
+        and not review.has_pending_edit
+        and _last_revision_in(review, ReviewRevision.State.REJECTED) == revision
+    ):
+        return review  # this edit was rejected already (a retry)
     waiting_revision = _waiting_revision(review, revision)
     if before == ReviewStatus.PENDING:
         review.status = ReviewStatus.REJECTED
@@ -158,6 +197,8 @@ def review_hide(*, review: Review, moderator: User, reason: str, note: str = "")
     review = _moderated(review, moderator)
     before = review.status
     auto_hidden = before == ReviewStatus.HIDDEN and review.flagged_at is not None
+    if before == ReviewStatus.HIDDEN and not auto_hidden:
+        return review  # hidden already (a retry)
     if before != ReviewStatus.PUBLISHED and not auto_hidden:
         raise InvalidTransition(f"A {before} review cannot be hidden.")
     review.status = ReviewStatus.HIDDEN
@@ -179,6 +220,8 @@ def review_restore(*, review: Review, moderator: User, note: str = "") -> Review
     Raises ModerationNotAllowed, CannotModerateOwnReview, InvalidTransition."""
     review = _moderated(review, moderator)
     before = review.status
+    if before == ReviewStatus.PUBLISHED and review.flagged_at is None:
+        return review  # public already (a retry)
     if before != ReviewStatus.HIDDEN:
         raise InvalidTransition(f"A {before} review cannot be restored.")
     review.status = ReviewStatus.PUBLISHED
@@ -200,8 +243,10 @@ def review_mark_usage_verified(*, review: Review, moderator: User, note: str = "
     stale when the review is published (issue 5 may weigh verified usage).
     Raises ModerationNotAllowed, CannotModerateOwnReview, InvalidTransition."""
     review = _moderated(review, moderator)
-    if review.status == ReviewStatus.WITHDRAWN or review.usage_verified:
-        raise InvalidTransition("Usage is already verified, or the review is withdrawn.")
+    if review.status == ReviewStatus.WITHDRAWN:
+        raise InvalidTransition("The review is withdrawn.")
+    if review.usage_verified:
+        return review  # verified already (a retry)
     review.usage_verified = True
     review.save()
     event_record(

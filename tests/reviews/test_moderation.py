@@ -55,8 +55,9 @@ def test_hide_and_restore(published_review, moderator, anonymous):
 
 def test_verify_usage_adds_the_badge_once(published_review, moderator):
     assert _post(moderator, published_review, "verify-usage").json()["usage_verified"] is True
-    again = _post(moderator, published_review, "verify-usage")
-    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
+    again = _post(moderator, published_review, "verify-usage")  # a retry: same answer
+    assert (again.status_code, again.json()["usage_verified"]) == (200, True)
+    assert published_review.events.filter(action="verify_usage").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -64,13 +65,9 @@ def test_verify_usage_adds_the_badge_once(published_review, moderator):
     [
         ("pending", "restore", {}),
         ("pending", "hide", {"reason": "spam"}),
-        ("published", "verify", {}),
         ("published", "reject", {"reason": "spam"}),
-        ("published", "restore", {}),
         ("rejected", "verify", {}),
-        ("rejected", "reject", {"reason": "spam"}),
         ("hidden", "verify", {}),
-        ("hidden", "hide", {"reason": "spam"}),
         ("withdrawn", "verify", {}),
         ("withdrawn", "restore", {}),
         ("withdrawn", "verify-usage", {}),
@@ -82,6 +79,26 @@ def test_invalid_transitions_are_409(author, create_review, moderator, state, ac
     response = _post(moderator, review, action, body)
     assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
     assert Review.objects.get(pk=review.pk).status == state
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "body"),
+    [
+        ("published", "verify", {}),
+        ("published", "restore", {}),
+        ("rejected", "reject", {"reason": "spam"}),
+        ("hidden", "hide", {"reason": "spam"}),
+    ],
+)
+def test_an_action_whose_outcome_is_the_state_already_answers_200_and_records_nothing(
+    author, create_review, moderator, state, action, body
+):
+    review = create_review(author)
+    Review.objects.filter(pk=review.pk).update(status=state, queued_at=None)
+    events = review.events.count()
+    response = _post(moderator, review, action, body)
+    assert (response.status_code, response.json()["status"]) == (200, state)
+    assert review.events.count() == events
 
 
 def test_moderator_cannot_moderate_own_review(moderator, create_review, ai_model):
