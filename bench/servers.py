@@ -161,7 +161,7 @@ def wait_http(process: Process, port: int, path: str = "/healthz", timeout: floa
 def celery_worker(env: dict[str, str], scratch: Path, *, concurrency: int) -> Process:
     command = [
         str(BIN / "celery"), "-A", "config", "worker",
-        "-Q", "default,mail,ratings",
+        "-Q", "default,mail,ratings,maintenance",
         "--concurrency", str(concurrency),
         "--hostname", f"bench-{os.getpid()}@%h",
         "--without-gossip", "--without-mingle",

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import OutOfMemoryError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ def is_outage(exc: BaseException) -> bool:
             return True
         if isinstance(current, TimeoutError):
             return True
-        if isinstance(current, ResponseError) and str(current).startswith("OOM"):
+        if isinstance(current, OutOfMemoryError) or (
+            isinstance(current, ResponseError) and str(current).startswith("OOM")
+        ):
             return True
         if isinstance(current, KombuOperationalError):
             return True
@@ -198,6 +200,26 @@ def redis_circuit(url: str) -> RedisCircuit:
         with _circuits_lock:
             circuit = _circuits.setdefault(address, RedisCircuit(address))
     return circuit
+
+
+def broker_publish(app: Any, name: str, send: Callable[[], Any]) -> bool:
+    """Run `send()` (one publish to `app`'s broker, `retry=False`) through the broker's
+    circuit: skipped at once while it is open; an outage opens it (logged there, once);
+    any other error is logged with its traceback. Never raises; True if the broker took it.
+    The one publish path of the request side (config.tasks) goes through here."""
+    circuit = redis_circuit(app.conf.broker_url or "")
+    if not circuit.allow():
+        return False
+    try:
+        send()
+    except Exception as exc:
+        if is_outage(exc):
+            circuit.failure(exc)
+        else:  # an encoding bug, a refusal we do not know: say which, with the traceback
+            logger.exception("could not publish %s", name)
+        return False
+    circuit.success()
+    return True
 
 
 def redis_circuits_reset() -> None:

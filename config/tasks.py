@@ -1,15 +1,12 @@
 """The task base every app's tasks use: publishing after commit never fails a request."""
 
 import functools
-import logging
 from typing import Any
 
 from celery.contrib.django.task import DjangoTask
 from django.db import transaction
 
-from config.redis_health import is_outage, redis_circuit
-
-logger = logging.getLogger(__name__)
+from config.redis_health import broker_publish
 
 
 class PublishSafeTask(DjangoTask):
@@ -33,18 +30,6 @@ class PublishSafeTask(DjangoTask):
         """`apply_async`, one attempt, that logs instead of raising; False when the message
         was not taken (broker down, its circuit open, or refused)."""
         options.setdefault("retry", False)
-        circuit = redis_circuit(self.app.conf.broker_url or "")
-        if not circuit.allow():
-            return False
-        try:
-            self.apply_async(args, kwargs, **options)
-        except Exception as exc:
-            if is_outage(exc):  # unreachable, timed out, or out of memory: the circuit logs it
-                circuit.failure(exc)
-            else:
-                # Any other refusal (an encoding bug) must not turn a committed request into
-                # a 500 either; the traceback in the log says which.
-                logger.exception("could not publish %s", self.name)
-            return False
-        circuit.success()
-        return True
+        return broker_publish(
+            self.app, self.name, lambda: self.apply_async(args, kwargs, **options)
+        )

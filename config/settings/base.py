@@ -221,6 +221,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
 }
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
+# The worker survives the broker's trouble instead of exiting for good. A full Redis answers
+# OOM (a channel error, e.g. while acknowledging): without this Celery calls it unrecoverable
+# and the worker ends; with it the consumer reconnects like after a connection loss, and the
+# task whose ack failed is redelivered (recomputes are idempotent). Reconnect forever: the
+# supervisor (Procfile / deploy/) restarts a worker that exits anyway.
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost connection, stop the acks_late tasks running: they are redelivered anyway, and
+# running them twice at once helps nobody (Celery 5.x's recommended setting).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Periodic work of the rating pipeline (reviews.tasks); `expires` drops a tick that waited
 # longer than its period, so missed ticks never pile up behind a stopped worker.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -229,6 +241,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    "idempotency-key-sweep": {
+        "task": "config.idempotency.tasks.idempotency_key_sweep_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     "rating-refresh": {
         "task": "reviews.tasks.rating_refresh_task",
         "schedule": crontab(hour=3, minute=17),
@@ -236,18 +253,22 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 # Mail has its own queue so a backlog of retries against a slow mail server never delays
-# other work (and the reverse). The worker consumes all: `-Q default,mail,ratings`.
+# other work (and the reverse). Production runs one worker per queue group (Procfile):
+# `ratings`, `mail` and `default`, each also consuming `maintenance`, where the sweeps go, so
+# a sweep runs while any one worker group is alive. `make run`'s one worker consumes all.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (
     Queue("default"),
     Queue("mail"),
     Queue("ratings"),  # the rating pipeline of the reviews app routes here
+    Queue("maintenance"),  # short periodic sweeps, consumed by every worker group
 )
 CELERY_TASK_ROUTES = {
     "accounts.tasks.mail_send_task": {"queue": "mail"},
     "reviews.tasks.review_outcome_notify_task": {"queue": "mail"},
     "reviews.tasks.rating_recompute_task": {"queue": "ratings"},
-    "reviews.tasks.rating_sweep_task": {"queue": "ratings"},
+    "reviews.tasks.rating_sweep_task": {"queue": "maintenance"},
+    "config.idempotency.tasks.idempotency_key_sweep_task": {"queue": "maintenance"},
     "reviews.tasks.rating_refresh_task": {"queue": "ratings"},
 }
 

@@ -45,6 +45,7 @@ RATING_TASKS = (rating_recompute_task, rating_sweep_task, rating_refresh_task)
 def _purge() -> None:
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(QUEUE)
+        conn.default_channel.queue_purge("maintenance")
 
 
 def _queued() -> list[dict]:
@@ -170,7 +171,9 @@ def test_sweep_reenqueues_models_stale_for_longer_than_the_setting():
 def test_rating_tasks_are_routed_to_the_ratings_queue_and_at_least_once():
     visibility = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     for task in RATING_TASKS:
-        assert celery_app.amqp.router.route({}, task.name)["queue"].name == QUEUE
+        # the sweep goes to `maintenance`, which every worker group consumes
+        queue = "maintenance" if task is rating_sweep_task else QUEUE
+        assert celery_app.amqp.router.route({}, task.name)["queue"].name == queue
         assert task.acks_late is True
         assert task.time_limit < visibility
     assert celery_app.conf.task_reject_on_worker_lost is True
@@ -194,7 +197,9 @@ def test_beat_sweeps_every_30_seconds_and_refreshes_daily():
 def ratings_worker() -> Iterator[None]:
     """A worker consuming the ratings queue on the real broker (stale messages dropped)."""
     _purge()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[QUEUE]):
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, queues=[QUEUE, "maintenance"]
+    ):
         yield
 
 
