@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint bench bench-smoke clean
+.PHONY: install run test faults check lint bench bench-smoke clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Only the fault suite (tests/faults: its own Redis servers, a real worker, supervisord);
+# `make test` runs it too. Figures in bench/results/tmp/faults.json.
+faults: $(STAMP)
+	$(PY) -m pytest -m faults -s
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
