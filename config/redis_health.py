@@ -113,8 +113,9 @@ class RedisCircuit:
         """True if the caller may call the server now (closed, or this caller is the probe)."""
         failures = _request_failures.get()
         if failures:  # this request already paid one timeout on Redis: skip the rest
-            with self._lock:
-                self._skipped += 1
+            if self._opened_at is not None:
+                with self._lock:
+                    self._skipped += 1
             return False
         if self._opened_at is None:  # the common case, without the lock
             return True
