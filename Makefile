@@ -11,9 +11,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall only when requirements.txt changed since the last install.
-$(STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+# The development install: what production runs (requirements.txt) plus tests, checks and
+# benchmarks (requirements-dev.txt includes requirements.txt). Production installs
+# requirements.txt alone. Reinstall only when either file changed since the last install.
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
