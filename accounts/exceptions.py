@@ -1,12 +1,6 @@
 """Typed errors of the accounts app; `config.api.exception_handler` renders them."""
 
-from typing import Any
-
 from config.exceptions import ApplicationError, NotFound
-
-
-def _fields(name: str, message: str) -> dict[str, Any]:
-    return {"fields": {name: [message]}}
 
 
 class UserNotFound(NotFound):
@@ -21,7 +15,7 @@ class AffiliationUnknown(ApplicationError):
 
     def __init__(self, slug: str) -> None:
         message = f"No provider has the slug {slug!r}."
-        super().__init__(message, extra=_fields("affiliation", message))
+        super().__init__(message, field="affiliation")
 
 
 class PasswordIncorrect(ApplicationError):
@@ -30,7 +24,7 @@ class PasswordIncorrect(ApplicationError):
     default_message = "The password is not correct."
 
     def __init__(self) -> None:
-        super().__init__(extra=_fields("password", self.default_message))
+        super().__init__(field="password")
 
 
 class ReauthenticationRequired(ApplicationError):
@@ -43,6 +37,9 @@ class ReauthenticationRequired(ApplicationError):
 
 
 class EmailNotVerified(ApplicationError):
+    """The one error for an account without a verified primary address, whichever app
+    refuses it (a review, a vote, a moderator grant)."""
+
     code = "email_not_verified"
-    status_code = 400
-    default_message = "The account has no verified primary email address."
+    status_code = 403
+    default_message = "Verify your email address first."

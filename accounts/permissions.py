@@ -7,6 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.exceptions import EmailNotVerified
 from accounts.selectors import moderation_access_get, user_email_verified
 
 
@@ -17,8 +18,8 @@ class IsVerified(BasePermission):
     also covers sessions made any other way (the admin's login form, a shell, a test).
     """
 
-    message = "Verify your email address first."
-    code = "email_not_verified"
+    message = EmailNotVerified.default_message
+    code = EmailNotVerified.code
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user

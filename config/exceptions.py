@@ -13,9 +13,19 @@ class ApplicationError(Exception):
     status_code = 400
     default_message = "The request could not be completed."
 
-    def __init__(self, message: str | None = None, *, extra: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
+        """`field` names the input the error is about: the body then carries
+        `{"fields": {field: [message]}}`, the same shape as a serializer's 400."""
         self.message = message or self.default_message
         self.extra = extra or {}
+        if field is not None:
+            self.extra["fields"] = {field: [self.message]}
         super().__init__(self.message)
 
 

@@ -3,24 +3,12 @@
 Clients and tests match `code`; `message` is for people and may change.
 """
 
-from typing import Any
-
 from config.exceptions import ApplicationError, Conflict, NotFound
-
-
-def _fields(name: str, message: str) -> dict[str, Any]:
-    return {"fields": {name: [message]}}
 
 
 class ReviewNotFound(NotFound):
     code = "review_not_found"
     default_message = "No such review."
-
-
-class AccountNotVerified(ApplicationError):
-    code = "email_not_verified"
-    status_code = 403
-    default_message = "Verify your email address first."
 
 
 class ReviewAlreadyExists(Conflict):
@@ -36,7 +24,7 @@ class ModelVersionUnknown(ApplicationError):
 
     def __init__(self, version: str, known: list[str]) -> None:
         message = f"{version!r} is not a known version of this model; use one of {known}."
-        super().__init__(message, extra=_fields("model_version", message))
+        super().__init__(message, field="model_version")
 
 
 class InputInvalid(ApplicationError):
@@ -47,7 +35,7 @@ class InputInvalid(ApplicationError):
     status_code = 400
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, extra=_fields(field, message))
+        super().__init__(message, field=field)
 
 
 class NotReviewAuthor(ApplicationError):

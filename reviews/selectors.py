@@ -31,6 +31,20 @@ REVIEW_ORDERINGS: dict[str, tuple[str, ...]] = {
     "lowest": ("rating", "-published_at", "-id"),
 }
 QUEUE_ORDERING = ("queued_at", "id")
+# What a queue item can wait for, in the order moderators read them.
+WAITING_REASONS = ("review", "edit", "reports")
+
+
+def review_waiting_for(review: Review) -> list[str]:
+    """Why the review is in the moderation queue: `review` (a new text or an appeal), `edit`
+    (an edit of the published text) and/or `reports` (open reports nobody decided on).
+    Empty when nothing waits. The one definition the queue's service and API both use."""
+    waiting = {
+        "review": review.status == ReviewStatus.PENDING,
+        "edit": review.status == ReviewStatus.PUBLISHED and review.has_pending_edit,
+        "reports": review.flagged_at is not None,
+    }
+    return [name for name in WAITING_REASONS if waiting[name]]
 
 
 def _pending_revisions() -> Prefetch:

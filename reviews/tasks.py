@@ -8,7 +8,7 @@ visibility timeout (3600 s), so a task is never redelivered while it still runs.
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from accounts.tasks import PublishSafeTask
+from config.tasks import PublishSafeTask
 from reviews import ratings
 from reviews.services.notifications import review_outcome_notify
 

@@ -13,7 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ErrorOutputSerializer, PageNumberPagination
+from config.api import PageNumberPagination
+from config.openapi import BAD_REQUEST, MODEL_PATH_PARAMETERS, NOT_FOUND
 from models_catalog import selectors
 from models_catalog.api.filters import ModelListFilter
 from models_catalog.api.serializers import (
@@ -26,19 +27,6 @@ from models_catalog.api.serializers import (
     ProviderListOutputSerializer,
 )
 from models_catalog.models import AIModel, Provider
-
-MODEL_PATH_PARAMETERS = [
-    OpenApiParameter(
-        "provider", OpenApiTypes.STR, OpenApiParameter.PATH,
-        description="Provider part of the slug, e.g. `openai` (or `~openai` for an alias).",
-    ),
-    OpenApiParameter(
-        "model", OpenApiTypes.STR, OpenApiParameter.PATH,
-        description="Model part: a slug (`o4-mini`), an alias or a variant (`o4-mini:batch`).",
-    ),
-]  # fmt: skip
-NOT_FOUND = {404: ErrorOutputSerializer}
-BAD_REQUEST = {400: ErrorOutputSerializer}
 
 
 @extend_schema_view(

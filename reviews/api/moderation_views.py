@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanModerate, IsVerified
 from config.api import PageNumberPagination
+from config.openapi import BAD_REQUEST, CONFLICT, NOT_FOUND, WRITE_ERRORS
 from reviews import selectors, services
-from reviews.api.schema import BAD_REQUEST, CONFLICT, NOT_FOUND, REVIEW_ID_PARAMETER, WRITE_ERRORS
-from reviews.api.serializers import (
+from reviews.api.moderation_serializers import (
     ModerationEventFilterInputSerializer,
     ModerationEventOutputSerializer,
     ModerationQueueFilterInputSerializer,
@@ -31,6 +31,7 @@ from reviews.api.serializers import (
     ReviewRejectInputSerializer,
     ReviewVerifyInputSerializer,
 )
+from reviews.api.schema import REVIEW_ID_PARAMETER
 from reviews.models import ModerationEvent, Review
 
 MODERATORS = [IsAuthenticated, IsVerified, CanModerate]

@@ -21,14 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from models_catalog.api.views import MODEL_PATH_PARAMETERS
+from config.openapi import MODEL_PATH_PARAMETERS, NOT_FOUND
 from reviews.api.rating_badge import badge_svg
 from reviews.api.rating_cache import rating_rendered_get
 from reviews.api.rating_serializers import (
     ModelRatingOutputSerializer,
     RatingMethodologyOutputSerializer,
 )
-from reviews.api.schema import NOT_FOUND
 from reviews.ratings.selectors import model_rating_get, rating_methodology_get
 
 MAX_AGE = 30  # seconds: a recompute shows within this long behind a shared cache

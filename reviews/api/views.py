@@ -16,18 +16,12 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsVerified
 from config.api import PageNumberPagination
-from models_catalog.api.views import MODEL_PATH_PARAMETERS
+from config.openapi import BAD_REQUEST, CONFLICT, MODEL_PATH_PARAMETERS, NOT_FOUND, WRITE_ERRORS
 from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
 from reviews import selectors, services
 from reviews.api.pagination import KeysetCursorPagination
-from reviews.api.schema import (
-    BAD_REQUEST,
-    CONFLICT,
-    NOT_FOUND,
-    REVIEW_ID_PARAMETER,
-    WRITE_ERRORS,
-)
+from reviews.api.schema import REVIEW_ID_PARAMETER
 from reviews.api.serializers import (
     ReportCreateInputSerializer,
     ReportOutputSerializer,

@@ -5,11 +5,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.exceptions import EmailNotVerified
 from accounts.models import User
 from accounts.selectors import user_email_verified
 from models_catalog.models import AIModel
 from reviews.exceptions import (
-    AccountNotVerified,
     InvalidTransition,
     NotReviewAuthor,
     ReviewAlreadyExists,
@@ -39,7 +39,7 @@ from reviews.services.workflow import (
 def author_check(user: User) -> None:
     """Every write of a review, vote or report needs a verified email address."""
     if not user_email_verified(user):
-        raise AccountNotVerified()
+        raise EmailNotVerified()
 
 
 def _active_review_exists(author: User, model: AIModel) -> bool:
@@ -76,7 +76,7 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
     """Write the author's review of `model`: `pending`, revision 1, a `submit` event.
 
     The version defaults to the model's canonical one; an affiliation with the provider sets
-    `conflict_of_interest`. Raises AccountNotVerified, ModelVersionUnknown, InputInvalid and
+    `conflict_of_interest`. Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and
     ReviewAlreadyExists (also when a concurrent first review won the race).
     """
     author_check(author)

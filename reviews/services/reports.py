@@ -86,7 +86,7 @@ def _react(review: Review, report: Report) -> None:
 @transaction.atomic
 def report_create(*, review: Review, reporter: User, reason: str, note: str = "") -> Report:
     """Report a published review (one report per person per review), then queue or hide it
-    as the module docstring says. Raises InputInvalid (reason), AccountNotVerified,
+    as the module docstring says. Raises InputInvalid (reason), EmailNotVerified,
     CannotReportOwnReview, ReviewNotPublished, ReportAlreadyExists."""
     # The lock makes the count of open reports exact: the threshold is crossed once.
     review = review_lock(review)

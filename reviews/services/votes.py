@@ -41,7 +41,7 @@ def _counts_refresh(review: Review) -> None:
 @transaction.atomic
 def vote_set(*, review: Review, voter: User, helpful: bool) -> Review:
     """Record (or change) the voter's helpful / not-helpful vote and refresh the review's
-    counts and helpfulness. Raises AccountNotVerified, CannotVoteOwnReview,
+    counts and helpfulness. Raises EmailNotVerified, CannotVoteOwnReview,
     ReviewNotPublished."""
     review = review_lock(review)
     if review.author_id == voter.pk:

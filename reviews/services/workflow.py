@@ -22,8 +22,8 @@ from reviews.models import (
     Report,
     Review,
     ReviewRevision,
-    ReviewStatus,
 )
+from reviews.selectors import review_waiting_for
 
 # Outcomes the author is told about by mail and sees on /me/reviews/.
 OUTCOME_ACTIONS = frozenset(
@@ -108,10 +108,7 @@ def queue_enter(review: Review, now: dt.datetime | None = None) -> None:
 def queue_settle(review: Review) -> None:
     """After a moderator decision: the review stays queued only for what still waits (a new
     text, an edit of a published review, or reports nobody has decided on)."""
-    waiting = review.status == ReviewStatus.PENDING or (
-        review.status == ReviewStatus.PUBLISHED and review.has_pending_edit
-    )
-    if waiting:
+    if {"review", "edit"} & set(review_waiting_for(review)):
         queue_enter(review)
     else:
         review.queued_at = review.flagged_at

@@ -3,7 +3,8 @@
 import pytest
 from django.conf import settings as django_settings
 
-from reviews.exceptions import AccountNotVerified, ReviewAlreadyExists
+from accounts.exceptions import EmailNotVerified
+from reviews.exceptions import ReviewAlreadyExists
 from reviews.models import ModerationEvent, Review, ReviewRevision
 from reviews.services import ReviewDraft, review_create, review_withdraw
 from tests.conftest import make_user
@@ -118,7 +119,7 @@ def test_review_create_after_withdrawing_is_allowed(ai_model, author, create_rev
 
 
 def test_review_create_service_refuses_an_unverified_author(ai_model):
-    with pytest.raises(AccountNotVerified):
+    with pytest.raises(EmailNotVerified):
         review_create(
             author=make_user(verified=False),
             model=ai_model,

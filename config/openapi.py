@@ -1,0 +1,30 @@
+"""OpenAPI building blocks every app's views share: error responses and path parameters."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from config.api import ErrorOutputSerializer
+
+BAD_REQUEST = {400: ErrorOutputSerializer}
+NOT_FOUND = {404: ErrorOutputSerializer}
+CONFLICT = {409: ErrorOutputSerializer}
+# What any write can answer besides its own errors: bad input, no session, not allowed
+# (unverified, not the author, not a moderator), throttled.
+WRITE_ERRORS = {
+    400: ErrorOutputSerializer,
+    401: ErrorOutputSerializer,
+    403: ErrorOutputSerializer,
+    429: ErrorOutputSerializer,
+}
+
+# `/models/{provider}/{model}/...`: the two path parts of a model's slug.
+MODEL_PATH_PARAMETERS = [
+    OpenApiParameter(
+        "provider", OpenApiTypes.STR, OpenApiParameter.PATH,
+        description="Provider part of the slug, e.g. `openai` (or `~openai` for an alias).",
+    ),
+    OpenApiParameter(
+        "model", OpenApiTypes.STR, OpenApiParameter.PATH,
+        description="Model part: a slug (`o4-mini`), an alias or a variant (`o4-mini:batch`).",
+    ),
+]  # fmt: skip
