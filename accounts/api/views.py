@@ -116,7 +116,9 @@ class UserDetailApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("username", OpenApiTypes.STR, OpenApiParameter.PATH, "Username.")
+            OpenApiParameter(
+                "username", OpenApiTypes.STR, OpenApiParameter.PATH, description="Username."
+            )
         ],
         responses={200: PublicProfileOutputSerializer, 404: ErrorOutputSerializer},
         description="A person's public profile. Never an email address; the affiliation only "
