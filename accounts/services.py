@@ -82,8 +82,8 @@ def profile_update(
         "affiliation_public": affiliation_public,
     }
     changes = {name: value for name, value in changes.items() if value is not None}
-    if changes.get("affiliation"):
-        _affiliation_check(changes["affiliation"])
+    if affiliation:
+        _affiliation_check(affiliation)
     for name, value in changes.items():
         setattr(user, name, value)
     if changes:

@@ -245,9 +245,10 @@ def model_cost_estimate(
     price = price_current_get(model, offering=offering)
     if price is None:
         raise _price_unavailable(model, offering)
-    cached_rate = "input" if price.cached_input_per_mtok is None else "cached_input"
-    rates = {"input": price.input_per_mtok, "cached_input": price.cached_input_per_mtok}
-    rates["output"] = price.output_per_mtok
+    rates = {"input": price.input_per_mtok, "output": price.output_per_mtok}
+    if price.cached_input_per_mtok is not None:
+        rates["cached_input"] = price.cached_input_per_mtok
+    cached_rate = "cached_input" if "cached_input" in rates else "input"
     billed = [
         ("input", input_tokens, "input"),
         ("cached_input", cached_input_tokens, cached_rate),

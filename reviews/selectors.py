@@ -8,6 +8,7 @@ number of queries does not grow with the page size.
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -98,7 +99,7 @@ def review_list_for_model(
     return queryset.select_related("author", "model")
 
 
-def review_get_visible(*, public_id: uuid.UUID, user: User | None) -> Review:
+def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Review:
     """The review if `user` may see it: published ones to everyone, every state to its
     author. ReviewNotFound otherwise (nobody learns that a hidden review exists)."""
     visible = Q(status=ReviewStatus.PUBLISHED)

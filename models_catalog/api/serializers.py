@@ -4,15 +4,16 @@ Output serializers never expose database ids, raw `provenance` or timestamps. Mo
 string rendered by `MoneyField`, never a float.
 """
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from models_catalog.models import AIModel, Direction, EditorialPoint, Provider, Source
+from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
 
 # Modalities are listed in this order, then any other alphabetically.
 CANONICAL_MODALITIES = ("text", "image", "file", "audio", "video")
@@ -63,13 +64,13 @@ class ModalityListField(serializers.Field):
         return sorted((m.slug for m in value.all()), key=_modality_key)
 
 
-def _url(context: dict[str, Any], name: str, **kwargs: str) -> str:
+def _url(context: Mapping[str, Any], name: str, **kwargs: str) -> str:
     path = reverse(f"catalog:{name}", kwargs=kwargs)
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def _model_url(context: dict[str, Any], model: AIModel, name: str = "model-detail") -> str:
+def _model_url(context: Mapping[str, Any], model: AIModel, name: str = "model-detail") -> str:
     provider, _, model_part = model.slug.partition("/")
     return _url(context, name, provider=provider, model=model_part)
 
@@ -134,7 +135,8 @@ class PriceSummaryOutputSerializer(serializers.Serializer):
 
 class PriceOutputSerializer(PriceSummaryOutputSerializer):
     offering = serializers.CharField(help_text="`standard`, or a variant such as `free`, `batch`.")
-    source = serializers.ChoiceField(choices=Source.choices, help_text="Who published the price.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who published the price.")  # type: ignore[assignment]
     source_name = serializers.CharField(
         source="get_source_display", help_text="Display name of the source."
     )
@@ -186,8 +188,9 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="Weights published; null when unknown."
     )
     release_date = serializers.DateField(allow_null=True, help_text="Release date, if known.")
-    lifecycle = serializers.ChoiceField(
-        choices=AIModel._meta.get_field("lifecycle").choices, help_text="active or deprecated."
+    # `Field`: the detail serializer redeclares it as a nested serializer.
+    lifecycle: serializers.Field = serializers.ChoiceField(
+        choices=Lifecycle.choices, help_text="active or deprecated."
     )
     listing_verified = serializers.BooleanField(help_text="An editor has checked this listing.")
     price = PriceSummaryOutputSerializer(
@@ -235,7 +238,8 @@ class MetricValueOutputSerializer(serializers.Serializer):
         choices=Direction.choices,
         help_text="Whether a higher or a lower value is better.",
     )
-    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")  # type: ignore[assignment]
     source_name = serializers.CharField(
         source="get_source_display", help_text="Display name of who measured it."
     )
@@ -283,7 +287,8 @@ class EditorialOutputSerializer(serializers.Serializer):
 
 
 class FieldSourceOutputSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="Source key that set the value, e.g. `openrouter`.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.CharField(help_text="Source key that set the value, e.g. `openrouter`.")  # type: ignore[assignment]
     as_of = serializers.DateField(help_text="Date of the source snapshot that set the value.")
 
 
@@ -328,7 +333,8 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
     def get_siblings(self, model: AIModel) -> list[dict[str, Any]]:
         members = model.family.members if model.family is not None else []
         others = [m for m in members if m.pk != model.pk]
-        return ModelSummaryOutputSerializer(others, many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a dict).
+        return cast(list[dict[str, Any]], ModelSummaryOutputSerializer(others, many=True).data)
 
     @extend_schema_field(serializers.DictField(child=FieldSourceOutputSerializer()))
     def get_sources(self, model: AIModel) -> dict[str, Any]:
@@ -407,7 +413,8 @@ class RankOutputSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(
         choices=Direction.choices, help_text="Whether a higher or a lower value is better."
     )
-    label = serializers.CharField(
+    # A declared field, which DRF takes off the class: not `Field.label`.
+    label = serializers.CharField(  # type: ignore[assignment]
         help_text="E.g. `input_price: 70 of 124 multimodal models, lower is better`."
     )
 
