@@ -1,5 +1,7 @@
 """Leaving: GET /api/v1/me/export/ and DELETE /api/v1/me/."""
 
+from collections.abc import Iterator
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def erased_ids() -> list[int]:
+def erased_ids() -> Iterator[list[int]]:
     """User ids that `account_erased` announced while the test ran."""
     received: list[int] = []
 
