@@ -326,7 +326,11 @@ def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
         *(measure.lookup for measure in registered),
     )  # fmt: skip
     keys = [measure.key for measure in registered]
-    return [_CatalogRow(*row[:6], dict(zip(keys, row[6:], strict=True))) for row in rows]
+    result = []
+    for model_id, open_weights, parameters, context, input_price, output_price, *values in rows:
+        own = (model_id, open_weights, parameters, context, input_price, output_price)
+        result.append(_CatalogRow(*own, registered=dict(zip(keys, values, strict=True))))
+    return result
 
 
 def _catalog_categories(rows: list[_CatalogRow]) -> dict[str, set[int]]:

@@ -6,6 +6,7 @@ number of queries does not grow with the page size.
 """
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -241,19 +242,26 @@ def review_export_for_author(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _export_row(row: Mapping[str, Any], *, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    # Other people's reviews appear by public id only, as `review`, first.
+    shown = {k: v for k, v in row.items() if k != "review__public_id" and k not in hidden}
+    return {"review": row["review__public_id"], **shown}
+
+
 def vote_export_for_voter(user: User) -> list[dict[str, Any]]:
     """The helpful votes the person cast (1 query)."""
     votes = HelpfulVote.objects.filter(voter_id=user.pk).order_by("created_at", "pk")
     rows = votes.values("review__public_id", "helpful", "created_at", "updated_at")
-    return [{"review": row.pop("review__public_id"), **row} for row in rows]
+    return [_export_row(row) for row in rows]
 
 
 def report_export_for_reporter(user: User) -> list[dict[str, Any]]:
     """The reports the person made, with their note and what became of them (1 query)."""
     reports = Report.objects.filter(reporter_id=user.pk).order_by("created_at", "pk")
-    rows = reports.values("review__public_id", "reason", "note", "state", "created_at",
-                          "resolved_at")  # fmt: skip
-    return [{"review": row.pop("review__public_id"), **row} for row in rows]
+    rows = reports.values(
+        "review__public_id", "reason", "note", "state", "created_at", "resolved_at"
+    )
+    return [_export_row(row) for row in rows]
 
 
 def moderation_export_for_author(user: User) -> list[dict[str, Any]]:
@@ -266,7 +274,7 @@ def moderation_export_for_author(user: User) -> list[dict[str, Any]]:
     )  # fmt: skip
     result = []
     for row in rows:
-        actor_id = row.pop("actor_id")
+        actor_id = row["actor_id"]
         by = "system" if actor_id is None else "you" if actor_id == user.pk else "moderator"
-        result.append({"review": row.pop("review__public_id"), "by": by, **row})
+        result.append({**_export_row(row, hidden=frozenset({"actor_id"})), "by": by})
     return result

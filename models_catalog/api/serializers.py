@@ -5,7 +5,7 @@ string rendered by `MoneyField`, never a float.
 """
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -158,7 +158,9 @@ class RegisteredBriefField(serializers.Field):
     def __init__(self, brief: registry.ModelBrief) -> None:
         self.brief = brief
         super().__init__(source="*", read_only=True, help_text=brief.help_text)
-        extend_schema_field(brief.serializer)(self)
+        # Typed for functions and classes, the decorator also marks an instance (it sets an
+        # attribute the schema generator reads).
+        extend_schema_field(brief.serializer)(cast(Any, self))
 
     def to_representation(self, model: AIModel) -> dict[str, Any]:
         return self.brief.render(model)
