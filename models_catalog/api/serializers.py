@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from models_catalog import registry
 from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
 
 # Modalities are listed in this order, then any other alphabetically.
@@ -151,22 +152,20 @@ class ModelSummaryOutputSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Display name.")
 
 
-class ModelRatingBriefOutputSerializer(serializers.Serializer):
-    review_count = serializers.IntegerField(
-        help_text="Counted reviews (published, without a disclosed conflict of interest)."
-    )
-    average = serializers.FloatField(
-        allow_null=True, help_text="Plain mean star rating (1-5); null without reviews."
-    )
-    bayesian_average = serializers.FloatField(
-        allow_null=True,
-        help_text="Mean pulled toward the site-wide mean when reviews are few; null without "
-        "reviews. The full summary is at `.../rating/`.",
-    )
+class RegisteredBriefField(serializers.Field):
+    """A summary another app embeds in each model (`registry.ModelBrief`, e.g. the rating),
+    rendered by that app from the row `model_list` joined: plain values, no query and no
+    nested serializer per row. Its schema is the serializer the app registered."""
 
+    def __init__(self, brief: registry.ModelBrief) -> None:
+        self.brief = brief
+        super().__init__(source="*", read_only=True, help_text=brief.help_text)
+        # Typed for functions and classes, the decorator also marks an instance (it sets an
+        # attribute the schema generator reads).
+        extend_schema_field(brief.serializer)(cast(Any, self))
 
-# What a model without a stored rating summary (never reviewed) shows.
-_NO_RATING = {"review_count": 0, "average": None, "bayesian_average": None}
+    def to_representation(self, model: AIModel) -> dict[str, Any]:
+        return self.brief.render(model)
 
 
 class ModelListOutputSerializer(serializers.Serializer):
@@ -198,19 +197,16 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Current standard price per 1M tokens; null when variable or unknown.",
     )
-    rating = serializers.SerializerMethodField(
-        help_text="Rating summary: count, mean and Bayesian average of counted reviews."
-    )
     url = serializers.SerializerMethodField(help_text="This model's page in the API.")
 
-    @extend_schema_field(ModelRatingBriefOutputSerializer)
-    def get_rating(self, model: AIModel) -> dict[str, Any]:
-        # Preloaded by `model_list` (select_related); a missing row reads as None, no query.
-        summary = getattr(model, "rating", None)
-        if summary is None:
-            return _NO_RATING
-        # Plain values, not a nested serializer per row: this runs for every row of a page.
-        return {name: getattr(summary, name) for name in _NO_RATING}
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Registered summaries (the rating) go just before `url`, where the rating always was.
+        fields: dict[str, serializers.Field] = {}
+        for name, field in super().get_fields().items():
+            if name == "url":
+                fields.update((b.field, RegisteredBriefField(b)) for b in registry.brief_list())
+            fields[name] = field
+        return fields
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, model: AIModel) -> str:
@@ -403,10 +399,7 @@ class RankOutputSerializer(serializers.Serializer):
     category = serializers.CharField(
         help_text="all, multimodal (image input), open_weights, reasoning or free."
     )
-    measure = serializers.CharField(
-        help_text="A metric key, or input_price, output_price, blended_price, context_window, "
-        "or the rating scores bayesian_average and lower_bound (models with reviews only)."
-    )
+    measure = serializers.CharField()
     measure_name = serializers.CharField(help_text="Display name of the measure.")
     rank = serializers.IntegerField(help_text="1 is best; equal values share a rank.")
     total = serializers.IntegerField(help_text="Models in the category that have the measure.")
@@ -417,6 +410,16 @@ class RankOutputSerializer(serializers.Serializer):
     label = serializers.CharField(  # type: ignore[assignment]
         help_text="E.g. `input_price: 70 of 124 multimodal models, lower is better`."
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        registered = [m.key for m in registry.measure_list(ranked=True)]
+        fields["measure"].help_text = (
+            "A metric key, or input_price, output_price, blended_price, context_window"
+            + "".join(f", {key}" for key in registered)
+            + " (a model without a value is not ranked on it)."
+        )
+        return fields
 
 
 class ModelRanksOutputSerializer(serializers.Serializer):
