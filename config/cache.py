@@ -21,6 +21,10 @@ from config.redis_health import RedisCircuit, redis_circuit
 
 
 class _ReusingClient(RedisCacheClient):
+    # Django's own (private) members this builds on; django-stubs leaves them out.
+    _client: Callable[..., Any]  # the redis.Redis class
+    _get_connection_pool: Callable[[bool], Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}

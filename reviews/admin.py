@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import MODERATE_PERMISSION
+from accounts.permissions import AuthenticatedHttpRequest
 from config.exceptions import ApplicationError
 from reviews import services
 from reviews.models import ModerationEvent, Report, ReportReason, Review, ReviewRevision
@@ -126,7 +127,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         return _can_moderate(request)
 
     @admin.action(description="Verify (publish / apply the edit)", permissions=["moderate"])
-    def verify(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def verify(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
@@ -135,7 +136,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Mark usage as verified", permissions=["moderate"])
-    def verify_usage(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def verify_usage(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
@@ -146,7 +147,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Reject (needs a reason)", permissions=["moderate"])
-    def reject(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def reject(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
         _run(
             request, queryset,
@@ -157,7 +158,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Hide (needs a reason)", permissions=["moderate"])
-    def hide(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def hide(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
         _run(
             request, queryset,
@@ -168,7 +169,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Restore (publish again)", permissions=["moderate"])
-    def restore(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def restore(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,

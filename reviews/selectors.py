@@ -1,13 +1,16 @@
-"""Reads of the reviews app: public lists, one review, the author's own, the moderation queue
-and the audit log.
+"""Reads of the reviews app: public lists, one review, the author's own, the moderation queue,
+the audit log and the person's sections of the personal-data export.
 
 Side-effect free. List selectors preload every relation their API output reads, so the
 number of queries does not grow with the page size.
 """
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -15,9 +18,12 @@ from accounts.models import User
 from models_catalog.models import AIModel
 from reviews.exceptions import ReviewNotFound
 from reviews.models import (
+    SUB_RATINGS,
+    HelpfulVote,
     ModerationEvent,
     Report,
     Review,
+    ReviewContent,
     ReviewRevision,
     ReviewStatus,
 )
@@ -98,7 +104,7 @@ def review_list_for_model(
     return queryset.select_related("author", "model")
 
 
-def review_get_visible(*, public_id: uuid.UUID, user: User | None) -> Review:
+def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Review:
     """The review if `user` may see it: published ones to everyone, every state to its
     author. ReviewNotFound otherwise (nobody learns that a hidden review exists)."""
     visible = Q(status=ReviewStatus.PUBLISHED)
@@ -186,3 +192,90 @@ def reporter_can_auto_hide(user: User) -> bool:
     if dismissed < settings.REVIEW_REPORTER_MIN_DISMISSED:
         return True
     return dismissed / resolved < settings.REVIEW_REPORTER_DISMISSED_SHARE
+
+
+# --- Personal-data export (sections registered with accounts in `reviews.registrations`) ---
+# Other people's reviews are named by public id only: never their author, title or text.
+
+_CONTENT_FIELDS = ("rating", *SUB_RATINGS, "title", "body", "pros", "cons", "use_cases")
+
+
+def _content_export(content: ReviewContent) -> dict[str, Any]:
+    data = {name: getattr(content, name) for name in _CONTENT_FIELDS}
+    data["usage"] = {"channel": content.usage_channel, "months": content.usage_months}
+    data["model_version"] = content.model_version
+    return data
+
+
+def review_export_for_author(user: User) -> list[dict[str, Any]]:
+    """The person's reviews in every state, each with every revision's text (2 queries)."""
+    revisions = Prefetch("revisions", queryset=ReviewRevision.objects.order_by("number"))
+    reviews = (
+        Review.objects.filter(author_id=user.pk)
+        .select_related("model")
+        .prefetch_related(revisions)
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "id": review.public_id,
+            "model": review.model.slug,
+            "status": review.status,
+            **_content_export(review),
+            "conflict_of_interest": review.conflict_of_interest,
+            "usage_verified": review.usage_verified,
+            "helpful_count": review.helpful_count,
+            "not_helpful_count": review.not_helpful_count,
+            "created_at": review.created_at,
+            "updated_at": review.updated_at,
+            "published_at": review.published_at,
+            "revisions": [
+                {
+                    "number": r.number,
+                    "state": r.state,
+                    "created_at": r.created_at,
+                    **_content_export(r),
+                }
+                for r in review.revisions.all()
+            ],
+        }
+        for review in reviews
+    ]
+
+
+def _export_row(row: Mapping[str, Any], *, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    # Other people's reviews appear by public id only, as `review`, first.
+    shown = {k: v for k, v in row.items() if k != "review__public_id" and k not in hidden}
+    return {"review": row["review__public_id"], **shown}
+
+
+def vote_export_for_voter(user: User) -> list[dict[str, Any]]:
+    """The helpful votes the person cast (1 query)."""
+    votes = HelpfulVote.objects.filter(voter_id=user.pk).order_by("created_at", "pk")
+    rows = votes.values("review__public_id", "helpful", "created_at", "updated_at")
+    return [_export_row(row) for row in rows]
+
+
+def report_export_for_reporter(user: User) -> list[dict[str, Any]]:
+    """The reports the person made, with their note and what became of them (1 query)."""
+    reports = Report.objects.filter(reporter_id=user.pk).order_by("created_at", "pk")
+    rows = reports.values(
+        "review__public_id", "reason", "note", "state", "created_at", "resolved_at"
+    )
+    return [_export_row(row) for row in rows]
+
+
+def moderation_export_for_author(user: User) -> list[dict[str, Any]]:
+    """The audit trail of the person's reviews (1 query). Who acted is `you`, `moderator` or
+    `system` (automatic hiding): a moderator's identity is never exported."""
+    events = ModerationEvent.objects.filter(review__author_id=user.pk).order_by("created_at", "pk")
+    rows = events.values(
+        "review__public_id", "actor_id", "action", "from_status", "to_status", "reason", "note",
+        "revision_number", "created_at",
+    )  # fmt: skip
+    result = []
+    for row in rows:
+        actor_id = row["actor_id"]
+        by = "system" if actor_id is None else "you" if actor_id == user.pk else "moderator"
+        result.append({**_export_row(row, hidden=frozenset({"actor_id"})), "by": by})
+    return result

@@ -14,8 +14,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-# A developer may keep overrides in .env; production sets real environment variables.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# No .env here: the development settings (local, test, bench) read it before importing this
+# module; production takes real environment variables only.
 
 SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)

@@ -151,3 +151,18 @@ FORMULAS = {
     "prior_mean": "m = mean of all counted reviews of all models, refreshed daily with every "
     "summary; 3.0 (the middle of the scale) while there is none.",
 }
+
+
+# The schema of `reviews.ratings.brief.rating_brief`, embedded in the catalog's models.
+class ModelRatingBriefOutputSerializer(serializers.Serializer):
+    review_count = serializers.IntegerField(
+        help_text="Counted reviews (published, without a disclosed conflict of interest)."
+    )
+    average = serializers.FloatField(
+        allow_null=True, help_text="Plain mean star rating (1-5); null without reviews."
+    )
+    bayesian_average = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean pulled toward the site-wide mean when reviews are few; null without "
+        "reviews. The full summary is at `.../rating/`.",
+    )

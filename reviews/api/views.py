@@ -5,6 +5,7 @@ Moderation views are in `moderation_views.py`.
 """
 
 import uuid
+from typing import cast
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -14,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsVerified
+from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.api import PageNumberPagination
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
@@ -93,7 +94,7 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, GenericAPIView):
         filters.is_valid(raise_exception=True)
         order = filters.validated_data.pop("order")
         reviews = selectors.review_list_for_model(model=ai_model, **filters.validated_data)
-        self.paginator.ordering = REVIEW_ORDERINGS[order]
+        cast(KeysetCursorPagination, self.paginator).ordering = REVIEW_ORDERINGS[order]
         page = self.paginate_queryset(reviews)
         return self.get_paginated_response(ReviewOutputSerializer(page, many=True).data)
 
@@ -110,7 +111,7 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, GenericAPIView):
         "is 409 `review_exists`). It starts `pending` and is public once a moderator "
         "verifies it. Throttled per account (`review_create`).",
     )
-    def post(self, request: Request, provider: str, model: str) -> Response:
+    def post(self, request: AuthenticatedRequest, provider: str, model: str) -> Response:
         ai_model = _model(provider, model)
         data = ReviewCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -143,7 +144,7 @@ class ReviewDetailApi(APIView):
         "edit is kept as a revision. A published review keeps its public text until a "
         "moderator verifies the edit; a rejected one edited goes back to the queue (appeal).",
     )
-    def patch(self, request: Request, review_id: uuid.UUID) -> Response:
+    def patch(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         data = ReviewUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -156,7 +157,7 @@ class ReviewDetailApi(APIView):
         responses={204: None, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
         description="Withdraw your review (kept, no longer shown; you may write a new one).",
     )
-    def delete(self, request: Request, review_id: uuid.UUID) -> Response:
+    def delete(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         services.review_withdraw(review=review, author=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -178,7 +179,7 @@ class ReviewVoteApi(IdempotentWriteMixin, APIView):
         description="Vote a published review helpful or not (one vote per person, "
         "changeable; not on your own review: 403 `cannot_vote_own_review`).",
     )
-    def put(self, request: Request, review_id: uuid.UUID) -> Response:
+    def put(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         data = ReviewVoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -197,7 +198,7 @@ class ReviewVoteApi(IdempotentWriteMixin, APIView):
         responses={204: None, **WRITE_ERRORS, **NOT_FOUND, **IDEMPOTENCY_ERRORS},
         description="Take back your vote (nothing happens if there was none).",
     )
-    def delete(self, request: Request, review_id: uuid.UUID) -> Response:
+    def delete(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         services.vote_delete(review=review, voter=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -219,7 +220,7 @@ class ReviewReportCreateApi(IdempotentWriteMixin, APIView):
         description="Report a published review to the moderators (once per review: 409 "
         "`report_exists`). Throttled per account (`review_report`).",
     )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+    def post(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         data = ReportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -237,7 +238,7 @@ class MyReviewListApi(GenericAPIView):
         description="Your reviews in every state, newest first, each with the edit waiting "
         "for moderation and the last moderation outcome and reason.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         reviews = selectors.review_list_for_author(author=request.user)
         page = self.paginate_queryset(reviews)
         return self.get_paginated_response(ReviewOwnOutputSerializer(page, many=True).data)

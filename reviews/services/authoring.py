@@ -198,3 +198,24 @@ def review_withdraw_all_for_author(*, author_id: int) -> int:
     for model_id in sorted(stale_models):
         rating_mark_stale(model_id)
     return len(reviews)
+
+
+# What an author wrote: erased with the account, in the review and in every revision.
+AUTHOR_TEXT_FIELDS = ("title", "body", "pros", "cons")
+
+
+@transaction.atomic
+def review_erase_for_author(*, author_id: int) -> int:
+    """Account erasure: withdraw the person's active reviews (ratings marked stale, audit
+    events kept) and blank the text they wrote (title, body, pros, cons) in every review and
+    revision, whatever its state. Stars, dates and the audit trail stay. Returns how many
+    reviews were blanked."""
+    # Every review of the person is locked first, in id order (the order all writers use):
+    # the bulk updates below then touch only rows this transaction holds, and revisions,
+    # which every writer changes only under their review's lock.
+    locked = list(Review.objects.select_for_update().filter(author_id=author_id).order_by("pk"))
+    review_withdraw_all_for_author(author_id=author_id)
+    blank = dict.fromkeys(AUTHOR_TEXT_FIELDS, "")
+    Review.objects.filter(author_id=author_id).update(**blank, updated_at=timezone.now())
+    ReviewRevision.objects.filter(review__author_id=author_id).update(**blank)
+    return len(locked)

@@ -7,6 +7,8 @@ here hold for every other interface too (admin, shell, tests).
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from django.db.models import Field
+
 from models_catalog.models import AIModel
 from reviews.exceptions import InputInvalid, ModelVersionUnknown
 from reviews.models import (
@@ -20,7 +22,15 @@ from reviews.models import (
 )
 from reviews.selectors import review_versions_known
 
-TITLE_MAX = Review._meta.get_field("title").max_length
+
+def _max_length(name: str) -> int:
+    field = Review._meta.get_field(name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise TypeError(f"Review.{name} has no max_length")
+    return field.max_length
+
+
+TITLE_MAX = _max_length("title")
 BODY_MIN, BODY_MAX = 50, 10_000
 PROS_CONS_MAX = 5_000
 

@@ -94,3 +94,11 @@ def report_create(*, review: Review, reporter: User, reason: str, note: str = ""
     report = _report_insert(review, reporter, reason, note)
     _react(review, report)
     return report
+
+
+@transaction.atomic
+def report_erase_for_reporter(*, reporter_id: int) -> int:
+    """Account erasure: blank the notes the person wrote in their reports. The reports stay
+    (reason, state, dates), as they count toward what happened to the reviews reported.
+    Returns how many notes were blanked."""
+    return Report.objects.filter(reporter_id=reporter_id).exclude(note="").update(note="")

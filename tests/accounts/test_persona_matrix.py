@@ -150,7 +150,7 @@ def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[s
     if "review_id" in ROUTE_PARAMETER.findall(route):
         # each on a model of its own, so the author's one-review-per-model rule never interferes
         status = REVIEW_STATUS.get(name, "published")
-        review = ReviewFactory(
+        review = ReviewFactory.create(
             author=people["other_verified"].user, published=status == "published", status=status
         )
         values["review_id"] = review.public_id
