@@ -24,6 +24,7 @@ class _ReusingClient(RedisCacheClient):
     # Django's own (private) members this builds on; django-stubs leaves them out.
     _client: Callable[..., Any]  # the redis.Redis class
     _get_connection_pool: Callable[[bool], Any]
+    _servers: list[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

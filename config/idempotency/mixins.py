@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.http import HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -57,8 +56,10 @@ class IdempotentWriteMixin:
         return super().handle_exception(exc)  # type: ignore[misc]
 
     def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        # `response` may be a replayed HttpResponse (handle_exception): DRF only asserts
+        # HttpResponseBase.
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         record, self._idempotency_record = self._idempotency_record, None
         if record is not None:

@@ -88,22 +88,24 @@ def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
 
 def _celery_pools_reset() -> None:
     # Not closed: kombu keeps pools in a registry by URL, and a closed one would be handed
-    # out again; its connections reconnect when used.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    # out again; its connections reconnect when used. (Celery's private members.)
+    app: Any = celery_app
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @contextmanager
 def celery_broker(url: str) -> Iterator[None]:
     """Celery of this process (publishes, and workers started inside) on `url`."""
-    saved = celery_app.conf.broker_url
+    conf: Any = celery_app.conf
+    saved = conf.broker_url
     _celery_pools_reset()
-    celery_app.conf.broker_url = url
+    conf.broker_url = url
     try:
         yield
     finally:
         _celery_pools_reset()
-        celery_app.conf.broker_url = saved
+        conf.broker_url = saved
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import redis
-from celery import bootsteps
+from celery.bootsteps import RUN  # type: ignore[attr-defined]
 from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
 from django.db import connection
@@ -71,8 +71,8 @@ def _worker() -> Any:
 
 
 def test_with_redis_frozen_verify_and_rating_reads_answer_within_the_budget(
-    on_own_redis: RedisProcess, settings: Any, caplog: Any, figures: dict
-) -> None:
+    on_own_redis, settings, caplog, figures
+):
     # given a model with a stored rating (1 review), 3 pending reviews, and a warm cache
     settings.REDIS_CIRCUIT_OPEN_SECONDS = 2
     moderator, model = _moderator(), AIModelFactory()
@@ -126,8 +126,8 @@ def test_with_redis_frozen_verify_and_rating_reads_answer_within_the_budget(
 
 @pytest.mark.worker
 def test_with_redis_stopped_then_started_ratings_are_exact_after_a_sweep(
-    on_own_redis: RedisProcess, settings: Any, figures: dict
-) -> None:
+    on_own_redis, settings, figures
+):
     # given three models with pending reviews, and a real worker on the test's Redis
     settings.REDIS_CIRCUIT_OPEN_SECONDS = 1
     settings.RATING_STALE_SWEEP_AFTER = 0
@@ -207,8 +207,8 @@ def _fill(server: RedisProcess) -> None:
 
 @pytest.mark.worker
 def test_with_redis_out_of_memory_the_worker_survives_and_recomputes_once_freed(
-    on_own_redis: RedisProcess, settings: Any, figures: dict
-) -> None:
+    on_own_redis, settings, figures
+):
     # given a real worker busy with a task, and a verification whose recompute waits behind it
     settings.REDIS_CIRCUIT_OPEN_SECONDS = 1
     settings.RATING_STALE_SWEEP_AFTER = 0
@@ -245,7 +245,7 @@ def test_with_redis_out_of_memory_the_worker_survives_and_recomputes_once_freed(
         # then the same worker, still running, recomputes: the rating is exact
         wait_for(exact, timeout=60)
         to_exact = time.monotonic() - freed
-        assert worker.blueprint.state == bootsteps.RUN
+        assert worker.blueprint.state == RUN
 
     print(f"\n{worker_oom} OOM error(s) during the fault; exact {to_exact:.1f} s after freeing")
     assert worker_oom >= 1, "nobody met the full Redis: the fault was not injected"
@@ -258,8 +258,8 @@ def test_with_redis_out_of_memory_the_worker_survives_and_recomputes_once_freed(
 
 
 def test_two_identical_verify_requests_at_once_both_answer_200_with_one_audit_event(
-    on_own_redis: RedisProcess, figures: dict
-) -> None:
+    on_own_redis, figures
+):
     moderator, model = _moderator(), AIModelFactory()
     review = _pending(model)
     clients = [token_client(moderator), token_client(moderator)]
