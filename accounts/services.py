@@ -22,6 +22,7 @@ from accounts.exceptions import (
 )
 from accounts.models import MODERATOR_GROUP, User
 from accounts.selectors import user_email_verified
+from config.idempotency.store import idempotency_keys_forget
 
 # Lowercase letters and digits without the look-alikes (l, o, 0, 1).
 _USERNAME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -178,8 +179,9 @@ def user_erase(*, user: User) -> None:
 
     The row stays, anonymised (`deleted-…`, inactive, unusable password, `erased_at` set),
     so reviews and the moderation audit trail can show "deleted account". Email addresses,
-    MFA factors, sessions and roles are deleted; then every registered eraser runs (the
-    reviews app blanks review texts and report notes). Erasing an erased account does nothing.
+    MFA factors, sessions, roles and stored Idempotency-Key answers are deleted; then every
+    registered eraser runs (the reviews app blanks review texts and report notes). Erasing an
+    erased account does nothing.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
@@ -202,6 +204,8 @@ def user_erase(*, user: User) -> None:
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
     ).update(object_repr=str(user))
+    # Stored answers of retried writes may hold the profile as it was (config.idempotency).
+    idempotency_keys_forget(user_id=user.pk)
     for erase in _ERASERS.values():
         erase(user)
 

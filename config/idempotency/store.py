@@ -107,3 +107,9 @@ def idempotency_key_sweep(*, now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def idempotency_keys_forget(*, user_id: int) -> int:
+    """Delete every stored answer of a user (erasure: a replayed body may hold their data)."""
+    deleted, _ = IdempotencyKey.objects.filter(user_id=user_id).delete()
+    return deleted

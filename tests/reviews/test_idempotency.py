@@ -135,3 +135,13 @@ def test_the_sweep_deletes_keys_older_than_a_day(verified, ai_model):
     )
     assert idempotency_key_sweep() == 0
     assert idempotency_key_sweep(now=timezone.now() + dt.timedelta(hours=25)) == 1
+
+
+def test_erasure_forgets_the_stored_answers(verified):
+    from accounts.services import user_erase
+
+    verified.client.patch(
+        "/api/v1/me/", {"display_name": "Ada"}, format="json", HTTP_IDEMPOTENCY_KEY="e"
+    )
+    user_erase(user=verified.user)
+    assert not IdempotencyKey.objects.filter(user_id=verified.user.pk).exists()
