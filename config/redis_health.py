@@ -208,7 +208,7 @@ def broker_publish(app: Any, name: str, send: Callable[[], Any]) -> bool:
     circuit: skipped at once while it is open; an outage opens it (logged there, once);
     any other error is logged with its traceback. Never raises; True if the broker took it.
     The one publish path of the request side (config.tasks) goes through here."""
-    circuit = redis_circuit(app.conf.broker_url or "")
+    circuit = redis_circuit(app.conf.broker_write_url or app.conf.broker_url or "")
     if not circuit.allow():
         return False
     try:

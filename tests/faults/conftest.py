@@ -98,14 +98,17 @@ def _celery_pools_reset() -> None:
 def celery_broker(url: str) -> Iterator[None]:
     """Celery of this process (publishes, and workers started inside) on `url`."""
     conf: Any = celery_app.conf
-    saved = conf.broker_url
+    names = ("broker_url", "broker_read_url", "broker_write_url")  # resolved at startup
+    saved = {name: conf[name] for name in names}
     _celery_pools_reset()
-    conf.broker_url = url
+    for name in names:
+        conf[name] = url
     try:
         yield
     finally:
         _celery_pools_reset()
-        conf.broker_url = saved
+        for name, value in saved.items():
+            conf[name] = value
 
 
 @pytest.fixture

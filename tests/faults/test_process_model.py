@@ -144,3 +144,19 @@ def test_a_worker_killed_under_supervisord_comes_back(own_redis: RedisProcess, t
             supervisord.wait(timeout=60)
         except subprocess.TimeoutExpired:
             supervisord.kill()
+
+
+def test_the_worker_treats_a_full_redis_as_a_connection_loss_not_an_end():
+    # A full Redis answers OOM (redis-py's OutOfMemoryError, a ResponseError): one of the
+    # Redis transport's channel errors, which the consumer retries (reconnects) only with
+    # broker_channel_error_retry; otherwise Celery calls it unrecoverable and the worker ends.
+    from kombu.transport.redis import Transport
+    from redis.exceptions import OutOfMemoryError
+
+    from config.celery import app as celery_app
+
+    assert issubclass(OutOfMemoryError, Transport.channel_errors)
+    assert celery_app.conf.broker_channel_error_retry is True
+    assert celery_app.conf.broker_connection_retry is True
+    assert celery_app.conf.broker_connection_max_retries is None
+    assert celery_app.conf.worker_cancel_long_running_tasks_on_connection_loss is True
