@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers as default_cors_headers
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so a preflight or a redirect answer carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -127,6 +131,22 @@ CACHES = {"default": cache_from_env("CACHE_URL", default="locmemcache://")}
 # (its last N entries were written by our proxies); with 0 it is ignored, because any client
 # can send one and would pick the IP that rate limits count against.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+
+# --- CORS (django-cors-headers) ----------------------------------------------------------
+# Frontends on other origins call the API and allauth's headless routes. Only the origins
+# listed in the environment are allowed (none by default: same-origin only), and only they
+# get `Access-Control-Allow-Credentials` (the header is never sent to an unlisted origin).
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/(api|_allauth)/"
+# `app` clients send their session token in this header (see accounts.authentication).
+CORS_ALLOW_HEADERS = (*default_cors_headers, "x-session-token")
+# Response headers a script on another origin may read: caching, the created resource,
+# when to retry after a 429 or 503.
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 3600
+# A browser client on a listed origin posts with the CSRF token; Django must trust its origin.
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
 
 # --- Django REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
