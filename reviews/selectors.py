@@ -69,22 +69,31 @@ def review_versions_known(model: AIModel) -> list[str]:
     return [current, *sorted(earlier)]
 
 
+def _names_current_version(model: AIModel, name: str) -> bool:
+    """`name` is the model's canonical version, its undated slug or one of its aliases
+    (case ignored)."""
+    if name.lower() in {(model.version_slug or model.slug).lower(), model.slug.lower()}:
+        return True
+    return ModelAlias.objects.filter(model=model, slug__iexact=name).exists()
+
+
 def review_version_canonical(model: AIModel, version: str) -> str:
     """The one spelling a review stores for `version` of `model`, so that one version never
     shows as two: the model's undated slug, any of its aliases (`~openai/o4-mini`) and a
     variant id (`openai/o4-mini:batch`, the same weights) name the current version, i.e. the
     canonical dated slug (`openai/o4-mini-2025-04-16`). Case is ignored. Anything else is
-    returned unchanged (an earlier dated version, or an unknown one the caller refuses)."""
+    returned unchanged (an earlier version, or an unknown one the caller refuses); a name
+    earlier reviews stored is that version, even if it looks like a variant."""
     current = model.version_slug or model.slug
     name = version.strip()
+    if _names_current_version(model, name):
+        return current
     base, colon, variant = name.rpartition(":")
-    if colon and base and variant and "/" not in variant:
-        name = base  # a variant of a version is that version
-    if name.lower() in {current.lower(), model.slug.lower()}:
-        return current
-    if ModelAlias.objects.filter(model=model, slug__iexact=name).exists():
-        return current
-    return name
+    if not (colon and base and variant and "/" not in variant):
+        return name
+    if Review.objects.filter(model=model, model_version=name).exists():
+        return name
+    return current if _names_current_version(model, base) else name
 
 
 def _with_viewer(queryset: QuerySet[Review], viewer: User | None) -> QuerySet[Review]:

@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+for tool in curl setsid; do
+  command -v "$tool" >/dev/null || { echo "CI walkthrough: $tool is not installed" >&2; exit 1; }
+done
 
 VAR="$(mktemp -d -t walkthrough.XXXXXX)"
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -30,7 +33,8 @@ stop() {
   rm -rf "$VAR"
   exit "$status"
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'exit 130' INT TERM
 
 echo "CI walkthrough: serving on $BASE (VAR_DIR $VAR)"
 # The embedded defaults of `make run`: SQLite and the filesystem broker under VAR_DIR,

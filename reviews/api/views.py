@@ -8,11 +8,7 @@ import uuid
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -145,8 +141,8 @@ class ModelReviewListCreateApi(GenericAPIView):
         data.is_valid(raise_exception=True)
         draft = services.ReviewDraft(**review_fields(data.validated_data))
         review = services.review_create(author=request.user, model=ai_model, draft=draft)
-        data = _own_review(request, review.public_id)
-        return _created(request, data, "reviews:review-detail", review.public_id)
+        body = _own_review(request, review.public_id)
+        return _created(request, body, "reviews:review-detail", review.public_id)
 
 
 class ReviewDetailApi(APIView):
@@ -246,8 +242,8 @@ class ReviewReportCreateApi(APIView):
         data = ReportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(review=review, reporter=request.user, **data.validated_data)
-        data = ReportOutputSerializer(report).data
-        return _created(request, data, "reviews:me-report-detail", review_id)
+        body = ReportOutputSerializer(report).data
+        return _created(request, body, "reviews:me-report-detail", review_id)
 
 
 class MyReviewListApi(GenericAPIView):

@@ -4,12 +4,15 @@ canonical dated slug (`AIModel.version_slug`), as `review_version_canonical` doe
 write now. Models whose reviews changed are marked stale, so the rating pipeline's sweep
 recomputes their per-version summaries."""
 
+from typing import Any
+
+from django.apps.registry import Apps
 from django.db import migrations
 from django.db.models import F
 from django.utils import timezone
 
 
-def _canonical_versions(apps, schema_editor) -> None:
+def _canonical_versions(apps: Apps, schema_editor: Any) -> None:
     AIModel = apps.get_model("models_catalog", "AIModel")
     ModelAlias = apps.get_model("models_catalog", "ModelAlias")
     Review = apps.get_model("reviews", "Review")
@@ -27,7 +30,7 @@ def _canonical_versions(apps, schema_editor) -> None:
             _mark_stale(ModelRatingState, model)
 
 
-def _mark_stale(ModelRatingState, model) -> None:  # noqa: N803 (a historical model class)
+def _mark_stale(ModelRatingState: Any, model: Any) -> None:  # noqa: N803 (a historical model)
     # Like reviews.ratings.rating_mark_stale, without the after-commit enqueue: the beat
     # sweep picks up ratings left stale.
     now = timezone.now()

@@ -19,7 +19,15 @@ DATED = "openai/o4-mini-2025-04-16"
 
 @pytest.mark.parametrize(
     "sent",
-    ["openai/o4-mini", DATED, "OpenAI/O4-Mini", "openai/o4-mini:batch", "~openai/o-mini-latest"],
+    [
+        "openai/o4-mini",
+        DATED,
+        "OpenAI/O4-Mini",
+        "openai/o4-mini:batch",
+        f"{DATED}:flex",
+        "~openai/o-mini-latest",
+        "~OpenAI/o-mini-latest:batch",
+    ],
 )
 def test_every_name_of_the_current_version_is_stored_as_the_dated_slug(ai_model, verified, sent):
     ModelAliasFactory(model=ai_model, slug="~openai/o-mini-latest")
@@ -95,3 +103,13 @@ def test_migration_rewrites_undated_and_alias_versions_and_marks_the_rating_stal
     assert undated.revisions.get().model_version == DATED
     state = ModelRatingState.objects.get(model=ai_model)
     assert (state.stale, state.change_seq) == (True, 1)
+
+
+def test_a_version_whose_name_has_a_colon_is_kept_whole(ai_model, author, create_review):
+    # given an earlier version named with a colon (not a variant of the current one)
+    create_review(author)
+    Review.objects.update(model_version="openai/o4-mini:2025-01")
+    # when someone names it, it stays that version
+    from reviews.selectors import review_version_canonical
+
+    assert review_version_canonical(ai_model, "openai/o4-mini:2025-01") == "openai/o4-mini:2025-01"
