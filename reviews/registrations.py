@@ -17,6 +17,7 @@ from models_catalog.models import Direction
 from reviews import selectors, services
 from reviews.api.rating_serializers import ModelRatingBriefOutputSerializer
 from reviews.ratings.brief import RATING_RELATION, model_rating_brief
+from reviews.ratings.selectors import model_version_list
 
 
 def _rating_measure(key: str, name: str, help_text: str, **options: Any) -> None:
@@ -52,6 +53,8 @@ def catalog_register() -> None:
             help_text="Rating summary: count, mean and Bayesian average of counted reviews.",
         )
     )
+    # The model page lists its versions with their review counts.
+    registry.model_versions_register(model_version_list)
 
 
 def _erase_reviews(user: User) -> None:

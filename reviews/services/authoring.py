@@ -1,5 +1,6 @@
 """What authors do: write, edit (or appeal) and withdraw reviews; erasure withdraws them all."""
 
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -42,11 +43,13 @@ def author_check(user: User) -> None:
         raise EmailNotVerified()
 
 
-def _active_review_exists(author: User, model: AIModel) -> bool:
+def _active_review_id(author: User, model: AIModel) -> uuid.UUID | None:
+    """The public id of the person's active review of `model` (the 409 names it), if any."""
     return (
         Review.objects.filter(author=author, model=model)
         .exclude(status=ReviewStatus.WITHDRAWN)
-        .exists()
+        .values_list("public_id", flat=True)
+        .first()
     )
 
 
@@ -65,9 +68,10 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
         with transaction.atomic():
             review.save()
     except IntegrityError:
-        if _active_review_exists(author, model):
-            raise ReviewAlreadyExists() from None
-        raise
+        existing = _active_review_id(author, model)
+        if existing is None:
+            raise
+        raise ReviewAlreadyExists(existing) from None
     return review
 
 
@@ -82,8 +86,9 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
     author_check(author)
     draft = draft_with_version(draft, model)
     draft_check(draft)
-    if _active_review_exists(author, model):
-        raise ReviewAlreadyExists()
+    existing = _active_review_id(author, model)
+    if existing is not None:
+        raise ReviewAlreadyExists(existing)
     review = _review_insert(author, model, draft)
     revision_add(review, draft, number=1)
     event_record(

@@ -69,6 +69,9 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     },
     "reviews:review-reports": {"post": {**_signed_in(201, unverified=403), "other_verified": 403}},
     "reviews:me-reviews": {"get": _signed_in(200)},
+    "reviews:me-reports": {"get": _signed_in(200)},
+    # the fresh review has no report of the persona's (withdrawal: test_report_withdraw.py)
+    "reviews:me-report-detail": {"get": _signed_in(404), "delete": _signed_in(404)},
     "reviews:moderation-queue": {"get": _moderators(200)},
     "reviews:moderation-events": {"get": _moderators(200)},
     **{
