@@ -10,12 +10,9 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-# The task module is imported as a module: it imports these services, and `from reviews
-# import tasks` resolves to the (possibly still loading) module without a circular-import
-# error; the task itself is looked up when an event is recorded.
 from accounts.models import User
+from config.enqueue import publish_on_commit, task_name
 from models_catalog.models import AIModel
-from reviews import tasks
 from reviews.models import (
     ModerationAction,
     ModerationEvent,
@@ -36,6 +33,7 @@ OUTCOME_ACTIONS = frozenset(
         ModerationAction.VERIFY_USAGE,
     }
 )
+REVIEW_OUTCOME_NOTIFY_TASK = task_name("reviews.tasks.review_outcome_notify_task")
 _OUTCOME_FIELDS = [
     "last_moderation_action",
     "last_moderation_reason",
@@ -96,7 +94,7 @@ def event_record(
         review.last_moderation_note = note
         review.last_moderated_at = event.created_at
         review.save(update_fields=[*_OUTCOME_FIELDS, "updated_at"])
-        tasks.review_outcome_notify_task.delay_on_commit(event.pk)
+        publish_on_commit(REVIEW_OUTCOME_NOTIFY_TASK, (event.pk,))
     return event
 
 
