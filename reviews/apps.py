@@ -7,4 +7,3 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from reviews import receivers  # noqa: F401 (connects the account_erased receiver)
-        from reviews.api import rating_cache  # noqa: F401 (refreshes cached ratings on store)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from models_catalog.models import AIModel
 from reviews.models import ModelRating, ModelRatingState, RatingPrior
-from reviews.ratings.signals import ratings_stored
+from reviews.ratings.cache import rating_cache_refresh
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
     ModelTotals,
@@ -226,9 +226,9 @@ def _write(
         _stale_clear({c.model_id: c.seq for c in fresh[start : start + WRITE_BATCH]})
     stored = [c.model_id for c in fresh]
     if stored:
-        transaction.on_commit(
-            functools.partial(ratings_stored.send, sender=ModelRating, model_ids=stored)
-        )
+        # After commit, so the refresh reads the committed rows; robust: a cache error never
+        # stops the transaction's other callbacks (the entries then expire on their own).
+        transaction.on_commit(functools.partial(rating_cache_refresh, stored), robust=True)
     return stored
 
 
