@@ -23,7 +23,8 @@ class _ReadOnly(admin.ModelAdmin):
 class DeliveryInline(admin.TabularInline):
     model = Delivery
     fields = ["consumer", "state", "attempts", "next_attempt_at", "finished_at", "last_error"]
-    readonly_fields = fields
+    readonly_fields = ["consumer", "state", "attempts", "next_attempt_at", "finished_at"]
+    readonly_fields += ["last_error"]
     extra = 0
     can_delete = False
 

@@ -81,11 +81,11 @@ def use_broker(url: str) -> None:
     """Point this process's Celery app at `url` (dropping the pools kept for the old one).
     Celery reads CELERY_BROKER_URL from the environment before its configuration."""
     os.environ["CELERY_BROKER_URL"] = url
-    celery_app.conf.broker_url = url
+    celery_app.conf.broker_url = url  # type: ignore[misc]
     # Dropped, not closed: kombu keeps one pool per URL for the process, and the one of the
     # URL restored after the test must stay usable.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture

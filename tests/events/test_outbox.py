@@ -29,13 +29,13 @@ def _past(seconds: float) -> dt.datetime:
 
 def _queued(queue: str = "mail") -> list[dict]:
     with celery_app.connection_for_write() as conn:
-        raw = conn.default_channel.client.lrange(queue, 0, -1)
+        raw = conn.default_channel.client.lrange(queue, 0, -1)  # type: ignore[attr-defined]
     return [json.loads(message)["headers"] for message in reversed(raw)]
 
 
 def _purge(queue: str = "mail") -> None:
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
+        conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
 
 
 # --- Recording ---------------------------------------------------------------------------
