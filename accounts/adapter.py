@@ -12,8 +12,9 @@ from accounts.exceptions import UserNotFound
 from accounts.models import User
 from accounts.selectors import user_get_by_email
 from accounts.services import username_generate
-from accounts.tasks import mail_send_task
+from config.enqueue import publish_on_commit, task_name
 
+MAIL_SEND_TASK = task_name("accounts.tasks.mail_send_task")
 SITE = SimpleNamespace(name="AI model reviews", domain=settings.FRONTEND_URL.split("://")[-1])
 
 
@@ -54,12 +55,15 @@ class AccountAdapter(DefaultAccountAdapter):
             for content, mimetype in getattr(message, "alternatives", []):
                 if mimetype == "text/html":
                     html_body = content
-        mail_send_task.delay_on_commit(
-            subject=str(message.subject),
-            body=text_body,
-            html_body=html_body,
-            from_email=str(message.from_email),
-            recipients=list(message.to),
+        publish_on_commit(
+            MAIL_SEND_TASK,
+            kwargs={
+                "subject": str(message.subject),
+                "body": text_body,
+                "html_body": html_body,
+                "from_email": str(message.from_email),
+                "recipients": list(message.to),
+            },
         )
 
     def send_notification_mail(

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.headless",
     "allauth.usersessions",
+    "events",  # the outbox: below every app of ours, which register consumers in it
     "accounts",
     "models_catalog",
     "reviews",
@@ -243,6 +244,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     # answers. The read timeout stays above kombu's 1 s BRPOP wait of the consumers.
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
+    # One connection attempt when a publish finds no connection: kombu would otherwise retry
+    # a refused connection for CELERY_BROKER_CONNECTION_TIMEOUT (2 s) on every publish. What
+    # is published is also in the database (stale mark, outbox), and a sweep publishes it
+    # again. The worker's own connection keeps retrying (broker_connection_max_retries).
+    "max_retries": 0,
 }
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
@@ -259,6 +265,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # The outbox (events.services): re-publish deliveries that are due and not done.
+    "outbox-sweep": {
+        "task": "events.tasks.delivery_sweep_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
 # Mail has its own queue so a backlog of retries against a slow mail server never delays
 # other work (and the reverse). The worker consumes all: `-Q default,mail,ratings`.
@@ -270,11 +282,25 @@ CELERY_TASK_QUEUES = (
 )
 CELERY_TASK_ROUTES = {
     "accounts.tasks.mail_send_task": {"queue": "mail"},
-    "reviews.tasks.review_outcome_notify_task": {"queue": "mail"},
+    # Outbox deliveries are notifications today (the outcome mail).
+    "events.tasks.delivery_task": {"queue": "mail"},
+    "events.tasks.delivery_sweep_task": {"queue": "mail"},
     "reviews.tasks.rating_recompute_task": {"queue": "ratings"},
     "reviews.tasks.rating_sweep_task": {"queue": "ratings"},
     "reviews.tasks.rating_refresh_task": {"queue": "ratings"},
 }
+
+# --- Outbox (events) -------------------------------------------------------------------
+# A failed delivery is retried after BASE, 2·BASE, 4·BASE, ... seconds (capped at MAX, with
+# jitter), then marked failed: with the defaults, 8 attempts over 30 to 60 minutes.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+# How long a claim lasts: above the delivery task's hard time limit (90 s), so only a worker
+# that died loses its claim to the sweep.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# The sweep leaves rows alone this long after they are due: their own message is on its way.
+OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=30)
 
 # --- Mail ------------------------------------------------------------------------------
 # Sent by the Celery worker (accounts.tasks.mail_send_task), never inside a request.

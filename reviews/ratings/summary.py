@@ -18,6 +18,7 @@ from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Power
 
 from reviews.models import SUB_RATINGS, ModelRatingState, Review, ReviewStatus
+from reviews.ratings.types import GroupSummary, SubRating
 from reviews.scoring import (
     MIN_HALF_LIFE_DAYS,
     RECENCY_EPOCH,
@@ -176,6 +177,8 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
 def _group_summary(
     group: GroupTotals, *, prior_mean: float, params: RatingParams, scale: float
 ) -> dict[str, Any]:
+    """The stored JSON of one group: what `GroupSummary.payload()` renders, so the stored row
+    is already in output shape."""
     if group.count:
         inputs = RatingInputs(
             count=group.count, total=group.total, distribution=group.stars,
@@ -189,23 +192,24 @@ def _group_summary(
         # No counted review: no scores at all (not the prior), so an unreviewed model is
         # shown as unrated and is neither ranked nor sorted among rated ones.
         scores = dict.fromkeys(SCORE_FIELDS)
-    return {
-        "review_count": group.count,
+    summary = GroupSummary(
+        review_count=group.count,
         **scores,
-        "distribution": {str(star): group.stars[star] for star in STARS},
-        "sub_ratings": {
-            name: {
-                "average": (
+        distribution={str(star): group.stars[star] for star in STARS},
+        sub_ratings={
+            name: SubRating(
+                average=(
                     group.sub_sums[name] / group.sub_counts[name]
                     if group.sub_counts[name]
                     else None
                 ),
-                "count": group.sub_counts[name],
-            }
+                count=group.sub_counts[name],
+            )
             for name in SUB_RATINGS
         },
-        "usage_verified_count": group.usage_verified,
-    }
+        usage_verified_count=group.usage_verified,
+    )
+    return summary.payload()
 
 
 def summary_build(
