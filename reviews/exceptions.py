@@ -89,3 +89,8 @@ class CannotReportOwnReview(ApplicationError):
 class ReportAlreadyExists(Conflict):
     code = "report_exists"
     default_message = "You have already reported this review."
+
+
+class SurgeNotFound(NotFound):
+    code = "surge_not_found"
+    default_message = "No such surge."

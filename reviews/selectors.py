@@ -7,14 +7,15 @@ number of queries does not grow with the page size.
 
 import uuid
 
-from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from models_catalog.models import AIModel
 from reviews.exceptions import ReviewNotFound
+from reviews.integrity.standing import with_reviewer_facts
 from reviews.models import (
+    IntegrityFlag,
     ModerationEvent,
     Report,
     Review,
@@ -95,7 +96,7 @@ def review_list_for_model(
         queryset = queryset.filter(model_version=model_version)
     if usage_verified is not None:
         queryset = queryset.filter(usage_verified=usage_verified)
-    return queryset.select_related("author", "model")
+    return with_reviewer_facts(queryset.select_related("author", "model"))
 
 
 def review_get_visible(*, public_id: uuid.UUID, user: User | None) -> Review:
@@ -105,7 +106,7 @@ def review_get_visible(*, public_id: uuid.UUID, user: User | None) -> Review:
     if user is not None and user.is_authenticated:
         visible |= Q(author_id=user.pk)
     review = (
-        Review.objects.select_related("author", "model")
+        with_reviewer_facts(Review.objects.select_related("author", "model"))
         .prefetch_related(_pending_revisions())
         .filter(visible, public_id=public_id)
         .first()
@@ -119,7 +120,7 @@ def review_list_for_author(*, author: User) -> QuerySet[Review]:
     """The author's reviews in every state, newest first, with the edit waiting for
     moderation (if any) preloaded as `pending_revisions`."""
     return (
-        Review.objects.filter(author=author)
+        with_reviewer_facts(Review.objects.filter(author=author))
         .select_related("author", "model")
         .prefetch_related(_pending_revisions())
         .order_by("-created_at", "-id")
@@ -128,9 +129,12 @@ def review_list_for_author(*, author: User) -> QuerySet[Review]:
 
 def _moderation_queryset() -> QuerySet[Review]:
     open_reports = Report.objects.filter(state=Report.State.OPEN).select_related("reporter")
-    return Review.objects.select_related("author", "model").prefetch_related(
+    flags = IntegrityFlag.objects.select_related("similar_review").order_by("created_at", "pk")
+    reviews = with_reviewer_facts(Review.objects.select_related("author", "model"))
+    return reviews.prefetch_related(
         _pending_revisions(),
         Prefetch("reports", queryset=open_reports.order_by("created_at"), to_attr="open_reports"),
+        Prefetch("integrity_flags", queryset=flags, to_attr="flags"),
     )
 
 
@@ -143,12 +147,28 @@ def moderation_review_get(*, public_id: uuid.UUID) -> Review:
     return review
 
 
-def moderation_queue(*, model: str | None = None, reason: str | None = None) -> QuerySet[Review]:
+def moderation_queue(
+    *,
+    model: str | None = None,
+    reason: str | None = None,
+    surge: int | None = None,
+    flag: str | None = None,
+) -> QuerySet[Review]:
     """Reviews waiting for a moderator, oldest first: new ones and appeals (`pending`),
     published ones with an edit waiting, and reported ones (put back in the queue or hidden
-    at once). `model` is a model slug; `reason` keeps items with an open report of it.
-    Preloads like `moderation_review_get`."""
-    queryset = _moderation_queryset().filter(queued_at__isnull=False).order_by(*QUEUE_ORDERING)
+    at once). `model` is a model slug; `reason` keeps items with an open report of it;
+    `flag` items with an integrity flag of that kind. `surge` (an id) lists every member of
+    that surge together, waiting or not, in arrival order. Preloads like
+    `moderation_review_get`."""
+    if surge is not None:
+        queryset = _moderation_queryset().filter(surge_id=surge).order_by("created_at", "id")
+    else:
+        queryset = _moderation_queryset().filter(queued_at__isnull=False)
+        queryset = queryset.order_by(*QUEUE_ORDERING)
+    if flag:
+        queryset = queryset.filter(
+            Exists(IntegrityFlag.objects.filter(review=OuterRef("pk"), kind=flag))
+        )
     if model:
         queryset = queryset.filter(model__slug=model)
     if reason:
@@ -172,17 +192,3 @@ def moderation_event_list(
     if action:
         queryset = queryset.filter(action=action)
     return queryset.order_by("-created_at", "-id")
-
-
-def reporter_can_auto_hide(user: User) -> bool:
-    """False once moderators have dismissed at least REVIEW_REPORTER_MIN_DISMISSED of the
-    person's reports and dismissed ones are at least REVIEW_REPORTER_DISMISSED_SHARE of
-    their resolved reports: such reports still count, but no longer hide a review at once."""
-    counts = Report.objects.filter(reporter=user).aggregate(
-        dismissed=Count("pk", filter=Q(state=Report.State.DISMISSED)),
-        upheld=Count("pk", filter=Q(state=Report.State.UPHELD)),
-    )
-    dismissed, resolved = counts["dismissed"], counts["dismissed"] + counts["upheld"]
-    if dismissed < settings.REVIEW_REPORTER_MIN_DISMISSED:
-        return True
-    return dismissed / resolved < settings.REVIEW_REPORTER_DISMISSED_SHARE

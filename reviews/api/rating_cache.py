@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 # database reset under a kept cache). Short, since a cold read is one query.
 ENTRY_TIMEOUT = 60
 # Bumped with RenderedRating's fields: an entry pickled by an older release is never read.
-ENTRY_FORMAT = 2
+ENTRY_FORMAT = 3
 REFRESH_BATCH = 200  # entries a cache round trip; a full rebuild refreshes every model
 
 
@@ -63,11 +63,17 @@ def rating_payload(rating: ModelRating) -> dict[str, Any]:
         **_summary({name: getattr(rating, name) for name in _SUMMARY_FIELDS}),
         "computed_at": DateTimeField().to_representation(computed_at) if computed_at else None,
         "method_version": rating.method_version,
+        "unusual_activity": _notice(rating.unusual_activity),
         "versions": [
             {**_summary(version), "model_version": version["model_version"]}
             for version in rating.versions
         ],
     }
+
+
+def _notice(stored: dict[str, str] | None) -> dict[str, str] | None:
+    # jsonb keeps no key order either.
+    return None if stored is None else {"since": stored["since"], "kind": stored["kind"]}
 
 
 def _summary(stored: dict[str, Any]) -> dict[str, Any]:

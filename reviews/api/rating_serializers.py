@@ -8,7 +8,7 @@ versions. Scores are null while no review counts; counts are exact.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reviews.models import SUB_RATINGS
+from reviews.models import SUB_RATINGS, SurgeKind
 from reviews.scoring import STARS
 
 _SUB_RATING_NAMES = {
@@ -96,12 +96,26 @@ class VersionRatingOutputSerializer(_RatingSummaryOutputSerializer):
     model_version = serializers.CharField(help_text="The model version the reviews name.")
 
 
+class UnusualActivityOutputSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(help_text="When the surge was detected.")
+    kind = serializers.ChoiceField(
+        choices=SurgeKind.choices,
+        help_text="`review_surge` (many new reviews or new reviewer accounts) or "
+        "`report_surge` (many reports).",
+    )
+
+
 class ModelRatingOutputSerializer(_RatingSummaryOutputSerializer):
     computed_at = serializers.DateTimeField(
         allow_null=True, help_text="When the summary was computed; null if never."
     )
     method_version = serializers.CharField(
         help_text="Version of the rating method (formulas and parameters) used."
+    )
+    unusual_activity = UnusualActivityOutputSerializer(
+        allow_null=True,
+        help_text="Set while the model shows unusual activity: reviews written since are "
+        "shown but not counted until a moderator has looked at them. Null otherwise.",
     )
     versions = VersionRatingOutputSerializer(
         many=True, help_text="The same summary per reviewed model version, by version name."

@@ -14,6 +14,7 @@ from reviews.exceptions import (
     NotReviewAuthor,
     ReviewAlreadyExists,
 )
+from reviews.integrity import similarity, surges
 from reviews.models import ModerationAction, Report, Review, ReviewRevision, ReviewStatus
 from reviews.ratings import rating_mark_stale
 from reviews.services.content import (
@@ -58,6 +59,7 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
         queued_at=timezone.now(),
     )
     draft_apply(review, draft)
+    surges.surge_hold(review)
     try:
         # A savepoint around the INSERT: two first reviews racing past the check below both
         # get here; PostgreSQL makes the second INSERT wait on the partial unique index until
@@ -76,8 +78,10 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
     """Write the author's review of `model`: `pending`, revision 1, a `submit` event.
 
     The version defaults to the model's canonical one; an affiliation with the provider sets
-    `conflict_of_interest`. Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and
-    ReviewAlreadyExists (also when a concurrent first review won the race).
+    `conflict_of_interest`. Integrity: the review joins the model's open surge (held out of
+    the rating), may open one, and is scanned for near-duplicates and rings (flags only).
+    Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and ReviewAlreadyExists (also
+    when a concurrent first review won the race).
     """
     author_check(author)
     draft = draft_with_version(draft, model)
@@ -90,6 +94,8 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
         review, actor_id=author.pk, action=ModerationAction.SUBMIT, from_status="",
         revision_number=1,
     )  # fmt: skip
+    surges.surge_detect(model.pk)
+    similarity.review_scan(review)
     return review
 
 

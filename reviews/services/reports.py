@@ -1,10 +1,12 @@
-"""Reports of published reviews, and what enough of them (or an urgent one) do.
+"""Reports of published reviews, and what they do (reviews.integrity.standing has the rule).
 
-Reports of N distinct accounts (REVIEW_REPORTS_TO_REQUEUE) put a published review back in the
-moderation queue, and it stays public until a moderator decides: hiding on a count alone
-would let any N accounts pull any review they dislike. An urgent report (personal data,
-abuse) hides it at once, unless moderators have kept dismissing that reporter's reports;
-such a report still queues the review at once, without hiding it.
+Reports of N distinct accounts (REVIEW_REPORTS_TO_REQUEUE), or one urgent report (personal
+data, abuse), put a published review back in the moderation queue; it stays public. A report
+hides it at once only when it comes from a trusted flagger (urgent reasons), or when
+INTEGRITY_REPORTERS_TO_HIDE distinct reporters with standing have reported it; reports from
+accounts without standing never hide anything. A review hidden by reports keeps counting in
+the rating until a moderator confirms the hiding (`review_hide`): nobody can pull a review
+out of a rating by reporting it. Each report also feeds surge detection.
 """
 
 from django.conf import settings
@@ -18,6 +20,8 @@ from reviews.exceptions import (
     ReportAlreadyExists,
     ReviewNotPublished,
 )
+from reviews.integrity import surges
+from reviews.integrity.standing import is_trusted_flagger, reporters_hide
 from reviews.models import (
     URGENT_REPORT_REASONS,
     ModerationAction,
@@ -26,8 +30,6 @@ from reviews.models import (
     Review,
     ReviewStatus,
 )
-from reviews.ratings import rating_mark_stale
-from reviews.selectors import reporter_can_auto_hide
 from reviews.services.authoring import author_check
 from reviews.services.workflow import event_record, open_reports, queue_enter, review_lock
 
@@ -68,17 +70,28 @@ def _flag(review: Review, report: Report, *, hide: bool) -> None:
         action=ModerationAction.AUTO_HIDE if hide else ModerationAction.REQUEUE,
         from_status=before, reason=report.reason, note=f"{count} open report(s).",
     )  # fmt: skip
-    if hide:
-        rating_mark_stale(review.model_id)
+    # No stale mark: a review hidden by reports still counts in the rating (see
+    # ratings.summary.counted_reviews) until a moderator confirms the hiding.
+
+
+def _hides(review: Review, report: Report, reporter_ids: list[int]) -> bool:
+    urgent = report.reason in URGENT_REPORT_REASONS
+    if urgent and is_trusted_flagger(report.reporter):
+        return True
+    # While the model shows unusual activity, only trusted flaggers hide anything.
+    if surges.surge_open_get(review.model_id) is not None:
+        return False
+    return reporters_hide(reporter_ids)
 
 
 def _react(review: Review, report: Report) -> None:
-    urgent = report.reason in URGENT_REPORT_REASONS
-    if urgent and reporter_can_auto_hide(report.reporter):
+    # One report per person per review (a constraint): open reports = distinct accounts.
+    reporter_ids = list(open_reports(review).values_list("reporter_id", flat=True))
+    if _hides(review, report, reporter_ids):
         _flag(review, report, hide=True)
         return
-    # One report per person per review (a constraint): open reports = distinct accounts.
-    enough = open_reports(review).count() >= settings.REVIEW_REPORTS_TO_REQUEUE
+    urgent = report.reason in URGENT_REPORT_REASONS
+    enough = len(reporter_ids) >= settings.REVIEW_REPORTS_TO_REQUEUE
     if (urgent or enough) and review.flagged_at is None:
         _flag(review, report, hide=False)
 
@@ -93,4 +106,5 @@ def report_create(*, review: Review, reporter: User, reason: str, note: str = ""
     _report_checks(review, reporter, reason)
     report = _report_insert(review, reporter, reason, note)
     _react(review, report)
+    surges.surge_detect(review.model_id)
     return report
