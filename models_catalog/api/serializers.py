@@ -161,10 +161,21 @@ class ModelRatingBriefOutputSerializer(serializers.Serializer):
         help_text="Mean pulled toward the site-wide mean when reviews are few; null without "
         "reviews. The full summary is at `.../rating/`.",
     )
+    unusual_activity = serializers.JSONField(
+        allow_null=True,
+        help_text='`{"since": ..., "kind": "review_surge" | "report_surge"}` while the model '
+        "shows unusual activity (reviews written since are shown but not yet counted); null "
+        "otherwise. The same notice as in `.../rating/`.",
+    )
 
 
 # What a model without a stored rating summary (never reviewed) shows.
-_NO_RATING = {"review_count": 0, "average": None, "bayesian_average": None}
+_NO_RATING = {
+    "review_count": 0,
+    "average": None,
+    "bayesian_average": None,
+    "unusual_activity": None,
+}
 
 
 class ModelListOutputSerializer(serializers.Serializer):

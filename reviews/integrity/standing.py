@@ -44,8 +44,9 @@ class ReporterStanding:
         )
 
 
-def _count(queryset: QuerySet, outer: str) -> Coalesce:
-    counted = queryset.filter(**{outer: OuterRef("pk")}).order_by().values(outer)
+def _count(queryset: QuerySet, outer: str, ref: str = "pk") -> Coalesce:
+    """Rows of `queryset` whose `outer` field equals the outer row's `ref`, as a subquery."""
+    counted = queryset.filter(**{outer: OuterRef(ref)}).order_by().values(outer)
     counted = counted.annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
@@ -125,7 +126,7 @@ def with_reviewer_facts(queryset: QuerySet[Review]) -> QuerySet[Review]:
     """Annotate each review with its author's published review count
     (`author_published_reviews`): one subquery in the list's own query, no query per row."""
     published = Review.objects.filter(status=ReviewStatus.PUBLISHED)
-    return queryset.annotate(author_published_reviews=_count(published, "author"))
+    return queryset.annotate(author_published_reviews=_count(published, "author", "author_id"))
 
 
 def author_published_reviews(review: Review) -> int:
