@@ -188,3 +188,16 @@ def test_moderation_action_answer_carries_the_surge(ai_model, create_review, mod
         review = create_review(make_user())
     response = moderator.client.post(moderation_url(review.public_id, "verify"), {}, format="json")
     assert response.json()["surge"] == ModelSurge.objects.get().pk
+
+
+def test_methodology_explains_standing_surges_and_flags(anonymous):
+    body = anonymous.client.get("/api/v1/ratings/methodology/").json()
+    integrity = body["integrity"]
+    assert set(integrity) == {
+        "reporter_standing", "hidden_by_reports", "surges", "flags", "reviewer_facts",
+        "parameters",
+    }  # fmt: skip
+    assert integrity["parameters"]["surge_multiplier"] == 5
+    assert integrity["parameters"]["similarity_threshold"] == 0.6
+    assert "trusted flagger" in integrity["reporter_standing"]
+    assert "held by an open surge" in body["formulas"]["counted"]

@@ -198,8 +198,11 @@ def test_model_list_and_detail_embed_count_mean_and_bayesian_average(api_client)
     row = ModelRating.objects.get(pk=rated.pk)
     assert results["p/rated"] == {
         "review_count": 2, "average": 4.0, "bayesian_average": row.bayesian_average,
+        "unusual_activity": None,
     }  # fmt: skip
-    assert results["p/unrated"] == {"review_count": 0, "average": None, "bayesian_average": None}
+    assert results["p/unrated"] == {
+        "review_count": 0, "average": None, "bayesian_average": None, "unusual_activity": None,
+    }  # fmt: skip
     detail = api_client.get(f"/api/v1/models/{rated.slug}/").json()
     assert detail["rating"]["review_count"] == 2
     assert api_client.get(f"/api/v1/models/{unrated.slug}/").json()["rating"]["average"] is None
