@@ -146,6 +146,9 @@ def review_update(*, review: Review, author: User, changes: dict[str, Any]) -> R
         review, actor_id=author.pk, action=ModerationAction.EDIT, from_status=before,
         revision_number=revision.number,
     )  # fmt: skip
+    if review.status == ReviewStatus.PENDING:
+        # A new text up for moderation (an appeal): scanned like a new review.
+        similarity.review_scan(review)
     return review
 
 

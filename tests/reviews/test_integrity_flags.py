@@ -111,3 +111,17 @@ def test_without_postgresql_the_near_duplicate_check_is_skipped_with_a_note(
     with caplog.at_level(logging.INFO, logger="reviews.integrity.similarity"):
         assert review_scan(review) == []
     assert "skipped: needs PostgreSQL" in caplog.text
+
+
+def test_an_appeal_is_scanned_like_a_new_review(create_review, moderator):
+    from reviews.services import review_reject, review_update
+
+    first = create_review(_apart(100), body=TEXT)
+    appeal = create_review(_apart(200), body=OTHER)
+    review_reject(review=appeal, moderator=moderator.user, reason="off_topic")
+    assert not IntegrityFlag.objects.filter(review=appeal).exists()
+
+    review_update(review=appeal, author=appeal.author, changes={"body": NEAR_COPY})
+
+    flag = IntegrityFlag.objects.get(review=appeal)
+    assert (flag.kind, flag.similar_review_id) == ("near_duplicate", first.pk)

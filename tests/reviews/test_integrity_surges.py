@@ -4,15 +4,20 @@ notice, reviews held out of the rating, and the moderators' batch release or rej
 import datetime as dt
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
+from accounts.services import moderator_grant
+from config.celery import app as celery_app
+from reviews.exceptions import SurgeNotFound
 from reviews.integrity.surges import surge_checks, surge_release
 from reviews.models import ModelRating, ModelSurge, Review, SurgeKind
 from reviews.ratings import rating_recompute
-from reviews.services import report_create
-from tests.conftest import make_user
-from tests.factories import ReviewFactory
-from tests.reviews.conftest import moderation_url
+from reviews.services import ReviewDraft, report_create, review_create, review_verify
+from tests.accounts.conftest import wait_for
+from tests.conftest import make_user, token_client
+from tests.factories import AIModelFactory, ReviewFactory
+from tests.reviews.conftest import BODY, moderation_url
 
 pytestmark = pytest.mark.django_db
 SURGES = "/api/v1/moderation/surges/"
@@ -158,11 +163,7 @@ def test_surge_actions_need_a_moderator(ai_model, create_review, verified, autho
     response = verified.client.post(f"{SURGES}{surge.pk}/release/", {}, format="json")
     assert response.status_code == 403
     missing = make_user()
-    from accounts.services import moderator_grant
-
     moderator_grant(user=missing)
-    from reviews.exceptions import SurgeNotFound
-
     with pytest.raises(SurgeNotFound):
         surge_release(surge_id=surge.pk + 1000, moderator=missing)
 
@@ -201,3 +202,63 @@ def test_methodology_explains_standing_surges_and_flags(anonymous):
     assert integrity["parameters"]["similarity_threshold"] == 0.6
     assert "trusted flagger" in integrity["reporter_standing"]
     assert "held by an open surge" in body["formulas"]["counted"]
+
+
+@pytest.fixture
+def ratings_worker():
+    """A worker consuming the ratings queue on the real broker (stale messages dropped)."""
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("ratings")
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["ratings"]):
+        yield
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_with_a_real_worker_the_notice_shows_and_the_rating_stands(ratings_worker):
+    # given a model of 4 reviews whose rating the worker keeps (real broker and worker)
+    model = AIModelFactory()
+    moderator = make_user()
+    moderator_grant(user=moderator)
+    _baseline(model, 4)
+    client = token_client(moderator)
+    url = f"/api/v1/models/{model.slug}/rating/"
+    rating_recompute(model.pk)
+
+    # when five one-star reviews arrive and a moderator verifies each
+    for _ in range(5):
+        draft = ReviewDraft(rating=1, title="Bad", body=BODY)
+        review = review_create(author=make_user(), model=model, draft=draft)
+        review_verify(review=review, moderator=moderator)
+
+    # then the rating endpoint (its cached body) shows the notice and still counts the 4
+    def noticed() -> bool:
+        return client.get(url).json()["unusual_activity"] is not None
+
+    wait_for(noticed, timeout=15)
+    body = client.get(url).json()
+    assert (body["review_count"], body["unusual_activity"]["kind"]) == (4, "review_surge")
+
+
+def test_moderators_release_a_surge_in_the_admin(ai_model, create_review):
+    from django.test import Client
+
+    for _ in range(5):
+        create_review(make_user())
+    surge = ModelSurge.objects.get()
+    moderator = make_user()
+    moderator_grant(user=moderator)
+    client = Client()
+    client.force_login(moderator)
+    assert client.get("/admin/reviews/modelsurge/").status_code == 200
+    response = client.post(
+        "/admin/reviews/modelsurge/",
+        {"action": "release", "_selected_action": [surge.pk], "note": "Launch day."},
+    )
+    assert response.status_code == 302
+    surge.refresh_from_db()
+    assert (surge.state, surge.note, surge.resolved_by_id) == (
+        "released",
+        "Launch day.",
+        moderator.pk,
+    )
