@@ -63,7 +63,7 @@ RatingSubRatingsOutputSerializer = type(
 class _RatingSummaryOutputSerializer(serializers.Serializer):
     review_count = serializers.IntegerField(
         help_text="Counted reviews: published (moderator-verified), without a disclosed "
-        "conflict of interest."
+        "conflict of interest, not held by a surge (see /ratings/methodology/)."
     )
     average = serializers.FloatField(
         allow_null=True, help_text="Plain mean of the counted star ratings; null without any."
@@ -228,8 +228,9 @@ INTEGRITY_SETTINGS = (
 INTEGRITY = {
     "reporter_standing": "Anyone may report a review, and a report puts it in front of a "
     "moderator. A report hides a review at once only if it comes from a trusted flagger (a "
-    "role moderators grant) for personal data or abuse, or if several reporters with "
-    "standing reported it. Standing: an account at least standing_min_account_days old, "
+    "role moderators grant) for personal data or abuse, or if several independent "
+    "reporters with standing reported it (accounts created within ring_joined_seconds of "
+    "each other count once). Standing: an account at least standing_min_account_days old, "
     "with a published review or a report moderators upheld, and no more dismissed reports "
     "than upheld ones. Dismissed reports lower standing, upheld ones raise it.",
     "hidden_by_reports": "A review hidden by reports keeps counting in the rating until a "

@@ -30,6 +30,7 @@ AGE_BUCKETS = ("<1 month", "1-12 months", ">1 year")
 
 @dataclass(frozen=True)
 class ReporterStanding:
+    joined: dt.datetime
     account_days: int
     published_reviews: int
     upheld_reports: int
@@ -60,6 +61,7 @@ def _standings(user_ids: Iterable[int], now: dt.datetime) -> dict[int, ReporterS
     )
     return {
         user.pk: ReporterStanding(
+            joined=user.date_joined,
             account_days=(now - user.date_joined).days,
             published_reviews=user.published,
             upheld_reports=user.upheld,
@@ -78,6 +80,21 @@ def reporters_with_standing(user_ids: Iterable[int]) -> set[int]:
     """Those of `user_ids` who have standing (one query, whatever their number)."""
     standings = _standings(user_ids, timezone.now())
     return {pk for pk, standing in standings.items() if standing.has_standing}
+
+
+def independent_reporters_with_standing(user_ids: Iterable[int]) -> int:
+    """How many of `user_ids` have standing and are independent: accounts created within
+    INTEGRITY_RING_JOINED_SECONDS of one already counted count once (a batch of aged
+    accounts made together is one voice, not several). One query."""
+    window = dt.timedelta(seconds=settings.INTEGRITY_RING_JOINED_SECONDS)
+    joined = sorted(
+        s.joined for s in _standings(user_ids, timezone.now()).values() if s.has_standing
+    )
+    counted: list[dt.datetime] = []
+    for moment in joined:
+        if not counted or moment - counted[-1] > window:
+            counted.append(moment)
+    return len(counted)
 
 
 def is_trusted_flagger(user: User) -> bool:
@@ -139,5 +156,6 @@ def author_published_reviews(review: Review) -> int:
 
 def reporters_hide(reporter_ids: Iterable[int]) -> bool:
     """Whether these distinct open reporters, together, hide a review at once: at least
-    INTEGRITY_REPORTERS_TO_HIDE of them have standing."""
-    return len(reporters_with_standing(reporter_ids)) >= settings.INTEGRITY_REPORTERS_TO_HIDE
+    INTEGRITY_REPORTERS_TO_HIDE of them have standing and are independent."""
+    independent = independent_reporters_with_standing(reporter_ids)
+    return independent >= settings.INTEGRITY_REPORTERS_TO_HIDE

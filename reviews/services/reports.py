@@ -3,7 +3,7 @@
 Reports of N distinct accounts (REVIEW_REPORTS_TO_REQUEUE), or one urgent report (personal
 data, abuse), put a published review back in the moderation queue; it stays public. A report
 hides it at once only when it comes from a trusted flagger (urgent reasons), or when
-INTEGRITY_REPORTERS_TO_HIDE distinct reporters with standing have reported it; reports from
+INTEGRITY_REPORTERS_TO_HIDE independent reporters with standing have reported it; reports from
 accounts without standing never hide anything. A review hidden by reports keeps counting in
 the rating until a moderator confirms the hiding (`review_hide`): nobody can pull a review
 out of a rating by reporting it. Each report also feeds surge detection.

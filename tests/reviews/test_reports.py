@@ -2,6 +2,7 @@
 and hiding that never moves a rating before a moderator confirms it (issue 13)."""
 
 import datetime as dt
+import itertools
 from io import StringIO
 
 import pytest
@@ -80,9 +81,14 @@ def _counted(review) -> int:
     return ModelRating.objects.get(model_id=review.model_id).review_count
 
 
-def _with_standing(**fields):
-    """An account old enough, with a published review of another model."""
-    user = make_user(date_joined=timezone.now() - dt.timedelta(days=60), **fields)
+_AGES = itertools.count(60, 3)
+
+
+def _with_standing(*, days: int | None = None):
+    """An account old enough, with a published review of another model; each created days
+    apart from the others (independent) unless `days` says when."""
+    joined = timezone.now() - dt.timedelta(days=days or next(_AGES))
+    user = make_user(date_joined=joined)
     ReviewFactory(author=user, published=True)
     return user
 
@@ -154,6 +160,17 @@ def test_reports_of_several_reporters_with_standing_hide_at_once(published_revie
     review = _fresh(published_review)
     assert review.status == "hidden"
     assert _counted(review) == 1  # until a moderator confirms
+
+
+def test_aged_accounts_created_together_count_as_one_reporter(published_review, settings):
+    settings.INTEGRITY_REPORTERS_TO_HIDE = 2
+    # two accounts with standing, created the same day (a batch): one voice
+    _report(published_review, "spam", reporter=_with_standing(days=90))
+    _report(published_review, "spam", reporter=_with_standing(days=90))
+    assert _fresh(published_review).status == "published"
+    # an independent one makes two
+    _report(published_review, "spam", reporter=_with_standing(days=200))
+    assert _fresh(published_review).status == "hidden"
 
 
 def test_standing_needs_age_and_a_published_review_or_an_upheld_report(settings):
