@@ -20,7 +20,8 @@ class PublishSafeTask(DjangoTask):
     again (allauth resends verification mail when they log in, after its cooldown).
     """
 
-    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
+    # None, as Celery's own `DjangoTask.delay_on_commit` returns (celery-types says a result).
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         transaction.on_commit(functools.partial(self.apply_async_or_log, args, kwargs))
 
     def apply_async_or_log(

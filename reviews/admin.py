@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import MODERATE_PERMISSION
+from accounts.permissions import AuthenticatedHttpRequest
 from config.exceptions import ApplicationError
 from reviews import services
 from reviews.integrity import surges
@@ -134,7 +135,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         return _can_moderate(request)
 
     @admin.action(description="Verify (publish / apply the edit)", permissions=["moderate"])
-    def verify(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def verify(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
@@ -143,7 +144,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Mark usage as verified", permissions=["moderate"])
-    def verify_usage(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def verify_usage(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
@@ -154,7 +155,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Reject (needs a reason)", permissions=["moderate"])
-    def reject(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def reject(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
         _run(
             request, queryset,
@@ -165,7 +166,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Hide (needs a reason)", permissions=["moderate"])
-    def hide(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def hide(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
         _run(
             request, queryset,
@@ -176,7 +177,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Restore (publish again)", permissions=["moderate"])
-    def restore(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def restore(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
@@ -211,7 +212,9 @@ class ModelSurgeAdmin(_ReadOnlyAdmin):
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return _can_moderate(request)
 
-    def _each(self, request: HttpRequest, queryset: QuerySet, call: Callable, done: str) -> None:
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[ModelSurge], call: Callable, done: str
+    ) -> None:
         for surge in queryset:
             try:
                 call(surge)
@@ -220,7 +223,7 @@ class ModelSurgeAdmin(_ReadOnlyAdmin):
                 messages.error(request, f"Surge {surge.pk}: {error.message} ({error.code})")
 
     @admin.action(description="Release (its reviews count)", permissions=["moderate"])
-    def release(self, request: HttpRequest, queryset: QuerySet[ModelSurge]) -> None:
+    def release(self, request: AuthenticatedHttpRequest, queryset: QuerySet[ModelSurge]) -> None:
         _, note = _form(request)
         self._each(
             request, queryset,
@@ -229,7 +232,7 @@ class ModelSurgeAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Reject its reviews as a batch", permissions=["moderate"])
-    def reject(self, request: HttpRequest, queryset: QuerySet[ModelSurge]) -> None:
+    def reject(self, request: AuthenticatedHttpRequest, queryset: QuerySet[ModelSurge]) -> None:
         reason, note = _form(request)
         self._each(
             request, queryset,

@@ -131,6 +131,10 @@ class Review(ReviewContent):
     )
     rating_held = models.BooleanField(default=False)
 
+    # Not a column: the pending revisions, set only by the selectors that prefetch them
+    # (`Prefetch("revisions", ..., to_attr="pending_revisions")`).
+    pending_revisions: list["ReviewRevision"]
+
     class Meta(ReviewContent.Meta):
         constraints = [
             *ReviewContent.Meta.constraints,

@@ -5,6 +5,8 @@ refresh run from CELERY_BEAT_SCHEDULE. Every time limit is far below the broker'
 visibility timeout (3600 s), so a task is never redelivered while it still runs.
 """
 
+from typing import TypedDict
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -12,9 +14,17 @@ from config.tasks import PublishSafeTask
 from reviews import ratings
 from reviews.services.notifications import review_outcome_notify
 
+
+class _RetryOptions(TypedDict):
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    max_retries: int
+
+
 # Transient database errors (a lost connection, a deadlock victim, a failover) are worth
 # retrying; anything else is a bug that a retry would only repeat.
-_DB_RETRY = {
+_DB_RETRY: _RetryOptions = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 5,
     "retry_backoff_max": 300,

@@ -216,6 +216,27 @@ FORMULAS = {
     "summary; 3.0 (the middle of the scale) while there is none.",
 }
 
+
+# The schema of `reviews.ratings.brief.rating_brief`, embedded in the catalog's models.
+class ModelRatingBriefOutputSerializer(serializers.Serializer):
+    review_count = serializers.IntegerField(
+        help_text="Counted reviews (published, without a disclosed conflict of interest)."
+    )
+    average = serializers.FloatField(
+        allow_null=True, help_text="Plain mean star rating (1-5); null without reviews."
+    )
+    bayesian_average = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean pulled toward the site-wide mean when reviews are few; null without "
+        "reviews. The full summary is at `.../rating/`.",
+    )
+    unusual_activity = UnusualActivityOutputSerializer(
+        allow_null=True,
+        help_text="Set while the model shows unusual activity (reviews written since are "
+        "shown but not yet counted); null otherwise. The same notice as in `.../rating/`.",
+    )
+
+
 INTEGRITY_SETTINGS = (
     "INTEGRITY_STANDING_MIN_ACCOUNT_DAYS", "INTEGRITY_REPORTERS_TO_HIDE",
     "INTEGRITY_SURGE_WINDOW_SECONDS", "INTEGRITY_SURGE_BASELINE_DAYS",

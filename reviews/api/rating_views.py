@@ -6,7 +6,7 @@ cached publicly for a short while.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -64,9 +64,10 @@ class _FirstRenderer(BaseContentNegotiation):
     the first renderer, JSON, in the one error body. Also spares the hot path the parsing."""
 
     def select_renderer(
-        self, request: HttpRequest, renderers: list[BaseRenderer], format_suffix: Any = None
+        self, request: HttpRequest, renderers: Iterable[BaseRenderer], format_suffix: Any = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 class ModelRatingApi(APIView):

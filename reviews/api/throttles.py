@@ -5,6 +5,7 @@ request, so an override (an environment variable, a test's settings) takes effec
 """
 
 import time
+from typing import cast
 
 from rest_framework import throttling
 from rest_framework.request import Request
@@ -23,6 +24,10 @@ class _AtomicWindowThrottle(throttling.UserRateThrottle):
     Here every counted request increments one counter; windows are aligned to the rate's
     period, which also gives an exact Retry-After.
     """
+
+    # Set by DRF's __init__ from the rate (`parse_rate`); read only once a rate is known.
+    num_requests: int
+    duration: int
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:
@@ -52,10 +57,12 @@ class _AtomicWindowThrottle(throttling.UserRateThrottle):
 class _AccountWriteThrottle(FailOpen, _AtomicWindowThrottle):
     """Counts only the write methods listed, per signed-in account."""
 
+    scope: str  # each subclass names its own
     methods: frozenset[str] = frozenset()
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        # Rates are strings such as "10/day"; the stubs type them as numbers.
+        return cast(str | None, api_settings.DEFAULT_THROTTLE_RATES[self.scope])
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method not in self.methods:

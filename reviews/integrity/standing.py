@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -99,6 +99,20 @@ def independent_reporters_with_standing(user_ids: Iterable[int]) -> int:
 
 def is_trusted_flagger(user: User) -> bool:
     return user.is_active and user.has_perm(TRUSTED_FLAGGER_PERMISSION)
+
+
+def any_trusted_flagger(user_ids: Iterable[int]) -> bool:
+    """Whether one of these accounts is a trusted flagger (one query, whatever their number):
+    the permission through a group or directly, or a superuser; active accounts only."""
+    app_label, codename = TRUSTED_FLAGGER_PERMISSION.split(".")
+    perm = Q(content_type__app_label=app_label, codename=codename)
+    permission = Permission.objects.filter(perm)
+    granted = (
+        Q(is_superuser=True)
+        | Q(groups__permissions__in=permission)
+        | Q(user_permissions__in=permission)
+    )
+    return User.objects.filter(granted, pk__in=list(user_ids), is_active=True).exists()
 
 
 def _trusted_flagger_group() -> Group:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from models_catalog.models import AIModel
@@ -162,6 +163,15 @@ def _stale_clear(seqs: dict[int, int]) -> None:
     ModelRatingState.objects.filter(pk__in=seen).update(stale=False, stale_since=None)
 
 
+def _column(field: Field) -> tuple[str, str]:
+    """A concrete field's column and its type without modifiers (varchar, not varchar(32)):
+    only for reading the JSON record."""
+    db_type = field.db_type(connection)
+    if field.column is None or db_type is None:
+        raise TypeError(f"{field} has no database column")
+    return field.column, db_type.split("(")[0]
+
+
 def _datetime_iso(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat()
@@ -178,15 +188,13 @@ def _upsert(rows: list[ModelRating]) -> None:
             rows, update_conflicts=True, unique_fields=["model"], update_fields=WRITE_FIELDS
         )
         return
-    fields = [ModelRating._meta.get_field(name) for name in ["model", *WRITE_FIELDS]]
+    concrete = {f.name: f for f in ModelRating._meta.concrete_fields}
+    fields = [concrete[name] for name in ["model", *WRITE_FIELDS]]
     quote = connection.ops.quote_name
-    columns = [quote(f.column) for f in fields]
+    typed = [(quote(column), db_type) for column, db_type in map(_column, fields)]
+    columns = [column for column, _ in typed]
     names = ", ".join(columns)
-    # Types without their modifiers (varchar, not varchar(32)): only for reading the record.
-    record = ", ".join(
-        f"{name} {f.db_type(connection).split('(')[0]}"
-        for name, f in zip(columns, fields, strict=True)
-    )
+    record = ", ".join(f"{column} {db_type}" for column, db_type in typed)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns[1:])
     document = json.dumps(
         [{f.column: getattr(row, f.attname) for f in fields} for row in rows],

@@ -7,8 +7,9 @@ both the model summary and the per-version ones, for one model or the whole cata
 """
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -128,7 +129,7 @@ class GroupTotals:
             self.sub_counts[name] += other.sub_counts[name]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "GroupTotals":
+    def from_row(cls, row: Mapping[str, Any]) -> "GroupTotals":
         return cls(
             count=row["count"],
             total=row["total"] or 0,
@@ -234,14 +235,14 @@ def summary_build(
     """The values of a `ModelRating` row (but bookkeeping) for `totals` at time `now`.
     Pure: the same inputs give the same values, which `recompute_ratings --check` uses."""
     scale = recency_scale(now, params.half_life_days)
-    build = {"prior_mean": prior_mean, "params": params, "scale": scale}
+    build = partial(_group_summary, prior_mean=prior_mean, params=params, scale=scale)
     versions = [
-        {"model_version": version, **_group_summary(group, **build)}
+        {"model_version": version, **build(group)}
         for version, group in sorted(totals.versions.items())
         if group.count
     ]
     return {
-        **_group_summary(totals.totals, **build),
+        **build(totals.totals),
         "rating_sum": totals.totals.total,
         "unusual_activity": totals.unusual_activity,
         "versions": versions,

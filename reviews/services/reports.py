@@ -6,7 +6,8 @@ hides it at once only when it comes from a trusted flagger (urgent reasons), or 
 INTEGRITY_REPORTERS_TO_HIDE independent reporters with standing have reported it; reports from
 accounts without standing never hide anything. A review hidden by reports keeps counting in
 the rating until a moderator confirms the hiding (`review_hide`): nobody can pull a review
-out of a rating by reporting it. Each report also feeds surge detection.
+out of a rating by reporting it. Each report also feeds surge detection. A reporter may
+withdraw an open report; what it did is then recounted from the reports still open.
 """
 
 from django.conf import settings
@@ -18,10 +19,12 @@ from reviews.exceptions import (
     CannotReportOwnReview,
     InputInvalid,
     ReportAlreadyExists,
+    ReportNotFound,
+    ReportNotOpen,
     ReviewNotPublished,
 )
 from reviews.integrity import surges
-from reviews.integrity.standing import is_trusted_flagger, reporters_hide
+from reviews.integrity.standing import any_trusted_flagger, reporters_hide
 from reviews.models import (
     URGENT_REPORT_REASONS,
     ModerationAction,
@@ -30,8 +33,15 @@ from reviews.models import (
     Review,
     ReviewStatus,
 )
+from reviews.ratings import rating_mark_stale
 from reviews.services.authoring import author_check
-from reviews.services.workflow import event_record, open_reports, queue_enter, review_lock
+from reviews.services.workflow import (
+    event_record,
+    open_reports,
+    queue_enter,
+    queue_settle,
+    review_lock,
+)
 
 
 def _report_checks(review: Review, reporter: User, reason: str) -> None:
@@ -74,24 +84,26 @@ def _flag(review: Review, report: Report, *, hide: bool) -> None:
     # ratings.summary.counted_reviews) until a moderator confirms the hiding.
 
 
-def _hides(review: Review, report: Report, reporter_ids: list[int]) -> bool:
-    urgent = report.reason in URGENT_REPORT_REASONS
-    if urgent and is_trusted_flagger(report.reporter):
+def _hides(review: Review, reports: list[Report]) -> bool:
+    """Whether these open reports hide the review at once: an urgent one of a trusted
+    flagger, or (unless the model shows unusual activity) enough independent reporters
+    with standing."""
+    urgent = [report.reporter_id for report in reports if report.reason in URGENT_REPORT_REASONS]
+    if urgent and any_trusted_flagger(urgent):
         return True
-    # While the model shows unusual activity, only trusted flaggers hide anything.
     if surges.surge_open_get(review.model_id) is not None:
         return False
-    return reporters_hide(reporter_ids)
+    return reporters_hide([report.reporter_id for report in reports])
 
 
 def _react(review: Review, report: Report) -> None:
     # One report per person per review (a constraint): open reports = distinct accounts.
-    reporter_ids = list(open_reports(review).values_list("reporter_id", flat=True))
-    if _hides(review, report, reporter_ids):
+    remaining = list(open_reports(review))
+    if _hides(review, remaining):
         _flag(review, report, hide=True)
         return
     urgent = report.reason in URGENT_REPORT_REASONS
-    enough = len(reporter_ids) >= settings.REVIEW_REPORTS_TO_REQUEUE
+    enough = len(remaining) >= settings.REVIEW_REPORTS_TO_REQUEUE
     if (urgent or enough) and review.flagged_at is None:
         _flag(review, report, hide=False)
 
@@ -108,3 +120,53 @@ def report_create(*, review: Review, reporter: User, reason: str, note: str = ""
     _react(review, report)
     surges.surge_detect(review.model_id)
     return report
+
+
+@transaction.atomic
+def report_erase_for_reporter(*, reporter_id: int) -> int:
+    """Account erasure: blank the notes the person wrote in their reports. The reports stay
+    (reason, state, dates), as they count toward what happened to the reviews reported.
+    Returns how many notes were blanked."""
+    return Report.objects.filter(reporter_id=reporter_id).exclude(note="").update(note="")
+
+
+def _recount(review: Review) -> None:
+    """After a report is withdrawn from the locked, flagged `review`: keep only what the
+    reports still open would have done on their own (the rules of `_react`). An automatic
+    hiding nobody else's report justifies is undone (published again, rating stale); a
+    review no open report keeps in the queue leaves it, unless a text or edit waits."""
+    remaining = list(open_reports(review))
+    urgent = [report for report in remaining if report.reason in URGENT_REPORT_REASONS]
+    hide = _hides(review, remaining)
+    enough = len(remaining) >= settings.REVIEW_REPORTS_TO_REQUEUE
+    # Flagged and hidden means hidden automatically: a moderator's decision clears the flag.
+    unhide = review.status == ReviewStatus.HIDDEN and not hide
+    if unhide:
+        review.status = ReviewStatus.PUBLISHED
+    if not (hide or urgent or enough):
+        review.flagged_at = None
+        queue_settle(review)
+    review.save()
+    if unhide:
+        event_record(
+            review, actor_id=None, action=ModerationAction.RESTORE,
+            from_status=ReviewStatus.HIDDEN, note="The report that hid it was withdrawn.",
+        )  # fmt: skip
+        rating_mark_stale(review.model_id)
+
+
+@transaction.atomic
+def report_withdraw(*, review: Review, reporter: User) -> None:
+    """Withdraw the person's report of `review` while it is open (the row is deleted; they
+    may report again). Its effect goes with it: see `_recount`. Raises ReportNotFound,
+    ReportNotOpen (a moderator already decided on it)."""
+    # The same lock as report_create: the recount sees every report that is still open.
+    review = review_lock(review)
+    report = Report.objects.filter(review=review, reporter=reporter).first()
+    if report is None:
+        raise ReportNotFound()
+    if report.state != Report.State.OPEN:
+        raise ReportNotOpen()
+    report.delete()
+    if review.flagged_at is not None:
+        _recount(review)

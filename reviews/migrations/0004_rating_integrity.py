@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('models_catalog', '0001_initial'),
-        ('reviews', '0002_model_rating'),
+        ('reviews', '0003_model_version_canonical'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
