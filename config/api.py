@@ -61,9 +61,11 @@ def _flatten_detail(detail: Any) -> Any:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(
-            error_body(exc.code, exc.message, exc.extra.get("fields")), status=exc.status_code
-        )
+        body = error_body(exc.code, exc.message, exc.extra.get("fields"))
+        # Other keys an error carries (e.g. `existing_review` of a 409 `review_exists`) are
+        # part of its documented body; they never replace the three common ones.
+        body.update({k: v for k, v in exc.extra.items() if k != "fields" and k not in body})
+        return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -10,6 +10,9 @@ selectors, filters and serializers ask this module for them.
 Read only once the app registry is ready (requests, schema generation, tests), never while
 apps load: `ready()` of the registering app may not have run yet, and a module built from an
 empty registry would silently lack its keys, so reading early raises.
+
+Model versions: the reviews app lists a model's versions with their review counts for the
+model page (`model_versions_register`).
 """
 
 from collections.abc import Callable
@@ -91,3 +94,30 @@ def brief_list() -> list[ModelBrief]:
     """Registered embedded summaries in registration order."""
     _check_ready()
     return list(_BRIEFS.values())
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One version of a model as its page lists it."""
+
+    slug: str  # the canonical spelling, e.g. openai/o4-mini-2025-04-16
+    current: bool  # the catalog's canonical version today
+    review_count: int
+
+
+VersionLister = Callable[[AIModel], list[ModelVersion]]
+_version_lister: list[VersionLister] = []
+
+
+def model_versions_register(lister: VersionLister) -> None:
+    """Set the function that lists a model's versions with their review counts (the reviews
+    app; one lister). It must run no query for a model from `model_detail_get`."""
+    _version_lister[:] = [lister]
+
+
+def model_versions(model: AIModel) -> list[ModelVersion]:
+    """The model's versions, the current one first; just the current one, unreviewed, when
+    no app registered a lister."""
+    if _version_lister:
+        return _version_lister[0](model)
+    return [ModelVersion(slug=model.version_slug or model.slug, current=True, review_count=0)]

@@ -7,7 +7,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from reviews import registrations
-        from reviews.api import rating_cache  # noqa: F401 (refreshes cached ratings on store)
 
         registrations.catalog_register()
         registrations.personal_data_register()
+        registrations.events_register()

@@ -3,6 +3,7 @@ reviews -> models_catalog -> accounts). Called once from `ReviewsConfig.ready()`
 
 - The catalog: the rating measures it orders and ranks models by, and the rating brief it
   embeds in each model (`models_catalog.registry`).
+- The outbox (`events`): the consumer that mails authors the outcome of moderation.
 - Accounts: the person's reviews (every revision), helpful votes, reports and the audit trail
   of their reviews in the personal-data export, and what account erasure removes.
 """
@@ -12,11 +13,14 @@ from typing import Any
 from accounts.models import User
 from accounts.selectors import export_section_register
 from accounts.services import erasure_register
+from events.registry import consumer_register
 from models_catalog import registry
 from models_catalog.models import Direction
 from reviews import selectors, services
-from reviews.api.rating_serializers import ModelRatingBriefOutputSerializer
+from reviews.api.rating_serializers import RatingBriefOutputSerializer
 from reviews.ratings.brief import RATING_RELATION, model_rating_brief
+from reviews.ratings.selectors import model_version_list
+from reviews.services.workflow import OUTCOME_EVENT_TYPES
 
 
 def _rating_measure(key: str, name: str, help_text: str, **options: Any) -> None:
@@ -48,10 +52,12 @@ def catalog_register() -> None:
             field="rating",
             related=RATING_RELATION,
             render=model_rating_brief,
-            serializer=ModelRatingBriefOutputSerializer,
+            serializer=RatingBriefOutputSerializer,
             help_text="Rating summary: count, mean and Bayesian average of counted reviews.",
         )
     )
+    # The model page lists its versions with their review counts.
+    registry.model_versions_register(model_version_list)
 
 
 def _erase_reviews(user: User) -> None:
@@ -71,3 +77,12 @@ def personal_data_register() -> None:
     # every writer of reviews uses). Votes stay, as anonymous counts; the audit trail stays.
     erasure_register("reviews", _erase_reviews)
     erasure_register("report_notes", _erase_report_notes)
+
+
+def events_register() -> None:
+    # A dotted path: the handler module (mail rendering) loads only where deliveries run.
+    consumer_register(
+        "review_outcome_mail",
+        OUTCOME_EVENT_TYPES,
+        "reviews.services.notifications.review_outcome_mail",
+    )

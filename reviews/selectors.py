@@ -9,17 +9,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
-from models_catalog.models import AIModel
-from reviews.exceptions import ReviewNotFound
+from models_catalog.models import AIModel, ModelAlias
+from reviews.exceptions import ReportNotFound, ReviewNotFound
+from reviews.integrity.standing import with_reviewer_facts
 from reviews.models import (
     SUB_RATINGS,
     HelpfulVote,
+    IntegrityFlag,
     ModerationEvent,
     Report,
     Review,
@@ -59,17 +60,61 @@ def _pending_revisions() -> Prefetch:
 
 
 def review_versions_known(model: AIModel) -> list[str]:
-    """The versions a review of `model` may name: the catalog's canonical version slug, the
-    model's own slug, and every version earlier reviews named (each was the canonical one,
-    or one of these, when it was written: the catalog keeps no other version history)."""
-    known = [model.version_slug, model.slug] if model.version_slug else [model.slug]
+    """The versions a review of `model` may name, canonical spellings only: the catalog's
+    canonical version slug (its dated one, else the model's slug) first, then every other
+    version earlier reviews named (each was the canonical one when it was written: the
+    catalog keeps no other version history). `review_version_canonical` maps the other
+    names of the current version (undated slug, aliases, variants) to the first."""
+    current = model.version_slug or model.slug
     earlier = (
         Review.objects.filter(model=model)
-        .exclude(model_version__in=known)
+        .exclude(model_version=current)
         .values_list("model_version", flat=True)
         .distinct()
     )
-    return [*known, *sorted(earlier)]
+    return [current, *sorted(earlier)]
+
+
+def _names_current_version(model: AIModel, name: str) -> bool:
+    """`name` is the model's canonical version, its undated slug or one of its aliases
+    (case ignored)."""
+    if name.lower() in {(model.version_slug or model.slug).lower(), model.slug.lower()}:
+        return True
+    return ModelAlias.objects.filter(model=model, slug__iexact=name).exists()
+
+
+def review_version_canonical(model: AIModel, version: str) -> str:
+    """The one spelling a review stores for `version` of `model`, so that one version never
+    shows as two: the model's undated slug, any of its aliases (`~openai/o4-mini`) and a
+    variant id (`openai/o4-mini:batch`, the same weights) name the current version, i.e. the
+    canonical dated slug (`openai/o4-mini-2025-04-16`). Case is ignored. Anything else is
+    returned unchanged (an earlier version, or an unknown one the caller refuses); a name
+    earlier reviews stored is that version, even if it looks like a variant."""
+    current = model.version_slug or model.slug
+    name = version.strip()
+    if _names_current_version(model, name):
+        return current
+    base, colon, variant = name.rpartition(":")
+    if not (colon and base and variant and "/" not in variant):
+        return name
+    if Review.objects.filter(model=model, model_version=name).exists():
+        return name
+    return current if _names_current_version(model, base) else name
+
+
+def _with_viewer(
+    queryset: QuerySet[Review], viewer: User | AnonymousUser | None
+) -> QuerySet[Review]:
+    """For a signed-in reader, each review with `viewer_vote` (their helpful vote: True,
+    False or None) and `viewer_reported` (they have a report of it), as subqueries of the
+    same query: the number of queries does not grow with the page size. For everyone, the
+    author's facts shown beside each review (`with_reviewer_facts`), the same way."""
+    queryset = with_reviewer_facts(queryset)
+    if viewer is None or not viewer.is_authenticated:
+        return queryset
+    vote = HelpfulVote.objects.filter(review=OuterRef("pk"), voter=viewer.pk).values("helpful")
+    reported = Report.objects.filter(review=OuterRef("pk"), reporter=viewer.pk)
+    return queryset.annotate(viewer_vote=Subquery(vote[:1]), viewer_reported=Exists(reported))
 
 
 def _use_case_filter(queryset: QuerySet[Review], use_case: str) -> QuerySet[Review]:
@@ -89,54 +134,80 @@ def review_list_for_model(
     use_case: str | None = None,
     model_version: str | None = None,
     usage_verified: bool | None = None,
+    viewer: User | AnonymousUser | None = None,
 ) -> QuerySet[Review]:
     """Published reviews of `model`, filtered, with author and model preloaded (unordered:
-    the paginator applies one of `REVIEW_ORDERINGS`)."""
+    the paginator applies one of `REVIEW_ORDERINGS`). `model_version` may be any name of a
+    version (`review_version_canonical`); `viewer` adds the reader's own state
+    (`_with_viewer`)."""
     queryset = Review.objects.filter(model=model, status=ReviewStatus.PUBLISHED)
     if rating is not None:
         queryset = queryset.filter(rating=rating)
     if use_case:
         queryset = _use_case_filter(queryset, use_case)
     if model_version:
-        queryset = queryset.filter(model_version=model_version)
+        queryset = queryset.filter(model_version=review_version_canonical(model, model_version))
     if usage_verified is not None:
         queryset = queryset.filter(usage_verified=usage_verified)
-    return queryset.select_related("author", "model")
+    return _with_viewer(queryset.select_related("author", "model"), viewer)
 
 
 def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Review:
     """The review if `user` may see it: published ones to everyone, every state to its
-    author. ReviewNotFound otherwise (nobody learns that a hidden review exists)."""
+    author. ReviewNotFound otherwise (nobody learns that a hidden review exists). With the
+    reader's own state (`_with_viewer`)."""
     visible = Q(status=ReviewStatus.PUBLISHED)
     if user is not None and user.is_authenticated:
         visible |= Q(author_id=user.pk)
-    review = (
-        Review.objects.select_related("author", "model")
-        .prefetch_related(_pending_revisions())
-        .filter(visible, public_id=public_id)
-        .first()
+    queryset = Review.objects.select_related("author", "model").prefetch_related(
+        _pending_revisions()
     )
+    review = _with_viewer(queryset, user).filter(visible, public_id=public_id).first()
     if review is None:
         raise ReviewNotFound()
     return review
 
 
-def review_list_for_author(*, author: User) -> QuerySet[Review]:
-    """The author's reviews in every state, newest first, with the edit waiting for
-    moderation (if any) preloaded as `pending_revisions`."""
+def review_list_for_author(*, author: User, model: AIModel | None = None) -> QuerySet[Review]:
+    """The author's reviews in every state (of one `model` if given), newest first, with the
+    edit waiting for moderation (if any) preloaded as `pending_revisions` and the reader's
+    own state (`_with_viewer`: the author is the reader)."""
+    queryset = Review.objects.filter(author=author)
+    if model is not None:
+        queryset = queryset.filter(model=model)
+    queryset = queryset.select_related("author", "model").prefetch_related(_pending_revisions())
+    return _with_viewer(queryset, author).order_by("-created_at", "-id")
+
+
+def report_list_for_reporter(*, reporter: User) -> QuerySet[Report]:
+    """The person's own reports, newest first, with the review and its model preloaded."""
     return (
-        Review.objects.filter(author=author)
-        .select_related("author", "model")
-        .prefetch_related(_pending_revisions())
+        Report.objects.filter(reporter=reporter)
+        .select_related("review", "review__model")
         .order_by("-created_at", "-id")
     )
 
 
+def report_get_own(*, review_id: uuid.UUID, reporter: User) -> Report:
+    """The person's report of the review (one per person and review). ReportNotFound."""
+    report = (
+        Report.objects.select_related("review", "review__model")
+        .filter(review__public_id=review_id, reporter=reporter)
+        .first()
+    )
+    if report is None:
+        raise ReportNotFound()
+    return report
+
+
 def _moderation_queryset() -> QuerySet[Review]:
     open_reports = Report.objects.filter(state=Report.State.OPEN).select_related("reporter")
-    return Review.objects.select_related("author", "model").prefetch_related(
+    flags = IntegrityFlag.objects.select_related("similar_review").order_by("created_at", "pk")
+    reviews = with_reviewer_facts(Review.objects.select_related("author", "model"))
+    return reviews.prefetch_related(
         _pending_revisions(),
         Prefetch("reports", queryset=open_reports.order_by("created_at"), to_attr="open_reports"),
+        Prefetch("integrity_flags", queryset=flags, to_attr="flags"),
     )
 
 
@@ -149,12 +220,27 @@ def moderation_review_get(*, public_id: uuid.UUID) -> Review:
     return review
 
 
-def moderation_queue(*, model: str | None = None, reason: str | None = None) -> QuerySet[Review]:
+def moderation_queue(
+    *,
+    model: str | None = None,
+    reason: str | None = None,
+    surge: int | None = None,
+    flag: str | None = None,
+) -> QuerySet[Review]:
     """Reviews waiting for a moderator, oldest first: new ones and appeals (`pending`),
     published ones with an edit waiting, and reported ones (put back in the queue or hidden
-    at once). `model` is a model slug; `reason` keeps items with an open report of it.
-    Preloads like `moderation_review_get`."""
-    queryset = _moderation_queryset().filter(queued_at__isnull=False).order_by(*QUEUE_ORDERING)
+    at once). `model` is a model slug; `reason` keeps items with an open report of it;
+    `flag` items with an integrity flag of that kind. `surge` (an id) lists every member of
+    that surge together, waiting or not, in arrival order. Preloads like
+    `moderation_review_get`."""
+    if surge is not None:
+        queryset = _moderation_queryset().filter(surge_id=surge).order_by("created_at", "id")
+    else:
+        queryset = _moderation_queryset().filter(queued_at__isnull=False)
+        queryset = queryset.order_by(*QUEUE_ORDERING)
+    if flag:
+        flagged = IntegrityFlag.objects.filter(review=OuterRef("pk"), kind=flag)
+        queryset = queryset.filter(Exists(flagged))
     if model:
         queryset = queryset.filter(model__slug=model)
     if reason:
@@ -178,20 +264,6 @@ def moderation_event_list(
     if action:
         queryset = queryset.filter(action=action)
     return queryset.order_by("-created_at", "-id")
-
-
-def reporter_can_auto_hide(user: User) -> bool:
-    """False once moderators have dismissed at least REVIEW_REPORTER_MIN_DISMISSED of the
-    person's reports and dismissed ones are at least REVIEW_REPORTER_DISMISSED_SHARE of
-    their resolved reports: such reports still count, but no longer hide a review at once."""
-    counts = Report.objects.filter(reporter=user).aggregate(
-        dismissed=Count("pk", filter=Q(state=Report.State.DISMISSED)),
-        upheld=Count("pk", filter=Q(state=Report.State.UPHELD)),
-    )
-    dismissed, resolved = counts["dismissed"], counts["dismissed"] + counts["upheld"]
-    if dismissed < settings.REVIEW_REPORTER_MIN_DISMISSED:
-        return True
-    return dismissed / resolved < settings.REVIEW_REPORTER_DISMISSED_SHARE
 
 
 # --- Personal-data export (sections registered with accounts in `reviews.registrations`) ---

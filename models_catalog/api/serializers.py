@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from models_catalog import registry
 from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
+from models_catalog.registry import model_versions
 
 # Modalities are listed in this order, then any other alphabetically.
 CANONICAL_MODALITIES = ("text", "image", "file", "audio", "video")
@@ -293,6 +294,18 @@ class ModelLinksOutputSerializer(serializers.Serializer):
     ranks = serializers.URLField(help_text="This model's ranks.")
 
 
+class ModelVersionOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(
+        help_text="The version's canonical slug, e.g. `openai/o4-mini-2025-04-16`; reviews "
+        "name it as `model_version` (the model's slug and aliases are other names of the "
+        "current one)."
+    )
+    current = serializers.BooleanField(help_text="The catalog's current version.")
+    review_count = serializers.IntegerField(
+        help_text="Counted reviews of this version (as in the rating's `versions`)."
+    )
+
+
 class ModelDetailOutputSerializer(ModelListOutputSerializer):
     version_slug = serializers.CharField(help_text="Dated version slug; may be empty.")
     description = serializers.CharField(help_text="Description (markdown); may be empty.")
@@ -324,6 +337,14 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         help_text="Per attribute: the source and snapshot date that set its value."
     )
     links = serializers.SerializerMethodField(help_text="Related API resources.")
+    versions = serializers.SerializerMethodField(
+        help_text="The model's versions, the current one first, with their review counts."
+    )
+
+    @extend_schema_field(ModelVersionOutputSerializer(many=True))
+    def get_versions(self, model: AIModel) -> list[dict[str, Any]]:
+        # The reviews app registers the lister (this app never imports it).
+        return list(ModelVersionOutputSerializer(model_versions(model), many=True).data)
 
     @extend_schema_field(ModelSummaryOutputSerializer(many=True))
     def get_siblings(self, model: AIModel) -> list[dict[str, Any]]:

@@ -1,111 +1,122 @@
 """Output serializers of the rating endpoints (there is no rating input: ratings are derived).
 
-Field names are the public contract: review_count, average, bayesian_average, lower_bound,
-recent_score, distribution, sub_ratings, usage_verified_count, computed_at, method_version,
-versions. Scores are null while no review counts; counts are exact.
+The summary serializers are derived from the summary type (reviews.ratings.types), which
+holds the field list, their order and their help texts; they document the body the rating
+endpoint serves pre-rendered from that type. Scores are null while no review counts; counts
+are exact.
 """
 
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reviews.models import SUB_RATINGS
+from reviews.models import SUB_RATINGS, SurgeKind
+from reviews.ratings.types import (
+    BRIEF_FIELDS,
+    SUB_RATING_HELP,
+    UNUSUAL_ACTIVITY_HELP,
+    GroupSummary,
+    RatingSummary,
+    SubRating,
+    UnusualActivity,
+    VersionSummary,
+)
 from reviews.scoring import STARS
 
-_SUB_RATING_NAMES = {
-    "quality": "output quality",
-    "speed": "speed",
-    "value": "value for money",
-    "reliability": "reliability",
-    "integration": "ease of integration",
-}
+
+def _serializer(name: str, doc: str | None, declared: dict[str, serializers.Field]) -> type:
+    # Built with type(): some field names ("1" to "5") are not identifiers.
+    attrs = {"__module__": __name__, "__doc__": doc, **declared}
+    return type(name, (serializers.Serializer,), attrs)
 
 
-class RatingSubRatingOutputSerializer(serializers.Serializer):
-    average = serializers.FloatField(
-        allow_null=True, help_text="Mean of this sub-rating (1-5); null when nobody gave one."
-    )
-    count = serializers.IntegerField(help_text="Counted reviews that gave this sub-rating.")
+def _fields_of(cls: type, nested: dict[str, Any], only: tuple[str, ...] | None = None) -> dict:
+    """A DRF field per dataclass field of `cls` (scalars by type; `nested` by name)."""
+    scalars: dict[Any, Any] = {
+        int: lambda h: serializers.IntegerField(help_text=h),
+        float | None: lambda h: serializers.FloatField(allow_null=True, help_text=h),
+        str: lambda h: serializers.CharField(help_text=h),
+        dt.datetime | None: lambda h: serializers.DateTimeField(allow_null=True, help_text=h),
+    }
+    result = {}
+    for field in dataclasses.fields(cls):
+        if only is not None and field.name not in only:
+            continue
+        text = field.metadata["help"]
+        make = nested.get(field.name) or scalars[field.type]
+        result[field.name] = make(text)
+    return result
 
 
-# Built with type(): the field names are the star counts "1" to "5", not identifiers.
-RatingDistributionOutputSerializer = type(
+RatingSubRatingOutputSerializer = _serializer(
+    "RatingSubRatingOutputSerializer", None, _fields_of(SubRating, {})
+)
+RatingDistributionOutputSerializer = _serializer(
     "RatingDistributionOutputSerializer",
-    (serializers.Serializer,),
+    "Counted reviews per star rating.",
     {
-        "__module__": __name__,
-        "__doc__": "Counted reviews per star rating.",
-        **{
-            str(star): serializers.IntegerField(help_text=f"Counted reviews rating {star} of 5.")
-            for star in STARS
-        },
+        str(star): serializers.IntegerField(help_text=f"Counted reviews rating {star} of 5.")
+        for star in STARS
     },
 )
-
-RatingSubRatingsOutputSerializer = type(
+RatingSubRatingsOutputSerializer = _serializer(
     "RatingSubRatingsOutputSerializer",
-    (serializers.Serializer,),
+    "Mean and count of each optional sub-rating.",
     {
-        "__module__": __name__,
-        "__doc__": "Mean and count of each optional sub-rating.",
-        **{
-            name: RatingSubRatingOutputSerializer(
-                help_text=f"Sub-rating: {_SUB_RATING_NAMES[name]}."
-            )
-            for name in SUB_RATINGS
-        },
+        name: RatingSubRatingOutputSerializer(help_text=f"Sub-rating: {SUB_RATING_HELP[name]}.")
+        for name in SUB_RATINGS
     },
 )
-
-
-class _RatingSummaryOutputSerializer(serializers.Serializer):
-    review_count = serializers.IntegerField(
-        help_text="Counted reviews: published (moderator-verified), without a disclosed "
-        "conflict of interest."
-    )
-    average = serializers.FloatField(
-        allow_null=True, help_text="Plain mean of the counted star ratings; null without any."
-    )
-    bayesian_average = serializers.FloatField(
-        allow_null=True,
-        help_text="(C·m + Σr) / (C + n): the mean pulled toward the site-wide mean m by C "
-        "virtual reviews (see /ratings/methodology/); null without reviews.",
-    )
-    lower_bound = serializers.FloatField(
-        allow_null=True,
-        help_text="Lower bound of the mean under a Dirichlet prior over the five stars "
-        "(Evan Miller); the score for ranking. Null without reviews.",
-    )
-    recent_score = serializers.FloatField(
-        allow_null=True,
-        help_text="Bayesian average with each review weighted 0.5 ** (age / half-life); "
-        "null without reviews.",
-    )
-    distribution = RatingDistributionOutputSerializer(
-        help_text='Counted reviews per star: {"1": n, ..., "5": n}.'
-    )
-    sub_ratings = RatingSubRatingsOutputSerializer(
-        help_text="Per sub-rating (quality, speed, value, reliability, integration): mean and "
-        "how many reviews gave it."
-    )
-    usage_verified_count = serializers.IntegerField(
-        help_text="Counted reviews whose author's usage a moderator verified."
-    )
-
-
-class VersionRatingOutputSerializer(_RatingSummaryOutputSerializer):
-    model_version = serializers.CharField(help_text="The model version the reviews name.")
-
-
-class ModelRatingOutputSerializer(_RatingSummaryOutputSerializer):
-    computed_at = serializers.DateTimeField(
-        allow_null=True, help_text="When the summary was computed; null if never."
-    )
-    method_version = serializers.CharField(
-        help_text="Version of the rating method (formulas and parameters) used."
-    )
-    versions = VersionRatingOutputSerializer(
-        many=True, help_text="The same summary per reviewed model version, by version name."
-    )
+UnusualActivityOutputSerializer = _serializer(
+    "UnusualActivityOutputSerializer",
+    None,
+    _fields_of(
+        UnusualActivity,
+        {
+            "since": lambda h: serializers.DateTimeField(help_text=h),
+            "kind": lambda h: serializers.ChoiceField(choices=SurgeKind.choices, help_text=h),
+        },
+    ),
+)
+_GROUP_NESTED = {
+    "distribution": lambda h: RatingDistributionOutputSerializer(help_text=h),
+    "sub_ratings": lambda h: RatingSubRatingsOutputSerializer(help_text=h),
+}
+_NOTICE = {
+    "unusual_activity": lambda h: UnusualActivityOutputSerializer(allow_null=True, help_text=h)
+}
+VersionRatingOutputSerializer = _serializer(
+    "VersionRatingOutputSerializer",
+    None,
+    _fields_of(VersionSummary, _GROUP_NESTED),
+)
+ModelRatingOutputSerializer = _serializer(
+    "ModelRatingOutputSerializer",
+    None,
+    _fields_of(
+        RatingSummary,
+        {
+            **_GROUP_NESTED,
+            **_NOTICE,
+            "versions": lambda h: VersionRatingOutputSerializer(many=True, help_text=h),
+        },
+    ),
+)
+# The brief a catalog list embeds per model (reviews.ratings.types.rating_brief).
+RatingBriefOutputSerializer = _serializer(
+    # The component name the catalog's schema has always used for its embedded `rating`.
+    "ModelRatingBriefOutputSerializer",
+    "Count, mean and Bayesian average of a model's counted reviews, and the notice of "
+    "unusual activity (the same as in `.../rating/`).",
+    {
+        **_fields_of(GroupSummary, {}, only=BRIEF_FIELDS),
+        "unusual_activity": _NOTICE["unusual_activity"](UNUSUAL_ACTIVITY_HELP),
+    },
+)
 
 
 class RatingFormulasOutputSerializer(serializers.Serializer):
@@ -115,6 +126,44 @@ class RatingFormulasOutputSerializer(serializers.Serializer):
     lower_bound = serializers.CharField(help_text="The ranking lower bound.")
     recent_score = serializers.CharField(help_text="The recency-weighted score.")
     prior_mean = serializers.CharField(help_text="How the prior mean m is obtained.")
+
+
+class IntegrityParametersOutputSerializer(serializers.Serializer):
+    standing_min_account_days = serializers.IntegerField(help_text="Account age for standing.")
+    reporters_to_hide = serializers.IntegerField(
+        help_text="Reporters with standing whose reports together hide a review at once."
+    )
+    surge_window_seconds = serializers.IntegerField(help_text="The recent window.")
+    surge_baseline_days = serializers.IntegerField(help_text="The baseline before it.")
+    surge_multiplier = serializers.FloatField(help_text="Times the baseline rate.")
+    surge_min_reviews = serializers.IntegerField(help_text="Floor: new reviews in the window.")
+    surge_min_new_account_reviews = serializers.IntegerField(
+        help_text="Floor: new reviews by new accounts in the window."
+    )
+    surge_min_reports = serializers.IntegerField(help_text="Floor: reports in the window.")
+    new_account_days = serializers.IntegerField(help_text="Younger accounts are new.")
+    similarity_threshold = serializers.FloatField(help_text="pg_trgm similarity flagged.")
+    ring_min_accounts = serializers.IntegerField(help_text="Accounts that make a ring.")
+    ring_joined_seconds = serializers.IntegerField(help_text="Created within this of each other.")
+
+
+class RatingIntegrityOutputSerializer(serializers.Serializer):
+    reporter_standing = serializers.CharField(help_text="Whose reports hide a review.")
+    hidden_by_reports = serializers.CharField(help_text="Hidden reviews and the rating.")
+    surges = serializers.CharField(help_text="Unusual activity and its notice.")
+    flags = serializers.CharField(help_text="Near-duplicate and ring signals.")
+    reviewer_facts = serializers.CharField(help_text="What each review shows of its author.")
+    parameters = IntegrityParametersOutputSerializer(help_text="The current parameters.")
+
+
+def integrity_rules() -> dict[str, Any]:
+    return {
+        **INTEGRITY,
+        "parameters": {
+            name.removeprefix("INTEGRITY_").lower(): getattr(settings, name)
+            for name in INTEGRITY_SETTINGS
+        },
+    }
 
 
 class RatingMethodologyOutputSerializer(serializers.Serializer):
@@ -134,15 +183,24 @@ class RatingMethodologyOutputSerializer(serializers.Serializer):
     )
     z = serializers.FloatField(source="params.z", help_text="z of the lower bound (1.65: 95 %).")
     formulas = serializers.SerializerMethodField(help_text="The formulas, in words and symbols.")
+    integrity = serializers.SerializerMethodField(
+        help_text="How the rating is protected from campaigns: reporter standing, surges, "
+        "duplicate and ring flags, the facts shown beside each review; with the parameters."
+    )
 
     @extend_schema_field(RatingFormulasOutputSerializer)
     def get_formulas(self, methodology: object) -> dict[str, str]:
         return RatingFormulasOutputSerializer(FORMULAS).data
 
+    @extend_schema_field(RatingIntegrityOutputSerializer)
+    def get_integrity(self, methodology: object) -> dict[str, Any]:
+        return RatingIntegrityOutputSerializer(integrity_rules()).data
+
 
 FORMULAS = {
     "counted": "Published reviews (each verified by a moderator), excluding reviews whose "
-    "author disclosed an affiliation with the model's provider.",
+    "author disclosed an affiliation with the model's provider and reviews held by an open "
+    "surge; a review hidden by reports counts until a moderator confirms the hiding.",
     "average": "Σr / n over the counted star ratings r.",
     "bayesian_average": "(C·m + Σr) / (C + n).",
     "lower_bound": "Dirichlet(1, …, 1) prior over the five stars: N = n + 5, "
@@ -153,16 +211,40 @@ FORMULAS = {
 }
 
 
-# The schema of `reviews.ratings.brief.rating_brief`, embedded in the catalog's models.
-class ModelRatingBriefOutputSerializer(serializers.Serializer):
-    review_count = serializers.IntegerField(
-        help_text="Counted reviews (published, without a disclosed conflict of interest)."
-    )
-    average = serializers.FloatField(
-        allow_null=True, help_text="Plain mean star rating (1-5); null without reviews."
-    )
-    bayesian_average = serializers.FloatField(
-        allow_null=True,
-        help_text="Mean pulled toward the site-wide mean when reviews are few; null without "
-        "reviews. The full summary is at `.../rating/`.",
-    )
+INTEGRITY_SETTINGS = (
+    "INTEGRITY_STANDING_MIN_ACCOUNT_DAYS", "INTEGRITY_REPORTERS_TO_HIDE",
+    "INTEGRITY_SURGE_WINDOW_SECONDS", "INTEGRITY_SURGE_BASELINE_DAYS",
+    "INTEGRITY_SURGE_MULTIPLIER", "INTEGRITY_SURGE_MIN_REVIEWS",
+    "INTEGRITY_SURGE_MIN_NEW_ACCOUNT_REVIEWS", "INTEGRITY_SURGE_MIN_REPORTS",
+    "INTEGRITY_NEW_ACCOUNT_DAYS", "INTEGRITY_SIMILARITY_THRESHOLD",
+    "INTEGRITY_RING_MIN_ACCOUNTS", "INTEGRITY_RING_JOINED_SECONDS",
+)  # fmt: skip
+
+INTEGRITY = {
+    "reporter_standing": "Anyone may report a review, and a report puts it in front of a "
+    "moderator. A report hides a review at once only if it comes from a trusted flagger (a "
+    "role moderators grant) for personal data or abuse, or if several independent "
+    "reporters with standing reported it (accounts created within ring_joined_seconds of "
+    "each other count once). Standing: an account at least standing_min_account_days old, "
+    "with a published review or a report moderators upheld, and no more dismissed reports "
+    "than upheld ones. Dismissed reports lower standing, upheld ones raise it.",
+    "hidden_by_reports": "A review hidden by reports keeps counting in the rating until a "
+    "moderator confirms the hiding; reports alone never move a rating.",
+    "surges": "For each model we compare, over the last surge_window_seconds, the number of "
+    "new reviews, new reviews by accounts younger than new_account_days, and reports with "
+    "the model's own rate over the surge_baseline_days before. A count of at least "
+    "surge_multiplier times that rate, and at least its floor, puts the model in an "
+    "'unusual activity' state, shown on its page and rating. Reviews written during it (and "
+    "in the window that raised it) are moderated and shown as usual but not counted until a "
+    "moderator releases them, or rejects them, as a batch.",
+    "flags": "When a review is written its text is compared (PostgreSQL pg_trgm trigram "
+    "similarity) with the model's recent reviews and the author's other reviews; a "
+    "similarity of at least similarity_threshold is flagged for moderators with the other "
+    "review and the score. So are ring_min_accounts or more accounts created within "
+    "ring_joined_seconds of each other reviewing the same model. Flags inform moderators; "
+    "they never reject or hide anything and never change a rating.",
+    "reviewer_facts": "Each review shows its author's account age (<1 month, 1-12 months, "
+    ">1 year), number of published reviews and whether a moderator verified their usage. "
+    "These facts do not weigh in the rating; if they ever do, it will be a new method "
+    "version.",
+}

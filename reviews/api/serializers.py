@@ -4,14 +4,18 @@ are ignored). Output serializers list every field; none holds an email address."
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from config.api import ErrorOutputSerializer
+from reviews.integrity.standing import AGE_BUCKETS, account_age_bucket, author_published_reviews
 from reviews.models import (
     SUB_RATINGS,
     ModerationAction,
+    Report,
     ReportReason,
     Review,
     ReviewRevision,
@@ -160,6 +164,13 @@ class ReviewVoteInputSerializer(serializers.Serializer):
     helpful = serializers.BooleanField(help_text="`true` helpful, `false` not helpful.")
 
 
+class MyReviewListFilterInputSerializer(serializers.Serializer):
+    model = serializers.CharField(
+        required=False, max_length=VERSION_MAX,
+        help_text="Only your reviews of this model (its slug, an alias or a variant id).",
+    )  # fmt: skip
+
+
 class ReportCreateInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
     note = note_field("Anything a moderator should know.")
@@ -213,6 +224,21 @@ class ReviewAuthorOutputSerializer(serializers.Serializer):
         return reverse("accounts:user-detail", kwargs={"username": user.username})
 
 
+class ReviewerFactsOutputSerializer(serializers.Serializer):
+    """Neutral facts about the author a reader can weigh; they do not change the rating."""
+
+    account_age = serializers.ChoiceField(
+        choices=list(AGE_BUCKETS), help_text="How old the account is: `<1 month`, "
+        "`1-12 months` or `>1 year`.",
+    )  # fmt: skip
+    published_reviews = serializers.IntegerField(
+        help_text="The author's published reviews, of any model."
+    )
+    usage_verified = serializers.BooleanField(
+        help_text="A moderator saw evidence that the author used this model."
+    )
+
+
 class _ContentOutputSerializer(serializers.Serializer):
     rating = serializers.IntegerField(help_text="Overall rating, 1-5.")
     sub_ratings = SubRatingsOutputSerializer(
@@ -227,6 +253,31 @@ class _ContentOutputSerializer(serializers.Serializer):
     )
     usage = UsageOutputSerializer(source="*", help_text="How and for how long it was used.")
     model_version = serializers.CharField(help_text="The model version the review applies to.")
+
+
+class ReviewViewerOutputSerializer(serializers.Serializer):
+    """What the signed-in reader did with a review (documentation and shape)."""
+
+    is_author = serializers.BooleanField(help_text="You wrote it.")
+    vote = serializers.BooleanField(
+        allow_null=True, help_text="Your helpful vote: `true`, `false`, or null if none."
+    )
+    reported = serializers.BooleanField(
+        help_text="You have a report of it (see `/api/v1/me/reports/`)."
+    )
+
+
+def viewer_state(review: Review, viewer: User | AnonymousUser | None) -> dict[str, Any] | None:
+    """The reader's own state of `review`, from the annotations the selectors add for a
+    signed-in reader (`viewer_vote`, `viewer_reported`); None for an anonymous one."""
+    if viewer is None or not viewer.is_authenticated:
+        return None
+    return {
+        "is_author": review.author_id == viewer.pk,
+        # Annotations of `reviews.selectors._with_viewer` (not model fields).
+        "vote": getattr(review, "viewer_vote", None),
+        "reported": bool(getattr(review, "viewer_reported", False)),
+    }
 
 
 class ReviewOutputSerializer(_ContentOutputSerializer):
@@ -252,6 +303,28 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
     published_at = serializers.DateTimeField(
         allow_null=True, help_text="When it was (last) published; null if never."
     )
+    viewer = serializers.SerializerMethodField(
+        help_text="Your own state of this review (author? your vote, your report); null when "
+        "not signed in."
+    )
+
+    @extend_schema_field(ReviewViewerOutputSerializer(allow_null=True))
+    def get_viewer(self, review: Review) -> dict[str, Any] | None:
+        # The view passes the reader as `viewer`; the selectors annotated what it reads.
+        return viewer_state(review, self.context.get("viewer"))
+
+    reviewer = serializers.SerializerMethodField(
+        help_text="Facts about the author: account age, published reviews, usage verified."
+    )
+
+    @extend_schema_field(ReviewerFactsOutputSerializer)
+    def get_reviewer(self, review: Review) -> dict[str, Any]:
+        # The count is annotated by the list selectors (no query per row).
+        return {
+            "account_age": account_age_bucket(review.author.date_joined),
+            "published_reviews": author_published_reviews(review),
+            "usage_verified": review.usage_verified,
+        }
 
 
 class PendingEditOutputSerializer(_ContentOutputSerializer):
@@ -316,3 +389,20 @@ class ReportOutputSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="Your note.")
     state = serializers.CharField(help_text="`open` until a moderator upholds or dismisses it.")
     created_at = serializers.DateTimeField(help_text="When.")
+    review = serializers.UUIDField(source="review.public_id", help_text="The reported review.")
+    model = serializers.CharField(source="review.model.slug", help_text="Slug of its model.")
+    withdrawable = serializers.SerializerMethodField(
+        help_text="You may still withdraw it (`DELETE /api/v1/me/reports/{review_id}/`): only "
+        "while it is `open`."
+    )
+
+    def get_withdrawable(self, report: Report) -> bool:
+        return report.state == Report.State.OPEN
+
+
+class ReviewExistsErrorOutputSerializer(ErrorOutputSerializer):
+    """The 409 of writing a second active review of a model (documentation only)."""
+
+    existing_review = serializers.UUIDField(
+        required=False, help_text="With `review_exists`: the id of your active review."
+    )

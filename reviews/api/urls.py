@@ -19,6 +19,12 @@ urlpatterns = [
         name="review-reports",
     ),
     path("me/reviews/", views.MyReviewListApi.as_view(), name="me-reviews"),
+    path("me/reports/", views.MyReportListApi.as_view(), name="me-reports"),
+    path(
+        "me/reports/<uuid:review_id>/",
+        views.MyReportDetailApi.as_view(),
+        name="me-report-detail",
+    ),
     path(
         "moderation/queue/", moderation_views.ModerationQueueApi.as_view(), name="moderation-queue"
     ),
@@ -26,6 +32,21 @@ urlpatterns = [
         "moderation/events/",
         moderation_views.ModerationEventListApi.as_view(),
         name="moderation-events",
+    ),
+    path(
+        "moderation/surges/",
+        moderation_views.ModerationSurgeListApi.as_view(),
+        name="moderation-surges",
+    ),
+    path(
+        "moderation/surges/<int:surge_id>/release/",
+        moderation_views.ModerationSurgeReleaseApi.as_view(),
+        name="moderation-surge-release",
+    ),
+    path(
+        "moderation/surges/<int:surge_id>/reject/",
+        moderation_views.ModerationSurgeRejectApi.as_view(),
+        name="moderation-surge-reject",
     ),
     *(
         path(

@@ -1,26 +1,18 @@
 """The rating as the catalog embeds it in each model of its list and page (`rating`).
 
-The catalog cannot import reviews, so `reviews.registrations` gives it `rating_brief` and the
-relation to join (`RATING_RELATION`); the catalog never names the summary's fields.
+The catalog cannot import reviews, so `reviews.registrations` gives it `model_rating_brief`
+and the relation to join (`RATING_RELATION`); the catalog never names the summary's fields.
+The brief itself is `reviews.ratings.types.rating_brief`, one home with the full summary.
 """
 
 from typing import Any
 
 from models_catalog.models import AIModel
 from reviews.models import ModelRating
+from reviews.ratings.types import rating_brief
 
 # The reverse relation `ModelRating.model` adds to AIModel, read from the field itself.
 RATING_RELATION = ModelRating._meta.get_field("model").related_query_name()
-BRIEF_FIELDS = ("review_count", "average", "bayesian_average")
-# What a model without a stored summary (never reviewed) shows.
-NO_RATING: dict[str, Any] = {"review_count": 0, "average": None, "bayesian_average": None}
-
-
-def rating_brief(rating: ModelRating | None) -> dict[str, Any]:
-    """Count, mean and Bayesian average of the stored summary; `NO_RATING` without one."""
-    if rating is None:
-        return dict(NO_RATING)
-    return {name: getattr(rating, name) for name in BRIEF_FIELDS}
 
 
 def model_rating_brief(model: AIModel) -> dict[str, Any]:

@@ -30,9 +30,10 @@ from django.db import connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from events.services import outbox_record_many
 from models_catalog.models import AIModel
 from reviews.models import SCORE_TOLERANCE, ModelRating, ModelRatingState, RatingPrior
-from reviews.ratings.signals import ratings_stored
+from reviews.ratings.cache import rating_cache_refresh
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
     SCORE_FIELDS,
@@ -48,9 +49,14 @@ WRITE_BATCH = 500
 # Everything a computation writes; `recompute_count` is bumped under the row lock.
 WRITE_FIELDS = [
     "review_count", "rating_sum", "average", "bayesian_average", "lower_bound", "recent_score",
-    "distribution", "sub_ratings", "usage_verified_count", "versions", "method_version",
+    "distribution", "sub_ratings", "usage_verified_count", "unusual_activity", "versions",
+    "method_version",
     "computed_at", "computed_seq", "recompute_count",
 ]  # fmt: skip
+# The values whose change is a `rating.changed` event (outbox). Not `recent_score`: it decays
+# with time, so the daily refresh would report every rated model every day.
+CHANGE_FIELDS = ("review_count", "average", "bayesian_average", "lower_bound")
+RATING_CHANGED = "rating.changed"
 
 
 @dataclass(frozen=True)
@@ -193,10 +199,17 @@ def _failures_clear(stored: list[int]) -> None:
 # --- Store -----------------------------------------------------------------------------
 
 
-def _lock(model_ids: Collection[int] | None) -> dict[int, tuple[int, int]]:
+@dataclass(frozen=True)
+class _Locked:
+    seq: int  # computed_seq
+    count: int  # recompute_count
+    values: tuple  # CHANGE_FIELDS as stored
+
+
+def _lock(model_ids: Collection[int] | None) -> dict[int, _Locked]:
     """Create missing ModelRating rows and lock the rows of the given models (None: all),
-    in primary-key order. Returns {model_id: (computed_seq, recompute_count)}; models that
-    no longer exist are left out."""
+    in primary-key order. Returns what is stored of each, by model id; models that no
+    longer exist are left out."""
     models = (
         AIModel.objects.all() if model_ids is None else AIModel.objects.filter(pk__in=model_ids)
     )
@@ -211,8 +224,10 @@ def _lock(model_ids: Collection[int] | None) -> dict[int, tuple[int, int]]:
     )
     rows = ModelRating.objects.select_for_update().filter(pk__in=existing).order_by("pk")
     return {
-        pk: (seq, count)
-        for pk, seq, count in rows.values_list("pk", "computed_seq", "recompute_count")
+        pk: _Locked(seq, count, tuple(values))
+        for pk, seq, count, *values in rows.values_list(
+            "pk", "computed_seq", "recompute_count", *CHANGE_FIELDS
+        )
     }
 
 
@@ -277,13 +292,25 @@ def _upsert(rows: list[ModelRating]) -> None:
         )
 
 
+def _changed_record(fresh: Sequence[RatingComputation], locked: dict[int, _Locked]) -> None:
+    """A `rating.changed` outbox event per model whose shown values changed (one batch)."""
+    payloads = []
+    for c in fresh:
+        values = tuple(c.values[name] for name in CHANGE_FIELDS)
+        if values != locked[c.model_id].values:
+            payloads.append(
+                {"model_id": c.model_id, **dict(zip(CHANGE_FIELDS, values, strict=True))}
+            )
+    outbox_record_many(RATING_CHANGED, payloads)
+
+
 def _write(
     computations: Sequence[RatingComputation],
-    locked: dict[int, tuple[int, int]],
+    locked: dict[int, _Locked],
     progress: Callable[[str], None] | None = None,
 ) -> list[int]:
     # `>=`: the same change stored again is an idempotent rerun; a smaller seq is older.
-    fresh = [c for c in computations if c.model_id in locked and c.seq >= locked[c.model_id][0]]
+    fresh = [c for c in computations if c.model_id in locked and c.seq >= locked[c.model_id].seq]
     for refused in {c.model_id for c in computations} - {c.model_id for c in fresh}:
         logger.info("rating of model %s not stored: a newer summary is stored", refused)
     for start in range(0, len(fresh), WRITE_BATCH):
@@ -291,7 +318,7 @@ def _write(
         rows = [
             ModelRating(
                 model_id=c.model_id, computed_at=c.computed_at, computed_seq=c.seq,
-                recompute_count=locked[c.model_id][1] + 1, **c.values,
+                recompute_count=locked[c.model_id].count + 1, **c.values,
             )
             for c in batch
         ]  # fmt: skip
@@ -300,12 +327,13 @@ def _write(
             progress(f"stored {start + len(batch)} of {len(fresh)} summaries")
     for start in range(0, len(fresh), WRITE_BATCH):
         _stale_clear({c.model_id: c.seq for c in fresh[start : start + WRITE_BATCH]})
+    _changed_record(fresh, locked)
     stored = [c.model_id for c in fresh]
     _failures_clear(stored)
     if stored:
-        transaction.on_commit(
-            functools.partial(ratings_stored.send, sender=ModelRating, model_ids=stored)
-        )
+        # After commit, so the refresh reads the committed rows; robust: a cache error never
+        # stops the transaction's other callbacks (the entries then expire on their own).
+        transaction.on_commit(functools.partial(rating_cache_refresh, stored), robust=True)
     return stored
 
 

@@ -20,13 +20,14 @@ from reviews.services.moderation import (
     review_verify,
 )
 from reviews.services.notifications import review_outcome_notify
-from reviews.services.reports import report_create, report_erase_for_reporter
+from reviews.services.reports import report_create, report_erase_for_reporter, report_withdraw
 from reviews.services.votes import vote_delete, vote_set, wilson_lower_bound
 
 __all__ = [
     "ReviewDraft",
     "report_create",
     "report_erase_for_reporter",
+    "report_withdraw",
     "review_create",
     "review_erase_for_author",
     "review_hide",

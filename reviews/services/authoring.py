@@ -1,5 +1,6 @@
 """What authors do: write, edit (or appeal) and withdraw reviews; erasure withdraws them all."""
 
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from reviews.exceptions import (
     NotReviewAuthor,
     ReviewAlreadyExists,
 )
+from reviews.integrity import similarity, surges
 from reviews.models import ModerationAction, Report, Review, ReviewRevision, ReviewStatus
 from reviews.ratings import rating_mark_stale
 from reviews.services.content import (
@@ -42,11 +44,13 @@ def author_check(user: User) -> None:
         raise EmailNotVerified()
 
 
-def _active_review_exists(author: User, model: AIModel) -> bool:
+def _active_review_id(author: User, model: AIModel) -> uuid.UUID | None:
+    """The public id of the person's active review of `model` (the 409 names it), if any."""
     return (
         Review.objects.filter(author=author, model=model)
         .exclude(status=ReviewStatus.WITHDRAWN)
-        .exists()
+        .values_list("public_id", flat=True)
+        .first()
     )
 
 
@@ -58,6 +62,7 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
         queued_at=timezone.now(),
     )
     draft_apply(review, draft)
+    surges.surge_hold(review)
     try:
         # A savepoint around the INSERT: two first reviews racing past the check below both
         # get here; PostgreSQL makes the second INSERT wait on the partial unique index until
@@ -65,9 +70,10 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
         with transaction.atomic():
             review.save()
     except IntegrityError:
-        if _active_review_exists(author, model):
-            raise ReviewAlreadyExists() from None
-        raise
+        existing = _active_review_id(author, model)
+        if existing is None:
+            raise
+        raise ReviewAlreadyExists(existing) from None
     return review
 
 
@@ -76,20 +82,25 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
     """Write the author's review of `model`: `pending`, revision 1, a `submit` event.
 
     The version defaults to the model's canonical one; an affiliation with the provider sets
-    `conflict_of_interest`. Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and
-    ReviewAlreadyExists (also when a concurrent first review won the race).
+    `conflict_of_interest`. Integrity: the review joins the model's open surge (held out of
+    the rating), may open one, and is scanned for near-duplicates and rings (flags only).
+    Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and ReviewAlreadyExists (also
+    when a concurrent first review won the race).
     """
     author_check(author)
     draft = draft_with_version(draft, model)
     draft_check(draft)
-    if _active_review_exists(author, model):
-        raise ReviewAlreadyExists()
+    existing = _active_review_id(author, model)
+    if existing is not None:
+        raise ReviewAlreadyExists(existing)
     review = _review_insert(author, model, draft)
     revision_add(review, draft, number=1)
     event_record(
         review, actor_id=author.pk, action=ModerationAction.SUBMIT, from_status="",
         revision_number=1,
     )  # fmt: skip
+    surges.surge_detect(model.pk)
+    similarity.review_scan(review)
     return review
 
 
@@ -140,6 +151,9 @@ def review_update(*, review: Review, author: User, changes: dict[str, Any]) -> R
         review, actor_id=author.pk, action=ModerationAction.EDIT, from_status=before,
         revision_number=revision.number,
     )  # fmt: skip
+    if review.status == ReviewStatus.PENDING:
+        # A new text up for moderation (an appeal): scanned like a new review.
+        similarity.review_scan(review)
     return review
 
 

@@ -20,7 +20,7 @@ from reviews.models import (
     UsageChannel,
     UseCase,
 )
-from reviews.selectors import review_versions_known
+from reviews.selectors import review_version_canonical, review_versions_known
 
 
 def _max_length(name: str) -> int:
@@ -129,10 +129,12 @@ def draft_check(draft: ReviewDraft) -> None:
 
 
 def draft_with_version(draft: ReviewDraft, model: AIModel) -> ReviewDraft:
-    """`draft` with its model version filled in (the canonical one when empty) and checked
-    against the model's known versions. Raises ModelVersionUnknown."""
+    """`draft` with its model version filled in (the canonical one when empty), spelled the
+    one way a version is stored (an alias or the undated slug becomes the canonical dated
+    slug) and checked against the model's known versions. Raises ModelVersionUnknown."""
     known = review_versions_known(model)
-    version = draft.model_version or known[0]
+    version = review_version_canonical(model, draft.model_version) if draft.model_version else ""
+    version = version or known[0]
     if version not in known:
         raise ModelVersionUnknown(version, known)
     return replace(draft, model_version=version)

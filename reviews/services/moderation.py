@@ -1,13 +1,15 @@
 """What moderators do: verify, reject, hide, restore, and mark usage as verified.
 
 Every action is checked against the moderation permission and the author (moderators never
-moderate their own reviews), writes an audit event with actor, states, reason and note, and
-mails the author after commit. Actions on open reports: verify and restore dismiss them, hide
-and rejecting a pending review uphold them.
+moderate their own reviews) and writes an audit event with actor, states, reason and note,
+with its domain event in the outbox, whose delivery mails the author (events app). Actions on
+open reports: verify and restore dismiss them, hide and rejecting a pending review uphold
+them.
 
 Retries are safe: an action whose outcome is already the review's state (a verify repeated
 after its answer was lost, naming the same revision) returns the review unchanged, with no
-second audit event, mail or stale mark. Only a different outcome is an invalid transition.
+second audit event, outbox event or stale mark. Only a different outcome is an invalid
+transition.
 """
 
 from django.db import transaction
@@ -190,7 +192,7 @@ def review_reject(
 @transaction.atomic
 def review_hide(*, review: Review, moderator: User, reason: str, note: str = "") -> Review:
     """Hide a published review, or confirm the automatic hiding of a reported one. Upholds
-    open reports; marks the rating stale when a published review is pulled.
+    open reports; marks the rating stale (a review hidden by reports counted until now).
     Raises InputInvalid (reason), ModerationNotAllowed, CannotModerateOwnReview,
     InvalidTransition."""
     _reason_check(reason)
@@ -209,8 +211,7 @@ def review_hide(*, review: Review, moderator: User, reason: str, note: str = "")
         review, actor_id=moderator.pk, action=ModerationAction.HIDE, from_status=before,
         reason=reason, note=note,
     )  # fmt: skip
-    if before == ReviewStatus.PUBLISHED:
-        rating_mark_stale(review.model_id)
+    rating_mark_stale(review.model_id)
     return review
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('models_catalog', '0001_initial'),
-        ('reviews', '0002_model_rating'),
+        ('reviews', '0004_rating_integrity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
