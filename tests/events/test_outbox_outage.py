@@ -26,6 +26,7 @@ SWEEP_TASK = "events.tasks.delivery_sweep_task"
 def test_outcome_mail_survives_a_broker_outage_and_arrives_within_one_sweep(own_broker, settings):
     # given a pending review, its author and a moderator
     settings.OUTBOX_SWEEP_AFTER = 0
+    settings.REDIS_CIRCUIT_OPEN_SECONDS = 1  # the broker's circuit (config.redis_health)
     moderator = make_user()
     moderator_grant(user=moderator)
     author = make_user()
@@ -51,8 +52,12 @@ def test_outcome_mail_survives_a_broker_outage_and_arrives_within_one_sweep(own_
     # when the broker is back and a worker runs one sweep
     own_broker.start()
     assert f":{own_broker.port}/" in celery_app.connection_for_write().as_uri()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["mail"]):
-        assert publish(SWEEP_TASK)
+    # the sweep runs on `maintenance`, which every worker group consumes (Procfile)
+    queues = ["mail", "maintenance"]
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues):
+        # the publish that found the broker down opened its circuit: publishes are skipped
+        # until the open period is over, then one goes through (as the next beat tick would)
+        wait_for(lambda: publish(SWEEP_TASK), timeout=15)
         # then the author's outcome mail arrives, and the delivery is recorded as done
         wait_for(lambda: [m for m in mail.outbox if author.email in m.to], timeout=15)
     [message] = [m for m in mail.outbox if author.email in m.to]

@@ -16,11 +16,13 @@ from typing import Any
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
 from accounts.services import moderator_grant
 from config.celery import app as celery_app
+from events.services import delivery_sweep
 from reviews.models import ModelRating, ModelRatingState, ModerationEvent, Review
 from reviews.ratings import rating_recompute, rating_sweep
 from reviews.services import ReviewDraft, review_create, review_verify
@@ -68,12 +70,6 @@ def _exact(model: Any, count: int) -> bool:
 class _Null:
     def write(self, text: str) -> None:
         pass
-
-
-def _worker() -> Any:
-    return start_worker(
-        celery_app, pool="solo", perform_ping_check=False, queues=["ratings", "maintenance"]
-    )
 
 
 def test_with_redis_frozen_verify_and_rating_reads_answer_within_the_budget(
@@ -131,25 +127,28 @@ def test_with_redis_frozen_verify_and_rating_reads_answer_within_the_budget(
 
 
 @pytest.mark.worker
-def test_with_redis_stopped_then_started_ratings_are_exact_after_a_sweep(
+def test_with_redis_stopped_then_started_no_mail_is_lost_and_ratings_are_exact(
     on_own_redis, settings, figures
 ):
     # given three models with pending reviews, and a real worker on the test's Redis
     settings.REDIS_CIRCUIT_OPEN_SECONDS = 1
     settings.RATING_STALE_SWEEP_AFTER = 0
+    settings.OUTBOX_SWEEP_AFTER = 0
     moderator = _moderator()
     models = [AIModelFactory() for _ in range(3)]
     pending = [_pending(model, 2 + i) for i, model in enumerate(models) for _ in range(2)]
+    authors = {review.author.email for review in pending}
     client = token_client(moderator)
     watch = Stopwatch()
-    with _worker():
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False,
+        queues=["ratings", "mail", "maintenance"],
+    ):  # fmt: skip
         # when Redis stops (killed) and moderators keep verifying
         on_own_redis.stop()
         for review in pending:
             with watch.time():
-                response = client.post(
-                    moderation_url(review.public_id, "verify"), {}, format="json"
-                )
+                response = _verify(client, review)
             assert response.status_code == 200
         reads = [client.get(_rating_url(model)) for model in models]
         assert all(read.status_code == 200 for read in reads)
@@ -159,24 +158,33 @@ def test_with_redis_stopped_then_started_ratings_are_exact_after_a_sweep(
         back = time.monotonic()
         sweeps = 0
 
-        def exact() -> bool:
+        def mailed() -> set[str]:
+            return {to for message in mail.outbox for to in message.to} & authors
+
+        def recovered() -> bool:
             nonlocal sweeps
-            if all(_exact(model, 2) for model in models):
+            if mailed() == authors and all(_exact(model, 2) for model in models):
                 return True
             if sweeps < (time.monotonic() - back):  # a sweep a second, as a fast beat would
                 sweeps += 1
                 rating_sweep()
+                delivery_sweep()
             return False
 
-        wait_for(exact, timeout=60)
+        wait_for(recovered, timeout=60)
         to_exact = time.monotonic() - back
 
-    print(f"\nverify with Redis stopped: worst {watch.worst:.3f} s; exact {to_exact:.1f} s after")
+    # then every author got their outcome mail (none lost) and every rating is exact
+    lost = len(authors - mailed())
+    print(f"\nverify with Redis stopped: worst {watch.worst:.3f} s; all mail and ratings "
+          f"{to_exact:.1f} s after; {lost} mail lost")  # fmt: skip
     assert watch.worst < BOUND, watch.times
+    assert lost == 0
     figures["redis_stopped"] = {
         "verifies": len(watch.times),
         "max_latency_s": round(watch.worst, 3),
-        "seconds_to_exact_after_restart": round(to_exact, 1),
+        "outcome_mails_lost": lost,
+        "seconds_to_exact_and_mailed_after_restart": round(to_exact, 1),
         "sweeps_called": sweeps,
     }
 
