@@ -22,7 +22,7 @@ from accounts.api.serializers import (
     ModerationAccessOutputSerializer,
     PublicProfileOutputSerializer,
 )
-from accounts.authentication import recently_reauthenticated
+from accounts.authentication import recently_reauthenticated, request_session
 from accounts.permissions import IsVerified
 from config.api import ErrorOutputSerializer
 
@@ -107,7 +107,7 @@ class MeModerationAccessApi(APIView):
         "missing (the moderator role, or two-factor authentication when it is required).",
     )
     def get(self, request: Request) -> Response:
-        access = selectors.moderation_access_get(request.user)
+        access = selectors.moderation_access_get(request.user, request_session(request))
         return Response(ModerationAccessOutputSerializer(access).data)
 
 
