@@ -43,6 +43,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id is on every log record and response (config/middleware.py).
+    "config.middleware.RequestIdMiddleware",
+    # Control characters, over-deep JSON and oversized bodies never reach a view.
+    "config.middleware.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +59,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# JSON errors under /api/ and /_allauth/ (config.views), Django's pages elsewhere.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+# No request body of ours comes near this; a bigger one is a 413 (config.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -271,7 +279,13 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
 }
 
+# Headless, except allauth's sign-in pages that the admin's sign-in uses (config/urls.py).
 HEADLESS_ONLY = True
+# The admin redirects to LOGIN_URL (allauth's sign-in page) and gets the person back via
+# `next`; without one they land on the admin.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/admin/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 HEADLESS_CLIENTS = ("browser", "app")
 # Links in mail point at the frontend, which calls the headless API with the key.
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
@@ -297,8 +311,17 @@ MODERATION_REQUIRE_MFA = env.bool("MODERATION_REQUIRE_MFA", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
