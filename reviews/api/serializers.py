@@ -4,11 +4,12 @@ are ignored). Output serializers list every field; none holds an email address."
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import MODERATE_PERMISSION, User
 from reviews.models import (
     SUB_RATINGS,
     ModerationAction,
@@ -238,9 +239,15 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
         "ever see `published`.",
     )
     author = ReviewAuthorOutputSerializer(help_text="Who wrote it.")
-    conflict_of_interest = serializers.BooleanField(
+    conflict_of_interest = serializers.SerializerMethodField(
         help_text="The author disclosed working for the model's provider; such a review "
-        "never counts toward the rating."
+        "never counts toward the rating. An affiliation the author keeps private stays "
+        "private: then this is null for everyone but the author and moderators (see "
+        "`counts_toward_rating`)."
+    )
+    counts_toward_rating = serializers.SerializerMethodField(
+        help_text="Whether the review counts toward the model's rating while published "
+        "(false for a disclosed conflict of interest, whose reason may be private)."
     )
     usage_verified = serializers.BooleanField(help_text="A moderator saw evidence of use.")
     helpful_count = serializers.IntegerField(help_text="People who found it helpful.")
@@ -252,6 +259,29 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
     published_at = serializers.DateTimeField(
         allow_null=True, help_text="When it was (last) published; null if never."
     )
+
+    # Context: `viewer_id` (the person asking, or None) and `viewer_moderates` (bool); the
+    # views fill both with `review_output_context`.
+    def sees_affiliation(self, review: Review) -> bool:
+        return bool(
+            review.author.affiliation_public
+            or self.context.get("viewer_moderates")
+            or (review.author_id is not None and review.author_id == self.context.get("viewer_id"))
+        )
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_conflict_of_interest(self, review: Review) -> bool | None:
+        return review.conflict_of_interest if self.sees_affiliation(review) else None
+
+    def get_counts_toward_rating(self, review: Review) -> bool:
+        return not review.conflict_of_interest
+
+
+def review_output_context(user: User | AnonymousUser) -> dict[str, Any]:
+    """What ReviewOutputSerializer needs to know about the person asking."""
+    if not user.is_authenticated:
+        return {"viewer_id": None, "viewer_moderates": False}
+    return {"viewer_id": user.pk, "viewer_moderates": user.has_perm(MODERATE_PERMISSION)}
 
 
 class PendingEditOutputSerializer(_ContentOutputSerializer):
@@ -284,6 +314,10 @@ class ReviewOwnOutputSerializer(ReviewOutputSerializer):
     has_pending_edit = serializers.BooleanField(
         help_text="An edit of the published text waits for moderation."
     )
+
+    def sees_affiliation(self, review: Review) -> bool:
+        return True  # the author, or moderators (ModerationReviewOutputSerializer)
+
     pending_edit = serializers.SerializerMethodField(
         help_text="The edit waiting for moderation (the public text stays until it is "
         "verified); null if none."

@@ -33,6 +33,7 @@ from reviews.api.serializers import (
     ReviewVoteInputSerializer,
     ReviewVoteOutputSerializer,
     review_fields,
+    review_output_context,
 )
 from reviews.api.throttles import (
     ReviewCreateThrottle,
@@ -86,7 +87,9 @@ class ModelReviewListCreateApi(GenericAPIView):
         reviews = selectors.review_list_for_model(model=ai_model, **filters.validated_data)
         self.paginator.ordering = REVIEW_ORDERINGS[order]
         page = self.paginate_queryset(reviews)
-        return self.get_paginated_response(ReviewOutputSerializer(page, many=True).data)
+        context = review_output_context(request.user)
+        output = ReviewOutputSerializer(page, many=True, context=context)
+        return self.get_paginated_response(output.data)
 
     @extend_schema(
         parameters=MODEL_PATH_PARAMETERS,
@@ -119,7 +122,8 @@ class ReviewDetailApi(APIView):
     )
     def get(self, request: Request, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
-        return Response(ReviewOutputSerializer(review).data)
+        context = review_output_context(request.user)
+        return Response(ReviewOutputSerializer(review, context=context).data)
 
     @extend_schema(
         parameters=[REVIEW_ID_PARAMETER],

@@ -1,0 +1,55 @@
+"""A private affiliation stays private: the public sees that a review does not count, not
+why; the author and moderators see the conflict of interest."""
+
+import pytest
+
+from accounts.services import profile_update
+from tests.conftest import make_user, token_client
+from tests.reviews.conftest import review_url, reviews_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def affiliated_review(ai_model, create_review, publish):
+    author = make_user()
+    profile_update(user=author, affiliation=ai_model.provider.slug, affiliation_public=False)
+    review = create_review(author)
+    publish(review)
+    return author, review
+
+
+def _row(client, ai_model, review):
+    rows = client.get(reviews_url(ai_model)).json()["results"]
+    return next(row for row in rows if row["id"] == str(review.public_id))
+
+
+def test_private_affiliation_hides_the_conflict_from_the_public(
+    affiliated_review, ai_model, anonymous, verified
+):
+    _, review = affiliated_review
+    for client in (anonymous.client, verified.client):
+        for shown in (
+            _row(client, ai_model, review),
+            client.get(review_url(review.public_id)).json(),
+        ):
+            assert shown["conflict_of_interest"] is None
+            assert shown["counts_toward_rating"] is False
+
+
+def test_author_and_moderators_see_the_conflict(affiliated_review, ai_model, moderator):
+    author, review = affiliated_review
+    for client in (token_client(author), moderator.client):
+        assert _row(client, ai_model, review)["conflict_of_interest"] is True
+        assert client.get(review_url(review.public_id)).json()["conflict_of_interest"] is True
+
+
+def test_public_affiliation_shows_the_conflict(affiliated_review, ai_model, anonymous):
+    author, review = affiliated_review
+    profile_update(user=author, affiliation_public=True)
+    assert _row(anonymous.client, ai_model, review)["conflict_of_interest"] is True
+
+
+def test_unaffiliated_review_counts(published_review, ai_model, anonymous):
+    row = _row(anonymous.client, ai_model, published_review)
+    assert (row["conflict_of_interest"], row["counts_toward_rating"]) == (None, True)
