@@ -12,6 +12,7 @@ from django.utils.crypto import get_random_string
 
 from accounts.exceptions import (
     AffiliationUnknown,
+    DisplayNameNotAllowed,
     EmailNotVerified,
     PasswordIncorrect,
     ReauthenticationRequired,
@@ -19,6 +20,7 @@ from accounts.exceptions import (
 from accounts.models import MODERATOR_GROUP, User
 from accounts.selectors import user_email_verified
 from accounts.signals import account_erased
+from config.text import BIDI_MESSAGE, comparable, has_bidi_controls, visible_length
 
 # Lowercase letters and digits without the look-alikes (l, o, 0, 1).
 _USERNAME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -62,6 +64,25 @@ def _affiliation_check(slug: str) -> None:
         raise AffiliationUnknown(slug)
 
 
+# What an erased account shows as (User.__str__); nobody may pass for one.
+_RESERVED_NAMES = {"deleted account"}
+
+
+def _display_name_check(user: User, name: str) -> None:
+    """Raise DisplayNameNotAllowed for a name with no visible character, with bidirectional
+    controls, or that reads as another person's username or as "deleted account" (compared
+    after NFKC, without format characters, case-insensitively)."""
+    if has_bidi_controls(name):
+        raise DisplayNameNotAllowed(BIDI_MESSAGE)
+    if not visible_length(name):
+        raise DisplayNameNotAllowed("Must contain visible characters, or be empty.")
+    shown = comparable(name)
+    if shown in _RESERVED_NAMES or (
+        User.objects.filter(username__iexact=shown).exclude(pk=user.pk).exists()
+    ):
+        raise DisplayNameNotAllowed("Must not read as another person's name.")
+
+
 @transaction.atomic
 def profile_update(
     *,
@@ -82,6 +103,8 @@ def profile_update(
         "affiliation_public": affiliation_public,
     }
     changes = {name: value for name, value in changes.items() if value is not None}
+    if changes.get("display_name"):
+        _display_name_check(user, changes["display_name"])
     if changes.get("affiliation"):
         _affiliation_check(changes["affiliation"])
     for name, value in changes.items():
