@@ -4,13 +4,24 @@ from types import SimpleNamespace
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
 from accounts.models import User
 from accounts.services import username_generate
 from accounts.tasks import mail_send_task
+
+
+def _address_taken(email: str) -> bool:
+    return (
+        EmailAddress.objects.filter(email__iexact=email).exists()
+        or User.objects.filter(email__iexact=email).exists()
+    )
+
 
 SITE = SimpleNamespace(name="AI model reviews", domain=settings.FRONTEND_URL.split("://")[-1])
 
@@ -42,6 +53,30 @@ class AccountAdapter(DefaultAccountAdapter):
             from_email=str(message.from_email),
             recipients=list(message.to),
         )
+
+    def clean_email(self, email: str) -> str:
+        # Remembered for `clean_password` of the same sign-up (the form cleans the email
+        # first): allauth's headless sign-up validates the password without a user.
+        request = allauth_context.request
+        if request is not None:
+            request.signup_email = email  # type: ignore[attr-defined]
+        return super().clean_email(email)
+
+    def clean_password(self, password: str, user: AbstractBaseUser | None = None) -> str:
+        """Django's validators, with the user they compare against (allauth's headless
+        sign-up passes none, and UserAttributeSimilarityValidator then lets a password like
+        the email address through).
+
+        A sign-up for an address that has an account hashes the password here, as a new
+        account's `set_password` would: both answers then take as long, so the time does
+        not tell who has an account (tests/accounts/test_signup_timing.py). Done here, not
+        in the "account already exists" mail, which allauth rate-limits per address."""
+        email = getattr(allauth_context.request, "signup_email", None)
+        if user is None and email:
+            if _address_taken(email):
+                make_password(password)
+            user = User(email=email)
+        return super().clean_password(password, user=user)
 
     def populate_username(self, request: HttpRequest, user: User) -> None:
         """Usernames are generated (`user-…`), never taken from the email address."""

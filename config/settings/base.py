@@ -271,7 +271,8 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip,100/h/ip",
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    # At most 3 password-reset mails an hour to one address (the key is the address).
+    "reset_password": "20/m/ip,3/h/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
