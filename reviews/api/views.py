@@ -40,6 +40,7 @@ from reviews.api.throttles import (
     ReviewEditThrottle,
     ReviewReportThrottle,
     ReviewVoteThrottle,
+    SuccessOnlyThrottling,
 )
 from reviews.models import Review
 from reviews.selectors import REVIEW_ORDERINGS
@@ -65,7 +66,7 @@ def _own_review(request: Request, public_id: uuid.UUID) -> dict:
     return ReviewOwnOutputSerializer(review).data
 
 
-class ModelReviewListCreateApi(GenericAPIView):
+class ModelReviewListCreateApi(SuccessOnlyThrottling, GenericAPIView):
     queryset = Review.objects.none()  # for the schema generator; selectors build the real one
     pagination_class = KeysetCursorPagination
     throttle_classes = [*APIView.throttle_classes, ReviewCreateThrottle]
@@ -108,7 +109,7 @@ class ModelReviewListCreateApi(GenericAPIView):
         return Response(_own_review(request, review.public_id), status=status.HTTP_201_CREATED)
 
 
-class ReviewDetailApi(APIView):
+class ReviewDetailApi(SuccessOnlyThrottling, APIView):
     throttle_classes = [*APIView.throttle_classes, ReviewEditThrottle]
 
     def get_permissions(self) -> list[BasePermission]:
@@ -152,7 +153,7 @@ class ReviewDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReviewVoteApi(APIView):
+class ReviewVoteApi(SuccessOnlyThrottling, APIView):
     permission_classes = [IsAuthenticated, IsVerified]
     throttle_classes = [*APIView.throttle_classes, ReviewVoteThrottle]
 
@@ -188,7 +189,7 @@ class ReviewVoteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReviewReportCreateApi(APIView):
+class ReviewReportCreateApi(SuccessOnlyThrottling, APIView):
     permission_classes = [IsAuthenticated, IsVerified]
     throttle_classes = [*APIView.throttle_classes, ReviewReportThrottle]
 
