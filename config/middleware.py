@@ -1,13 +1,14 @@
 """Request plumbing that runs before any view: a request id, and hostile input refused early.
 
 `RequestIdMiddleware` goes first in MIDDLEWARE: every log record written while the request
-is served carries its id (`config.logging.RequestIdFilter`), the response says it in
+is served carries its id (`config.log.RequestIdFilter`), the response says it in
 `X-Request-ID`, and a 500 body repeats it, so a person's report finds the traceback.
 
 `HostileInputMiddleware` answers 400/413 with our JSON error body for input no view should
-ever see: control characters in the path, query, headers (a NUL reaches PostgreSQL, which
-refuses it with a 500), JSON nested deeper than any body of ours (Python's parser recurses:
-a thousand levels is a RecursionError), bodies above DATA_UPLOAD_MAX_MEMORY_SIZE. A cookie
+ever see: control characters in the query or headers (a NUL reaches PostgreSQL, which
+refuses it with a 500; path parameters are bounded by their URL converters), JSON nested
+deeper than any body of ours (Python's parser recurses: a thousand levels is a
+RecursionError), bodies above DATA_UPLOAD_MAX_MEMORY_SIZE. A cookie
 with control characters is dropped instead (a bad `sessionid` means an anonymous session).
 It covers every JSON parser behind it: DRF's and allauth's headless views, which parse
 `request.body` themselves.
@@ -128,14 +129,14 @@ class HostileInputMiddleware:
         return response
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
-        if _CONTROL.search(request.path):
-            return _bad_request("invalid_path", "The path contains control characters.")
         query = request.META.get("QUERY_STRING", "")
         if "%" in query or _CONTROL.search(query):
             for key, values in request.GET.lists():
                 if any(_CONTROL.search(text) for text in (key, *values)):
-                    message = "A query parameter contains control characters."
-                    return _bad_request("invalid_query", message)
+                    # The same body as a serializer's 400, naming the parameter.
+                    fields = {key: ["Must not contain control characters."]}
+                    body = error_body("validation_error", "The request has invalid fields.", fields)
+                    return JsonResponse(body, status=400)
         for name, value in request.META.items():
             is_header = name.startswith("HTTP_") and name != "HTTP_COOKIE"
             if is_header and isinstance(value, str) and _CONTROL.search(value):

@@ -43,7 +43,7 @@ def test_signup_takes_as_long_for_an_existing_address_as_for_a_new_one(settings)
     new_median = statistics.median(new_times)
     existing_median = statistics.median(existing_times)
     ratio = max(new_median, existing_median) / min(new_median, existing_median)
-    print(  # noqa: T201 (the figures are the point)
+    print(
         f"\nsignup median over {SAMPLES}: new {new_median * 1000:.0f} ms, "
         f"existing {existing_median * 1000:.0f} ms, ratio {ratio:.3f}"
     )
