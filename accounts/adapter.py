@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
@@ -21,6 +21,18 @@ def _address_taken(email: str) -> bool:
         EmailAddress.objects.filter(email__iexact=email).exists()
         or User.objects.filter(email__iexact=email).exists()
     )
+
+
+def _new_account_work(password: str) -> None:
+    """What creating an account costs (the password hash, a user row, an address row), done
+    in a savepoint that is rolled back: nothing is stored. The hash is most of it (hundreds
+    of milliseconds); the rows are the rest (tens, enough to tell apart without them)."""
+    with transaction.atomic():
+        decoy = User(username=username_generate())
+        decoy.set_password(password)
+        decoy.save()
+        EmailAddress.objects.create(user=decoy, email=f"{decoy.username}@invalid", primary=True)
+        transaction.set_rollback(True)
 
 
 SITE = SimpleNamespace(name="AI model reviews", domain=settings.FRONTEND_URL.split("://")[-1])
@@ -67,14 +79,14 @@ class AccountAdapter(DefaultAccountAdapter):
         sign-up passes none, and UserAttributeSimilarityValidator then lets a password like
         the email address through).
 
-        A sign-up for an address that has an account hashes the password here, as a new
-        account's `set_password` would: both answers then take as long, so the time does
-        not tell who has an account (tests/accounts/test_signup_timing.py). Done here, not
-        in the "account already exists" mail, which allauth rate-limits per address."""
+        A sign-up for an address that has an account does a new account's work here (see
+        `_new_account_work`): both answers then take as long, so the time does not tell who
+        has an account (tests/accounts/test_signup_timing.py). Done here, not in the
+        "account already exists" mail, which allauth rate-limits per address."""
         email = getattr(allauth_context.request, "signup_email", None)
         if user is None and email:
             if _address_taken(email):
-                make_password(password)
+                _new_account_work(password)
             user = User(email=email)
         return super().clean_password(password, user=user)
 
