@@ -20,6 +20,13 @@ urlpatterns = [
     path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/logout/", account_views.logout, name="account_logout"),
     path("accounts/2fa/authenticate/", mfa_views.authenticate, name="mfa_authenticate"),
+    # A staff account without a verified address (say from `createsuperuser`) is sent a
+    # verification mail (its link goes to the frontend) and told so here.
+    path(
+        "accounts/confirm-email/",
+        account_views.email_verification_sent,
+        name="account_email_verification_sent",
+    ),
     # allauth's headless API: /_allauth/browser/v1/… (cookie + CSRF), /_allauth/app/v1/… (token)
     path("_allauth/", include("allauth.headless.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

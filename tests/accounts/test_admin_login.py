@@ -8,6 +8,7 @@ from allauth.usersessions.models import UserSession
 from django.test import Client
 
 from accounts.services import moderator_grant
+from tests.accounts.conftest import mails_to
 from tests.accounts.test_roles import totp_code
 from tests.conftest import PERSONA_PASSWORD, make_user
 
@@ -96,3 +97,16 @@ def test_admin_without_mfa_signs_in_with_password_through_allauth():
     response = _sign_in_to_admin(client, user.email, PERSONA_PASSWORD)
     assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert client.get("/admin/").status_code == 200
+
+
+def test_staff_without_a_verified_address_is_sent_a_verification_mail(commit):
+    # given a superuser made without a verified address (as `createsuperuser` makes them)
+    user = make_user(verified=False, is_staff=True, is_superuser=True)
+    client = Client()
+    with commit():
+        response = _sign_in_to_admin(client, user.email, PERSONA_PASSWORD)
+    # then they are told to verify it (a page, not an error), and the mail went out
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200
+    assert mails_to(user.email)
+    assert client.get("/admin/").status_code == 302
