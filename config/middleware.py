@@ -154,7 +154,9 @@ class HostileInputMiddleware:
             return _bad_request(
                 "request_too_large", f"The request body exceeds {limit} bytes.", status=413
             )
-        if body.lstrip()[:1] in (b"[", b"{") and json_nesting_depth_exceeds(body, JSON_MAX_DEPTH):
+        # Every body under these prefixes is JSON. Not only UTF-8: json.loads(bytes) also
+        # reads UTF-16/32 and a BOM, where each bracket is still one byte of its own.
+        if json_nesting_depth_exceeds(body, JSON_MAX_DEPTH):
             return _bad_request(
                 "json_too_deep", f"JSON may nest at most {JSON_MAX_DEPTH} levels deep."
             )

@@ -55,6 +55,17 @@ def test_deep_json_is_a_400_everywhere(url, body, verified):
     _assert_json_4xx(response, "json_too_deep")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"\xef\xbb\xbf" + DEEP.encode(), DEEP.encode("utf-16"), DEEP.encode("utf-32-le")],
+    ids=["bom", "utf-16", "utf-32"],
+)
+def test_deep_json_in_other_encodings_is_a_400_too(body):
+    for url in ("/_allauth/app/v1/auth/login", "/_allauth/browser/v1/auth/signup"):
+        response = _client().post(url, body, content_type="application/json")
+        _assert_json_4xx(response, "json_too_deep")
+
+
 def test_deep_json_on_review_create_and_edit(verified, ai_model):
     from reviews.services import ReviewDraft, review_create
 
