@@ -53,6 +53,9 @@ class _SlidingWindowThrottle(throttling.UserRateThrottle):
     """A sliding-window log per account: the timestamps of the counted requests of the last
     `duration` seconds. `release()` takes back this request's entry."""
 
+    # Set by SimpleRateThrottle.__init__ from the rate ("10/day": 10 and 86400).
+    num_requests: int
+    duration: int
     reservation: tuple[str, str] | None = None
     wait_seconds: float = 0.0
 
