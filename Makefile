@@ -11,9 +11,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall only when requirements.txt changed since the last install.
-$(STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+# The development install: what production runs (requirements.txt) plus tests, checks and
+# benchmarks (requirements-dev.txt includes requirements.txt). Production installs
+# requirements.txt alone. Reinstall only when either file changed since the last install.
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,11 +31,13 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 # The static checks CI runs beside the suite. The migrations check runs on an in-memory
-# database: it compares the models with the migration files and needs no server.
+# database: it compares the models with the migration files and needs no server. mypy's
+# settings are in pyproject.toml (django-stubs and djangorestframework-stubs plugins).
 check: lint
 	DATABASE_URL=sqlite://:memory: DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	bash scripts/check_deploy.sh
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(PY) -m mypy
 
 # Benchmarks against real PostgreSQL and Redis, the API served by gunicorn and loaded by wrk
 # (installed by the bench if missing). Results in bench/results/. See README.md, "Benchmarks".

@@ -11,9 +11,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
 
+from accounts.exceptions import UserNotFound
 from accounts.models import User
+from accounts.selectors import user_get_by_email
 from accounts.services import username_generate
-from accounts.tasks import mail_send_task
+from config.enqueue import publish_on_commit, task_name
+
+MAIL_SEND_TASK = task_name("accounts.tasks.mail_send_task")
 
 
 def _address_taken(email: str) -> bool:
@@ -38,6 +42,20 @@ def _new_account_work(password: str) -> None:
 SITE = SimpleNamespace(name="AI model reviews", domain=settings.FRONTEND_URL.split("://")[-1])
 
 
+def _user_of(email: str) -> User | None:
+    try:
+        return user_get_by_email(email)
+    except UserNotFound:
+        return None
+
+
+def user_display(user: User) -> str:
+    """How allauth names a person (ACCOUNT_USER_DISPLAY: its user payload's `display`, and
+    mail): the display name they chose, else their email address; never the generated
+    username, which is a handle, not a name."""
+    return user.display_name or user.email
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message in the request, hand it to the mail worker after commit.
@@ -49,6 +67,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # The site is named after the product, not the Host header the request came with.
         ctx = {"request": allauth_context.request, "email": email, "current_site": SITE}
         ctx.update(context)
+        # Every mail greets its reader by the name they chose; allauth passes no `user` with
+        # some (e.g. "account already exists"), so the address's account is looked up.
+        ctx.setdefault("user", _user_of(email))
         message = self.render_mail(template_prefix, email, ctx)
         html_body = ""
         if message.content_subtype == "html":
@@ -58,20 +79,34 @@ class AccountAdapter(DefaultAccountAdapter):
             for content, mimetype in getattr(message, "alternatives", []):
                 if mimetype == "text/html":
                     html_body = content
-        mail_send_task.delay_on_commit(
-            subject=str(message.subject),
-            body=text_body,
-            html_body=html_body,
-            from_email=str(message.from_email),
-            recipients=list(message.to),
+        publish_on_commit(
+            MAIL_SEND_TASK,
+            kwargs={
+                "subject": str(message.subject),
+                "body": text_body,
+                "html_body": html_body,
+                "from_email": str(message.from_email),
+                "recipients": list(message.to),
+            },
         )
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: User,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        # Our mail templates greet the person by name: security notices need `user` too.
+        context = {"user": user, **(context or {})}
+        super().send_notification_mail(template_prefix, user, context, email)
 
     def clean_email(self, email: str) -> str:
         # Remembered for `clean_password` of the same sign-up (the form cleans the email
         # first): allauth's headless sign-up validates the password without a user.
         request = allauth_context.request
         if request is not None:
-            request.signup_email = email  # type: ignore[attr-defined]
+            request.signup_email = email
         return super().clean_email(email)
 
     def clean_password(self, password: str, user: AbstractBaseUser | None = None) -> str:

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, TypedDict
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
@@ -9,6 +11,16 @@ from accounts import services
 from accounts.models import User
 from accounts.selectors import SECOND_FACTOR_TYPES
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _UserFlags(TypedDict):
+    """What `UserAdmin.get_queryset` annotates each user with."""
+
+    email_verified: bool
+    mfa_enabled: bool
+
 
 class EmailAddressInline(admin.TabularInline):
     model = EmailAddress
@@ -17,6 +29,8 @@ class EmailAddressInline(admin.TabularInline):
 
 
 class _BooleanAnnotationFilter(admin.SimpleListFilter):
+    parameter_name: str  # the annotation, named by each subclass
+
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
         return [("yes", "Yes"), ("no", "No")]
 
@@ -39,7 +53,7 @@ class MfaEnabledFilter(_BooleanAnnotationFilter):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             "Profile",
             {"fields": ("display_name", "bio", "affiliation", "affiliation_public", "erased_at")},
@@ -80,11 +94,11 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     @admin.display(boolean=True, ordering="email_verified", description="email verified")
-    def email_verified(self, user: User) -> bool:
+    def email_verified(self, user: "WithAnnotations[User, _UserFlags]") -> bool:
         return user.email_verified
 
     @admin.display(boolean=True, ordering="mfa_enabled", description="MFA")
-    def mfa_enabled(self, user: User) -> bool:
+    def mfa_enabled(self, user: "WithAnnotations[User, _UserFlags]") -> bool:
         return user.mfa_enabled
 
     @admin.display(description="roles")

@@ -42,4 +42,4 @@ def recently_reauthenticated(request: Request) -> bool:
     # allauth reads `.user` and `.session` only; for `app` clients the session is the token's,
     # not the (empty) cookie session of the underlying Django request.
     view_of_request = SimpleNamespace(user=request.user, session=request_session(request))
-    return did_recently_reauthenticate(view_of_request)  # type: ignore[arg-type]
+    return did_recently_reauthenticate(view_of_request)

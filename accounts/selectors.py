@@ -90,7 +90,7 @@ def session_mfa_authenticated(session: SessionBase, user: User) -> bool:
     second factor for `user`: allauth records each authentication step of a session, and
     an `mfa` step is there after the code at sign-in (or a re-authentication with it).
     Having TOTP on the account is not enough: the session may have used the password only."""
-    records = get_authentication_records(SimpleNamespace(session=session), user)  # type: ignore[arg-type]
+    records = get_authentication_records(SimpleNamespace(session=session), user)
     return any(record.get("method") == "mfa" for record in records)
 
 

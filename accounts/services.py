@@ -1,10 +1,14 @@
 """Writes about accounts: profiles, roles, erasure and sending mail."""
 
+from collections.abc import Callable
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +23,6 @@ from accounts.exceptions import (
 )
 from accounts.models import MODERATOR_GROUP, User
 from accounts.selectors import user_email_verified
-from accounts.signals import account_erased
 from config.text import BIDI_MESSAGE, comparable, has_bidi_controls, visible_length
 
 # Lowercase letters and digits without the look-alikes (l, o, 0, 1).
@@ -68,7 +71,7 @@ def _affiliation_check(slug: str) -> None:
 _RESERVED_NAMES = {"deleted account"}
 
 
-def _display_name_check(user: User, name: str) -> None:
+def display_name_check(name: str, user: User | None = None) -> None:
     """Raise DisplayNameNotAllowed for a name with no visible character, with bidirectional
     controls, or that reads as another person's username or as "deleted account" (compared
     after NFKC, without format characters, case-insensitively)."""
@@ -77,9 +80,10 @@ def _display_name_check(user: User, name: str) -> None:
     if not visible_length(name):
         raise DisplayNameNotAllowed("Must contain visible characters, or be empty.")
     shown = comparable(name)
-    if shown in _RESERVED_NAMES or (
-        User.objects.filter(username__iexact=shown).exclude(pk=user.pk).exists()
-    ):
+    others = User.objects.filter(username__iexact=shown)
+    if user is not None:
+        others = others.exclude(pk=user.pk)
+    if shown in _RESERVED_NAMES or others.exists():
         raise DisplayNameNotAllowed("Must not read as another person's name.")
 
 
@@ -103,10 +107,10 @@ def profile_update(
         "affiliation_public": affiliation_public,
     }
     changes = {name: value for name, value in changes.items() if value is not None}
-    if changes.get("display_name"):
-        _display_name_check(user, changes["display_name"])
-    if changes.get("affiliation"):
-        _affiliation_check(changes["affiliation"])
+    if display_name:
+        display_name_check(display_name, user)
+    if affiliation:
+        _affiliation_check(affiliation)
     for name, value in changes.items():
         setattr(user, name, value)
     if changes:
@@ -177,14 +181,29 @@ def _sessions_end(user: User) -> None:
         session.end()
 
 
+Eraser = Callable[[User], None]
+_ERASERS: dict[str, Eraser] = {}
+
+
+def erasure_register(name: str, erase: Eraser) -> None:
+    """Let another app erase what it stores about a person when the account is erased.
+
+    The counterpart of `accounts.selectors.export_section_register`, called from the same
+    `AppConfig.ready()` (accounts cannot import the apps above it). `erase(user)` runs inside
+    the erasing transaction, after accounts' own fields are cleared, in registration order;
+    it commits or rolls back with the erasure and defers slow work with `delay_on_commit`.
+    """
+    _ERASERS[name] = erase
+
+
 @transaction.atomic
 def user_erase(*, user: User) -> None:
     """Erase the person's personal data and end all their sessions; keep the row.
 
     The row stays, anonymised (`deleted-…`, inactive, unusable password, `erased_at` set),
     so reviews and the moderation audit trail can show "deleted account". Email addresses,
-    MFA factors, sessions and roles are deleted. Sends `account_erased(user_id)` inside the
-    transaction. Erasing an erased account does nothing.
+    MFA factors, sessions and roles are deleted; then every registered eraser runs (the
+    reviews app blanks review texts and report notes). Erasing an erased account does nothing.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
@@ -203,7 +222,12 @@ def user_erase(*, user: User) -> None:
     user.set_unusable_password()
     user.erased_at = timezone.now()
     user.save()
-    account_erased.send(sender=User, user_id=user.pk)
+    # The admin's change log keeps a copy of the display name (`str(user)`) per entry.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).update(object_repr=str(user))
+    for erase in _ERASERS.values():
+        erase(user)
 
 
 def user_erase_self(*, user: User, password: str | None, recently_reauthenticated: bool) -> None:

@@ -33,7 +33,7 @@ def database_reset() -> str:
     """Drop and create the bench database (connections to it are ended first)."""
     db = _database_settings()
     connection.close()
-    params = {
+    params: dict[str, Any] = {
         "dbname": "postgres",
         "user": db.get("USER") or None,
         "password": db.get("PASSWORD") or None,
@@ -90,7 +90,8 @@ def _fill_plan(
     the field's default. A new NOT NULL column without a default the bench does not know
     stops the run, naming it."""
     provided = set(provided)
-    columns, sources = [], []
+    columns: list[str] = []
+    sources: list[tuple[str, Any]] = []
     for field in model._meta.concrete_fields:
         name = field.attname
         if name in provided:
@@ -105,6 +106,7 @@ def _fill_plan(
                 f"{model.__name__}.{name} is NOT NULL without a default and the bench does not "
                 "know how to fill it: teach bench/database.py"
             )
+        assert field.column is not None  # a concrete field has its column
         columns.append(field.column)
     return columns, sources
 

@@ -21,7 +21,7 @@ import math
 import random
 import uuid
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,7 +185,7 @@ def _weighted(rng: random.Random, options: Sequence[Any], cum_weights: Sequence[
     return rng.choices(options, cum_weights=cum_weights)[0]
 
 
-def _cumulative(weights: Sequence[float]) -> list[float]:
+def _cumulative(weights: Iterable[float]) -> list[float]:
     out, total = [], 0.0
     for weight in weights:
         total += weight

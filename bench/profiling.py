@@ -52,9 +52,9 @@ def profile(fn: Callable[[], Any], *, repeat: int = 1, top: int = 20) -> dict[st
 def _project_functions(profiler: cProfile.Profile, calls: int, top: int = 15) -> list[str]:
     """`ms  file:line(function)` for the project's functions, by cumulative time per call."""
     rows = []
-    for (filename, line, function), (_, _, _, cumulative, _) in pstats.Stats(
-        profiler
-    ).stats.items():
+    # `Stats.stats` is real but undocumented, and typeshed leaves it out.
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, line, function), (_, _, _, cumulative, _) in stats.items():
         path = Path(filename)
         if path.is_relative_to(_PROJECT) and path.relative_to(_PROJECT).parts[0] in _PROJECT_CODE:
             rows.append(

@@ -2,6 +2,7 @@
 the model list, beside the floor and the naive peer served by the same server in the same run.
 """
 
+import functools
 import http.client
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,9 @@ def read_path(
     for name in (n for n in ORDER if n in targets):
         spec = targets[name]
         url = f"http://127.0.0.1:{port}{spec['path']}"
-        options = {"connections": connections, "threads": 1, "scratch": scratch}
-        wrk.run(url, duration_s=warmup_s, headers=spec.get("headers"), **options)
-        measured = wrk.run(url, duration_s=duration_s, headers=spec.get("headers"), **options)
+        run = functools.partial(wrk.run, url, connections=connections, threads=1, scratch=scratch)
+        run(duration_s=warmup_s, headers=spec.get("headers"))
+        measured = run(duration_s=duration_s, headers=spec.get("headers"))
         measured["body_bytes"] = spec.get("body_bytes", targets["floor"]["body_bytes"])
         results[name] = measured
         say(

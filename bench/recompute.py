@@ -5,6 +5,7 @@ the same aggregates from the same table and does nothing else; then one model's 
 (`reviews.ratings.rating_recompute`) on models of growing size (the dataset's ladder).
 """
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -97,7 +98,7 @@ def ladder_timings(ladder: list[dict[str, Any]], repeats: int) -> list[dict[str,
         # rating_recompute always reads and writes (it does not skip a model that is not
         # stale), so each run is a full recompute; the first warms the cache and is dropped.
         for _ in range(repeats + 1):
-            runs.append(timed(lambda rung=rung: recompute(rung["model_id"])))
+            runs.append(timed(functools.partial(recompute, rung["model_id"])))
         seconds = statistics.median(runs[1:])
         out.append({**rung, "seconds": round(seconds, 4), "runs_s": [round(r, 4) for r in runs]})
         say(

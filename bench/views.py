@@ -12,6 +12,7 @@
 
 import datetime as dt
 import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -104,7 +105,7 @@ def _counted(model: AIModel) -> QuerySet[Review]:
     )
 
 
-def _summary(row: dict[str, Any], prior_mean: float) -> dict[str, Any]:
+def _summary(row: Mapping[str, Any], prior_mean: float) -> dict[str, Any]:
     prior_weight, _, z = _parameters()
     distribution = {star: row[f"star_{star}"] for star in STARS}
     inputs = RatingInputs(
@@ -131,7 +132,7 @@ def _summary(row: dict[str, Any], prior_mean: float) -> dict[str, Any]:
     }
 
 
-def _merged(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _merged(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for row in rows:
         for key, value in row.items():

@@ -33,7 +33,8 @@ class ErrorOutputSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `model_not_found`.")
     message = serializers.CharField(help_text="Explanation for people; may change.")
-    fields = serializers.DictField(
+    # A declared field, which DRF takes off the class: not `Serializer.fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Per query parameter or field: what is wrong. Only on validation errors.",
@@ -60,9 +61,11 @@ def _flatten_detail(detail: Any) -> Any:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(
-            error_body(exc.code, exc.message, exc.extra.get("fields")), status=exc.status_code
-        )
+        body = error_body(exc.code, exc.message, exc.extra.get("fields"))
+        # Other keys an error carries (e.g. `existing_review` of a 409 `review_exists`) are
+        # part of its documented body; they never replace the three common ones.
+        body.update({k: v for k, v in exc.extra.items() if k != "fields" and k not in body})
+        return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -110,7 +113,10 @@ def describe_page_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-class BoundedPageSize:
+PAGE_SIZE_QUERY_PARAM = "page_size"
+
+
+class BoundedPageSize(pagination.BasePagination):
     """A client-chosen page size (`page_size`) within bounds, and the page envelope described
     in the schema; for every paginator of the API.
 
@@ -118,21 +124,23 @@ class BoundedPageSize:
     fallback, so a client learns its request was not what it meant.
     """
 
-    page_size = settings.API_DEFAULT_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = settings.API_MAX_PAGE_SIZE
+    # What DRF reads for the schema, typed as DRF types them (where None switches a feature
+    # off); `get_page_size` enforces the same bounds from their (never None) sources.
+    page_size: int | None = settings.API_DEFAULT_PAGE_SIZE
+    page_size_query_param: str | None = PAGE_SIZE_QUERY_PARAM
+    max_page_size: int | None = settings.API_MAX_PAGE_SIZE
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        return describe_page_schema(super().get_paginated_response_schema(schema))  # type: ignore[misc]
+        return describe_page_schema(super().get_paginated_response_schema(schema))
 
     def get_page_size(self, request: Any) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
+        raw = request.query_params.get(PAGE_SIZE_QUERY_PARAM)
         if raw is None:
-            return self.page_size
+            return settings.API_DEFAULT_PAGE_SIZE
         size = int(raw) if raw.isdigit() else 0
-        if not 1 <= size <= self.max_page_size:
-            message = f"Must be a whole number from 1 to {self.max_page_size}."
-            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        if not 1 <= size <= settings.API_MAX_PAGE_SIZE:
+            message = f"Must be a whole number from 1 to {settings.API_MAX_PAGE_SIZE}."
+            raise exceptions.ValidationError({PAGE_SIZE_QUERY_PARAM: [message]})
         return size
 
 

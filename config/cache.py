@@ -6,12 +6,17 @@ client is pool-backed and thread-safe, and Django keeps one cache object per thr
 so one client per pool is enough. Everything else is Django's.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
 class _ReusingClient(RedisCacheClient):
+    # Django's own (private) members this builds on; django-stubs leaves them out.
+    _client: Callable[..., Any]  # the redis.Redis class
+    _get_connection_pool: Callable[[bool], Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}

@@ -50,6 +50,10 @@ class ModelFamily(TimestampedModel):
     slug = models.SlugField(max_length=64)
     name = models.CharField(max_length=120)
 
+    # Not a column: the family's models, set only by the selectors that prefetch them
+    # (`Prefetch("family__models", ..., to_attr="members")`).
+    members: list["AIModel"]
+
     class Meta:
         ordering = ["provider__name", "name"]
         verbose_name_plural = "model families"

@@ -5,7 +5,7 @@ rows it returns (lists prefetch; ranks load the whole catalog's current values i
 queries and rank in Python). Slugs are resolved in one place, `model_resolve`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
 from typing import Any, NamedTuple
@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
+from models_catalog import registry
 from models_catalog.exceptions import ModelNotFound, PriceUnavailable, ProviderNotFound
 from models_catalog.models import (
     AIModel,
@@ -102,16 +103,16 @@ def price_current_get(model: AIModel, *, offering: str = Price.STANDARD) -> Pric
 
 
 def model_list() -> QuerySet[AIModel]:
-    """All models by slug, with provider, family, current price, rating summary and
-    modalities preloaded.
+    """All models by slug, with provider, family, current price, modalities and the rows of
+    the embedded summaries other apps register (`registry.brief_list`, e.g. the rating)
+    preloaded.
 
     The API narrows and orders it with `ModelListFilter`; the query count stays the same
-    for any page size (one query per prefetched relation). `rating` is the reviews app's
-    stored summary, joined by its relation name (this app never imports `reviews`); a
-    model without one has no `rating` attribute value (read it with getattr and a default).
+    for any page size (one query per prefetched relation; registered rows are joined).
     """
+    related = [brief.related for brief in registry.brief_list()]
     return (
-        AIModel.objects.select_related("provider", "family", "current_price", "rating")
+        AIModel.objects.select_related("provider", "family", "current_price", *related)
         .prefetch_related("input_modalities", "output_modalities")
         .order_by("slug")
     )
@@ -245,9 +246,10 @@ def model_cost_estimate(
     price = price_current_get(model, offering=offering)
     if price is None:
         raise _price_unavailable(model, offering)
-    cached_rate = "input" if price.cached_input_per_mtok is None else "cached_input"
-    rates = {"input": price.input_per_mtok, "cached_input": price.cached_input_per_mtok}
-    rates["output"] = price.output_per_mtok
+    rates = {"input": price.input_per_mtok, "output": price.output_per_mtok}
+    if price.cached_input_per_mtok is not None:
+        rates["cached_input"] = price.cached_input_per_mtok
+    cached_rate = "cached_input" if "cached_input" in rates else "input"
     billed = [
         ("input", input_tokens, "input"),
         ("cached_input", cached_input_tokens, cached_rate),
@@ -296,8 +298,8 @@ class Measure:
     key: str
     name: str
     direction: str
-    # model id -> value, only models that have the measure (rating scores are floats)
-    values: dict[int, Decimal] | dict[int, float]
+    # model id -> value, only models that have the measure (registered ones may be floats)
+    values: Mapping[int, Decimal | float]
 
 
 @dataclass(frozen=True)
@@ -313,19 +315,23 @@ class _CatalogRow(NamedTuple):
     context_window: int | None
     input_price: Decimal | None
     output_price: Decimal | None
-    bayesian_average: float | None
-    lower_bound: float | None
+    # key -> value of each ranked measure other apps register (e.g. the rating scores)
+    registered: dict[str, Any]
 
 
-def _catalog_rows() -> list[_CatalogRow]:
-    """One row per model of the whole catalog, with its stored rating scores (1 query)."""
-    # The rating summary belongs to the reviews app; read through its relation name only.
+def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
+    """One row per model of the whole catalog, with the registered measures (1 query)."""
     rows = AIModel.objects.values_list(
         "id", "open_weights", "supported_parameters", "context_window",
         "current_price__input_per_mtok", "current_price__output_per_mtok",
-        "rating__bayesian_average", "rating__lower_bound",
+        *(measure.lookup for measure in registered),
     )  # fmt: skip
-    return [_CatalogRow(*row) for row in rows]
+    keys = [measure.key for measure in registered]
+    result = []
+    for model_id, open_weights, parameters, context, input_price, output_price, *values in rows:
+        own = (model_id, open_weights, parameters, context, input_price, output_price)
+        result.append(_CatalogRow(*own, registered=dict(zip(keys, values, strict=True))))
+    return result
 
 
 def _catalog_categories(rows: list[_CatalogRow]) -> dict[str, set[int]]:
@@ -348,9 +354,11 @@ def _catalog_categories(rows: list[_CatalogRow]) -> dict[str, set[int]]:
     return categories
 
 
-def _catalog_measures(rows: list[_CatalogRow]) -> list[Measure]:
-    """Every measure over the whole catalog: prices, context window, rating scores, current
-    metrics (2 queries)."""
+def _catalog_measures(
+    rows: list[_CatalogRow], registered: list[registry.ModelMeasure]
+) -> list[Measure]:
+    """Every measure over the whole catalog: prices, context window, registered measures
+    (the rating scores), current metrics (2 queries)."""
     inputs = {row.id: row.input_price for row in rows if row.input_price is not None}
     outputs = {row.id: row.output_price for row in rows if row.output_price is not None}
     blended = {i: (3 * inputs[i] + outputs[i]) / 4 for i in inputs.keys() & outputs.keys()}
@@ -358,18 +366,17 @@ def _catalog_measures(rows: list[_CatalogRow]) -> list[Measure]:
         row.id: Decimal(row.context_window) for row in rows if row.context_window is not None
     }
     lower, higher = Direction.LOWER_IS_BETTER.value, Direction.HIGHER_IS_BETTER.value
-    # Rating scores: only models with counted reviews have them (null otherwise), so an
-    # unrated model is neither ranked nor counted, like a model without a metric.
-    bayesian = {r.id: r.bayesian_average for r in rows if r.bayesian_average is not None}
-    bound = {r.id: r.lower_bound for r in rows if r.lower_bound is not None}
     measures = [
         Measure("input_price", "Input price per 1M tokens", lower, inputs),
         Measure("output_price", "Output price per 1M tokens", lower, outputs),
         Measure("blended_price", "Blended price per 1M tokens (3:1 input:output)", lower, blended),
         Measure("context_window", "Context window", higher, context),
-        Measure("bayesian_average", "Rating, Bayesian average", higher, bayesian),
-        Measure("lower_bound", "Rating, lower bound (ranking score)", higher, bound),
     ]
+    # A registered measure is null for a model without it (a rating score without counted
+    # reviews): such a model is neither ranked nor counted, like a model without a metric.
+    for m in registered:
+        values = {r.id: r.registered[m.key] for r in rows if r.registered[m.key] is not None}
+        measures.append(Measure(m.key, m.name, m.direction.value, values))
     by_metric: dict[int, dict[int, Decimal]] = {}
     current = metric_value_current_list().values_list("metric_id", "model_id", "value")
     for metric_id, model_id, value in current:
@@ -399,9 +406,10 @@ def model_ranks_get(*, slug: str) -> ModelRanks:
     number of queries whatever the catalog size. Raises `ModelNotFound`.
     """
     model = model_get_by_slug(slug, queryset=AIModel.objects.all())
-    rows = _catalog_rows()
+    registered = registry.measure_list(ranked=True)
+    rows = _catalog_rows(registered)
     categories = _catalog_categories(rows)
-    measures = _catalog_measures(rows)
+    measures = _catalog_measures(rows, registered)
     ranks = []
     for category in CATEGORIES:
         members = categories[category]

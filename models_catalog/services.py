@@ -11,10 +11,10 @@ Two rules hold for every imported value:
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import DecimalField, Model
 from django.utils.text import slugify
 
 from models_catalog.models import (
@@ -32,7 +32,12 @@ from models_catalog.models import (
 
 # Which source wins for a field, best first. A source not listed for a field ranks after
 # those listed. EDITOR is always first: curated values survive every re-import.
-_DEFAULT_PRECEDENCE = [Source.EDITOR, Source.OPENROUTER, Source.MODELS_DEV, Source.LITELLM]
+_DEFAULT_PRECEDENCE: list[str] = [
+    Source.EDITOR,
+    Source.OPENROUTER,
+    Source.MODELS_DEV,
+    Source.LITELLM,
+]
 FIELD_PRECEDENCE: dict[str, list[str]] = {
     # models.dev curates release dates and weights; OpenRouter's `created` is only the date
     # a model was listed there, a fallback.
@@ -239,7 +244,7 @@ def _fit_columns(model_class: type[Model], **values: Decimal | None) -> dict[str
     """
     fitted: dict[str, Decimal | None] = {}
     for name, value in values.items():
-        column = model_class._meta.get_field(name)
+        column = cast(DecimalField, model_class._meta.get_field(name))  # callers name decimals
         if value is None:
             fitted[name] = None
             continue

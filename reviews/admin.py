@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from accounts.models import MODERATE_PERMISSION
+from accounts.permissions import AuthenticatedHttpRequest
 from accounts.selectors import moderation_access_get
 from config.exceptions import ApplicationError
 from reviews import services
@@ -46,7 +47,10 @@ def _can_moderate(request: HttpRequest) -> bool:
 
 def _may_act(request: HttpRequest) -> bool:
     """Moderation actions need the permission and, when required, a second-factor session."""
-    return moderation_access_get(request.user, session=request.session).allowed
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    return moderation_access_get(user, session=request.session).allowed
 
 
 def _seen_revision(request: HttpRequest, review: Review) -> int | None:
@@ -185,7 +189,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )
 
     @admin.action(description="Verify (publish / apply the edit)", permissions=["moderate"])
-    def verify(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def verify(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
@@ -197,7 +201,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Mark usage as verified", permissions=["moderate"])
-    def verify_usage(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def verify_usage(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
@@ -208,7 +212,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Reject (needs a reason)", permissions=["moderate"])
-    def reject(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def reject(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
         _run(
             request, queryset,
@@ -220,7 +224,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Hide (needs a reason)", permissions=["moderate"])
-    def hide(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def hide(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
         _run(
             request, queryset,
@@ -231,7 +235,7 @@ class ReviewAdmin(_ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Restore (publish again)", permissions=["moderate"])
-    def restore(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+    def restore(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,

@@ -6,5 +6,8 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self) -> None:
-        from reviews import receivers  # noqa: F401 (connects the account_erased receiver)
-        from reviews.api import rating_cache  # noqa: F401 (refreshes cached ratings on store)
+        from reviews import registrations
+
+        registrations.catalog_register()
+        registrations.personal_data_register()
+        registrations.events_register()

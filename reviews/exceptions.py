@@ -3,6 +3,8 @@
 Clients and tests match `code`; `message` is for people and may change.
 """
 
+import uuid
+
 from config.exceptions import ApplicationError, Conflict, NotFound
 
 
@@ -12,10 +14,15 @@ class ReviewNotFound(NotFound):
 
 
 class ReviewAlreadyExists(Conflict):
+    """The body names the active review (`existing_review`, its id) so a client can open it."""
+
     code = "review_exists"
     default_message = (
         "You already have a review of this model: edit it, or withdraw it and write a new one."
     )
+
+    def __init__(self, existing_review: uuid.UUID) -> None:
+        super().__init__(extra={"existing_review": str(existing_review)})
 
 
 class ModelVersionUnknown(ApplicationError):
@@ -89,3 +96,13 @@ class CannotReportOwnReview(ApplicationError):
 class ReportAlreadyExists(Conflict):
     code = "report_exists"
     default_message = "You have already reported this review."
+
+
+class ReportNotFound(NotFound):
+    code = "report_not_found"
+    default_message = "You have no report of this review."
+
+
+class ReportNotOpen(Conflict):
+    code = "report_not_open"
+    default_message = "A moderator already decided on this report; it can no longer be withdrawn."

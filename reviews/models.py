@@ -125,6 +125,10 @@ class Review(ReviewContent):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the pending revisions, set only by the selectors that prefetch them
+    # (`Prefetch("revisions", ..., to_attr="pending_revisions")`).
+    pending_revisions: list["ReviewRevision"]
+
     class Meta(ReviewContent.Meta):
         constraints = [
             *ReviewContent.Meta.constraints,

@@ -69,8 +69,8 @@ class RatingInputs:
     count: int
     total: int
     distribution: dict[int, int]
-    weight_sum: float  # Σ stored recency weights
-    weighted_total: float  # Σ stored recency weight · rating
+    weight_sum: float  # Σ recency_weight (computed per row by the grouped query, not stored)
+    weighted_total: float  # Σ recency_weight · rating
 
 
 def summarise(
@@ -81,8 +81,9 @@ def summarise(
     z: float,
     scale: float,
 ) -> dict[str, float | None]:
-    """The scores of one group. `average` is None without reviews; the other scores then
-    fall back to the prior, so a model with no reviews ranks as "average", not as zero."""
+    """The scores of one group of counted reviews. The rating pipeline calls it only for a
+    group with at least one review: an unreviewed model or version gets null scores
+    (reviews.ratings.summary), so it is shown as unrated, never ranked as "average"."""
     average = inputs.total / inputs.count if inputs.count else None
     decayed_weight = inputs.weight_sum * scale
     decayed_total = inputs.weighted_total * scale

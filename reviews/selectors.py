@@ -1,23 +1,29 @@
-"""Reads of the reviews app: public lists, one review, the author's own, the moderation queue
-and the audit log.
+"""Reads of the reviews app: public lists, one review, the author's own, the moderation queue,
+the audit log and the person's sections of the personal-data export.
 
 Side-effect free. List selectors preload every relation their API output reads, so the
 number of queries does not grow with the page size.
 """
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
-from models_catalog.models import AIModel
-from reviews.exceptions import ReviewNotFound
+from models_catalog.models import AIModel, ModelAlias
+from reviews.exceptions import ReportNotFound, ReviewNotFound
 from reviews.models import (
+    SUB_RATINGS,
+    HelpfulVote,
     ModerationEvent,
     Report,
     Review,
+    ReviewContent,
     ReviewRevision,
     ReviewStatus,
 )
@@ -53,17 +59,59 @@ def _pending_revisions() -> Prefetch:
 
 
 def review_versions_known(model: AIModel) -> list[str]:
-    """The versions a review of `model` may name: the catalog's canonical version slug, the
-    model's own slug, and every version earlier reviews named (each was the canonical one,
-    or one of these, when it was written: the catalog keeps no other version history)."""
-    known = [model.version_slug, model.slug] if model.version_slug else [model.slug]
+    """The versions a review of `model` may name, canonical spellings only: the catalog's
+    canonical version slug (its dated one, else the model's slug) first, then every other
+    version earlier reviews named (each was the canonical one when it was written: the
+    catalog keeps no other version history). `review_version_canonical` maps the other
+    names of the current version (undated slug, aliases, variants) to the first."""
+    current = model.version_slug or model.slug
     earlier = (
         Review.objects.filter(model=model)
-        .exclude(model_version__in=known)
+        .exclude(model_version=current)
         .values_list("model_version", flat=True)
         .distinct()
     )
-    return [*known, *sorted(earlier)]
+    return [current, *sorted(earlier)]
+
+
+def _names_current_version(model: AIModel, name: str) -> bool:
+    """`name` is the model's canonical version, its undated slug or one of its aliases
+    (case ignored)."""
+    if name.lower() in {(model.version_slug or model.slug).lower(), model.slug.lower()}:
+        return True
+    return ModelAlias.objects.filter(model=model, slug__iexact=name).exists()
+
+
+def review_version_canonical(model: AIModel, version: str) -> str:
+    """The one spelling a review stores for `version` of `model`, so that one version never
+    shows as two: the model's undated slug, any of its aliases (`~openai/o4-mini`) and a
+    variant id (`openai/o4-mini:batch`, the same weights) name the current version, i.e. the
+    canonical dated slug (`openai/o4-mini-2025-04-16`). Case is ignored. Anything else is
+    returned unchanged (an earlier version, or an unknown one the caller refuses); a name
+    earlier reviews stored is that version, even if it looks like a variant."""
+    current = model.version_slug or model.slug
+    name = version.strip()
+    if _names_current_version(model, name):
+        return current
+    base, colon, variant = name.rpartition(":")
+    if not (colon and base and variant and "/" not in variant):
+        return name
+    if Review.objects.filter(model=model, model_version=name).exists():
+        return name
+    return current if _names_current_version(model, base) else name
+
+
+def _with_viewer(
+    queryset: QuerySet[Review], viewer: User | AnonymousUser | None
+) -> QuerySet[Review]:
+    """For a signed-in reader, each review with `viewer_vote` (their helpful vote: True,
+    False or None) and `viewer_reported` (they have a report of it), as subqueries of the
+    same query: the number of queries does not grow with the page size."""
+    if viewer is None or not viewer.is_authenticated:
+        return queryset
+    vote = HelpfulVote.objects.filter(review=OuterRef("pk"), voter=viewer.pk).values("helpful")
+    reported = Report.objects.filter(review=OuterRef("pk"), reporter=viewer.pk)
+    return queryset.annotate(viewer_vote=Subquery(vote[:1]), viewer_reported=Exists(reported))
 
 
 def _use_case_filter(queryset: QuerySet[Review], use_case: str) -> QuerySet[Review]:
@@ -83,47 +131,70 @@ def review_list_for_model(
     use_case: str | None = None,
     model_version: str | None = None,
     usage_verified: bool | None = None,
+    viewer: User | AnonymousUser | None = None,
 ) -> QuerySet[Review]:
     """Published reviews of `model`, filtered, with author and model preloaded (unordered:
-    the paginator applies one of `REVIEW_ORDERINGS`)."""
+    the paginator applies one of `REVIEW_ORDERINGS`). `model_version` may be any name of a
+    version (`review_version_canonical`); `viewer` adds the reader's own state
+    (`_with_viewer`)."""
     queryset = Review.objects.filter(model=model, status=ReviewStatus.PUBLISHED)
     if rating is not None:
         queryset = queryset.filter(rating=rating)
     if use_case:
         queryset = _use_case_filter(queryset, use_case)
     if model_version:
-        queryset = queryset.filter(model_version=model_version)
+        queryset = queryset.filter(model_version=review_version_canonical(model, model_version))
     if usage_verified is not None:
         queryset = queryset.filter(usage_verified=usage_verified)
-    return queryset.select_related("author", "model")
+    return _with_viewer(queryset.select_related("author", "model"), viewer)
 
 
-def review_get_visible(*, public_id: uuid.UUID, user: User | None) -> Review:
+def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Review:
     """The review if `user` may see it: published ones to everyone, every state to its
-    author. ReviewNotFound otherwise (nobody learns that a hidden review exists)."""
+    author. ReviewNotFound otherwise (nobody learns that a hidden review exists). With the
+    reader's own state (`_with_viewer`)."""
     visible = Q(status=ReviewStatus.PUBLISHED)
     if user is not None and user.is_authenticated:
         visible |= Q(author_id=user.pk)
-    review = (
-        Review.objects.select_related("author", "model")
-        .prefetch_related(_pending_revisions())
-        .filter(visible, public_id=public_id)
-        .first()
+    queryset = Review.objects.select_related("author", "model").prefetch_related(
+        _pending_revisions()
     )
+    review = _with_viewer(queryset, user).filter(visible, public_id=public_id).first()
     if review is None:
         raise ReviewNotFound()
     return review
 
 
-def review_list_for_author(*, author: User) -> QuerySet[Review]:
-    """The author's reviews in every state, newest first, with the edit waiting for
-    moderation (if any) preloaded as `pending_revisions`."""
+def review_list_for_author(*, author: User, model: AIModel | None = None) -> QuerySet[Review]:
+    """The author's reviews in every state (of one `model` if given), newest first, with the
+    edit waiting for moderation (if any) preloaded as `pending_revisions` and the reader's
+    own state (`_with_viewer`: the author is the reader)."""
+    queryset = Review.objects.filter(author=author)
+    if model is not None:
+        queryset = queryset.filter(model=model)
+    queryset = queryset.select_related("author", "model").prefetch_related(_pending_revisions())
+    return _with_viewer(queryset, author).order_by("-created_at", "-id")
+
+
+def report_list_for_reporter(*, reporter: User) -> QuerySet[Report]:
+    """The person's own reports, newest first, with the review and its model preloaded."""
     return (
-        Review.objects.filter(author=author)
-        .select_related("author", "model")
-        .prefetch_related(_pending_revisions())
+        Report.objects.filter(reporter=reporter)
+        .select_related("review", "review__model")
         .order_by("-created_at", "-id")
     )
+
+
+def report_get_own(*, review_id: uuid.UUID, reporter: User) -> Report:
+    """The person's report of the review (one per person and review). ReportNotFound."""
+    report = (
+        Report.objects.select_related("review", "review__model")
+        .filter(review__public_id=review_id, reporter=reporter)
+        .first()
+    )
+    if report is None:
+        raise ReportNotFound()
+    return report
 
 
 def _moderation_queryset() -> QuerySet[Review]:
@@ -186,3 +257,90 @@ def reporter_can_auto_hide(user: User) -> bool:
     if dismissed < settings.REVIEW_REPORTER_MIN_DISMISSED:
         return True
     return dismissed / resolved < settings.REVIEW_REPORTER_DISMISSED_SHARE
+
+
+# --- Personal-data export (sections registered with accounts in `reviews.registrations`) ---
+# Other people's reviews are named by public id only: never their author, title or text.
+
+_CONTENT_FIELDS = ("rating", *SUB_RATINGS, "title", "body", "pros", "cons", "use_cases")
+
+
+def _content_export(content: ReviewContent) -> dict[str, Any]:
+    data = {name: getattr(content, name) for name in _CONTENT_FIELDS}
+    data["usage"] = {"channel": content.usage_channel, "months": content.usage_months}
+    data["model_version"] = content.model_version
+    return data
+
+
+def review_export_for_author(user: User) -> list[dict[str, Any]]:
+    """The person's reviews in every state, each with every revision's text (2 queries)."""
+    revisions = Prefetch("revisions", queryset=ReviewRevision.objects.order_by("number"))
+    reviews = (
+        Review.objects.filter(author_id=user.pk)
+        .select_related("model")
+        .prefetch_related(revisions)
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "id": review.public_id,
+            "model": review.model.slug,
+            "status": review.status,
+            **_content_export(review),
+            "conflict_of_interest": review.conflict_of_interest,
+            "usage_verified": review.usage_verified,
+            "helpful_count": review.helpful_count,
+            "not_helpful_count": review.not_helpful_count,
+            "created_at": review.created_at,
+            "updated_at": review.updated_at,
+            "published_at": review.published_at,
+            "revisions": [
+                {
+                    "number": r.number,
+                    "state": r.state,
+                    "created_at": r.created_at,
+                    **_content_export(r),
+                }
+                for r in review.revisions.all()
+            ],
+        }
+        for review in reviews
+    ]
+
+
+def _export_row(row: Mapping[str, Any], *, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    # Other people's reviews appear by public id only, as `review`, first.
+    shown = {k: v for k, v in row.items() if k != "review__public_id" and k not in hidden}
+    return {"review": row["review__public_id"], **shown}
+
+
+def vote_export_for_voter(user: User) -> list[dict[str, Any]]:
+    """The helpful votes the person cast (1 query)."""
+    votes = HelpfulVote.objects.filter(voter_id=user.pk).order_by("created_at", "pk")
+    rows = votes.values("review__public_id", "helpful", "created_at", "updated_at")
+    return [_export_row(row) for row in rows]
+
+
+def report_export_for_reporter(user: User) -> list[dict[str, Any]]:
+    """The reports the person made, with their note and what became of them (1 query)."""
+    reports = Report.objects.filter(reporter_id=user.pk).order_by("created_at", "pk")
+    rows = reports.values(
+        "review__public_id", "reason", "note", "state", "created_at", "resolved_at"
+    )
+    return [_export_row(row) for row in rows]
+
+
+def moderation_export_for_author(user: User) -> list[dict[str, Any]]:
+    """The audit trail of the person's reviews (1 query). Who acted is `you`, `moderator` or
+    `system` (automatic hiding): a moderator's identity is never exported."""
+    events = ModerationEvent.objects.filter(review__author_id=user.pk).order_by("created_at", "pk")
+    rows = events.values(
+        "review__public_id", "actor_id", "action", "from_status", "to_status", "reason", "note",
+        "revision_number", "created_at",
+    )  # fmt: skip
+    result = []
+    for row in rows:
+        actor_id = row["actor_id"]
+        by = "system" if actor_id is None else "you" if actor_id == user.pk else "moderator"
+        result.append({**_export_row(row, hidden=frozenset({"actor_id"})), "by": by})
+    return result

@@ -1,20 +1,31 @@
-"""Background work of the reviews app. Tasks take ids and call one service.
+"""Background work of the reviews app (the rating pipeline). Tasks take ids and call one
+service; they are published by name (config.enqueue), never imported by the code that
+enqueues them. The outcome mail is an outbox delivery (events app).
 
 Rating tasks are routed to the `ratings` queue (CELERY_TASK_ROUTES); the sweep and the daily
 refresh run from CELERY_BEAT_SCHEDULE. Every time limit is far below the broker's
 visibility timeout (3600 s), so a task is never redelivered while it still runs.
 """
 
+from typing import TypedDict
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from config.tasks import PublishSafeTask
 from reviews import ratings
-from reviews.services.notifications import review_outcome_notify
+
+
+class _RetryOptions(TypedDict):
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    max_retries: int
+
 
 # Transient database errors (a lost connection, a deadlock victim, a failover) are worth
 # retrying; anything else is a bug that a retry would only repeat.
-_DB_RETRY = {
+_DB_RETRY: _RetryOptions = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 5,
     "retry_backoff_max": 300,
@@ -23,21 +34,9 @@ _DB_RETRY = {
 
 
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
-def review_outcome_notify_task(event_id: int) -> None:
-    """Mail the author the outcome of moderation event `event_id` (routed to the `mail`
-    queue by CELERY_TASK_ROUTES).
-
-    Enqueue with `delay_on_commit`: a broker outage is logged, never a failed request.
-    Retries transient database errors only; SMTP retries belong to `mail_send_task`, to
-    which the rendered message goes. Quietly does nothing if the event is gone.
-    """
-    review_outcome_notify(event_id=event_id)
-
-
-@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
 def rating_recompute_task(model_id: int) -> None:
     """Recompute and store the rating summary of `model_id` (idempotent: running it twice,
-    or twice at once, stores the same summary). Enqueued by `ratings.rating_enqueue`, after
+    or twice at once, stores the same summary). Published by `ratings.rating_enqueue`, after
     commit and coalesced; quietly does nothing if the model is gone."""
     ratings.rating_recompute(model_id)
 

@@ -8,23 +8,16 @@ import pytest
 from rest_framework.test import APIClient
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# Real public snapshots beside the project (read-only); tests that need them skip nothing:
-# they fail with a clear message if the folder is missing.
-SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
-# The copy the project ships for `make run`.
-SHIPPED_DATA_DIR = PROJECT_DIR / "data"
+# Tests read data from inside the repository only: the real snapshots the project ships for
+# `make run` (data/catalog/ATTRIBUTION.md), and small real cuts in tests/fixtures/ (README.md).
+SHIPPED_CATALOG_DIR = PROJECT_DIR / "data" / "catalog"
+FIXTURES_DIR = PROJECT_DIR / "tests" / "fixtures"
 
 
 @pytest.fixture
 def api_client() -> APIClient:
     """An anonymous client."""
     return APIClient()
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    assert SHARED_DATA_DIR.is_dir(), f"{SHARED_DATA_DIR} is missing: the import tests read it"
-    return SHARED_DATA_DIR
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,17 @@ class ModelFamilyFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda f: f.slug)
 
 
+def _modalities_set(
+    model: AIModel, create: bool, extracted: list[str] | None, **kwargs: object
+) -> None:
+    """`AIModelFactory(inputs=[...])`: the input modalities (text unless told); text output."""
+    from models_catalog.services import modalities_get
+
+    if create:
+        model.input_modalities.set(modalities_get(extracted or ["text"]))
+        model.output_modalities.set(modalities_get(["text"]))
+
+
 class AIModelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AIModel
@@ -60,13 +71,17 @@ class AIModelFactory(factory.django.DjangoModelFactory):
     max_output_tokens = 16_000
     release_date = dt.date(2025, 1, 1)
 
-    @factory.post_generation
-    def inputs(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
-        from models_catalog.services import modalities_get
+    inputs = factory.PostGeneration(_modalities_set)
 
-        if create:
-            self.input_modalities.set(modalities_get(extracted or ["text"]))
-            self.output_modalities.set(modalities_get(["text"]))
+
+def _price_make_current(
+    price: Price, create: bool, extracted: bool | None, **kwargs: object
+) -> None:
+    """The price becomes its model's current one unless `PriceFactory(make_current=False)`."""
+    if create and extracted is not False:
+        from models_catalog.services import price_refresh_current
+
+        price_refresh_current(price.model)
 
 
 class PriceFactory(factory.django.DjangoModelFactory):
@@ -81,12 +96,7 @@ class PriceFactory(factory.django.DjangoModelFactory):
     source = Source.OPENROUTER
     as_of = dt.date(2026, 8, 18)
 
-    @factory.post_generation
-    def make_current(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
-        if create and extracted is not False:
-            from models_catalog.services import price_refresh_current
-
-            price_refresh_current(self.model)
+    make_current = factory.PostGeneration(_price_make_current)
 
 
 class MetricFactory(factory.django.DjangoModelFactory):

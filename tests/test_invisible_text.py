@@ -94,3 +94,16 @@ def test_display_name_cannot_be_another_persons_username(verified, other_verifie
         == 200
     )
     assert make_user(username="ada-l").pk  # an existing name that differs is no problem
+
+
+def test_signup_display_name_follows_the_same_rules(other_verified):
+    from tests.accounts.conftest import STRONG_PASSWORD, AppClient
+
+    for name in ("Deleted Account", other_verified.user.username, f"Eve{RLO}"):
+        response = AppClient().request(
+            "post",
+            "/_allauth/app/v1/auth/signup",
+            {"email": "new@example.org", "password": STRONG_PASSWORD, "display_name": name},
+        )
+        assert response.status_code == 400, name
+        assert {error["param"] for error in response.json()["errors"]} == {"display_name"}

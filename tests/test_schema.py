@@ -19,8 +19,14 @@ def test_schema_validates_without_warnings(tmp_path):
 
 
 def _undocumented(schema: dict) -> list[str]:
+    from allauth.headless.spec.internal.schema import get_schema
+
+    # allauth's components (merged in by accounts.openapi) are documented by allauth
+    theirs = set(get_schema()["components"]["schemas"])
     missing = []
     for name, component in schema["components"]["schemas"].items():
+        if name in theirs:
+            continue
         for field, spec in component.get("properties", {}).items():
             if not spec.get("description"):
                 missing.append(f"{name}.{field}")

@@ -1,12 +1,16 @@
 """One serializer per operation and direction; output serializers list every field."""
 
+from django.db.models import Field
 from rest_framework import serializers
 
 from accounts.models import User
 
 
-def _max_length(field: str) -> int:
-    return User._meta.get_field(field).max_length
+def _max_length(name: str) -> int:
+    field = User._meta.get_field(name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise TypeError(f"User.{name} has no max_length")
+    return field.max_length
 
 
 class MeOutputSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from accounts.api.serializers import (
     PublicProfileOutputSerializer,
 )
 from accounts.authentication import recently_reauthenticated, request_session
-from accounts.permissions import IsVerified
+from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.api import ErrorOutputSerializer
 
 ERRORS_401_403 = {401: ErrorOutputSerializer, 403: ErrorOutputSerializer}
@@ -53,14 +53,14 @@ class MeApi(APIView):
         return [IsAuthenticated(), IsVerified()]
 
     @extend_schema(responses={200: MeOutputSerializer, **ERRORS_401_403})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(MeOutputSerializer(selectors.profile_get_private(request.user)).data)
 
     @extend_schema(
         request=MeUpdateInputSerializer,
         responses={200: MeOutputSerializer, 400: ErrorOutputSerializer, **ERRORS_401_403},
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         data = MeUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.profile_update(user=request.user, **data.validated_data)
@@ -75,7 +75,7 @@ class MeApi(APIView):
         "(`POST /_allauth/{client}/v1/auth/reauthenticate`). 403 `reauthentication_required` "
         "when neither; 400 `password_incorrect`.",
     )
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         data = MeDeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_erase_self(
@@ -93,7 +93,7 @@ class MeExportApi(APIView):
         responses={200: MeExportOutputSerializer, **ERRORS_401_403},
         description="Everything stored about the signed-in person, as JSON.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         export = selectors.user_export_get(request.user)
         return Response(MeExportOutputSerializer(export).data)
 
@@ -106,7 +106,7 @@ class MeModerationAccessApi(APIView):
         description="Whether the moderation API would serve the signed-in person, and what is "
         "missing (the moderator role, or two-factor authentication when it is required).",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         access = selectors.moderation_access_get(request.user, request_session(request))
         return Response(ModerationAccessOutputSerializer(access).data)
 
@@ -116,7 +116,9 @@ class UserDetailApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("username", OpenApiTypes.STR, OpenApiParameter.PATH, "Username.")
+            OpenApiParameter(
+                "username", OpenApiTypes.STR, OpenApiParameter.PATH, description="Username."
+            )
         ],
         responses={200: PublicProfileOutputSerializer, 404: ErrorOutputSerializer},
         description="A person's public profile. Never an email address; the affiliation only "

@@ -8,14 +8,17 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers as default_cors_headers
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-# A developer may keep overrides in .env; production sets real environment variables.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# No .env here: the development settings (local, test, bench) read it before importing this
+# module; production takes real environment variables only.
+# `make run`'s SQLite database, mail, file cache and Celery files. CI's sign-up walk-through
+# points it at a scratch directory, so it never touches a developer's var/.
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
 
 SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -32,11 +35,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.headless",
     "allauth.usersessions",
+    "events",  # the outbox: below every app of ours, which register consumers in it
     "accounts",
     "models_catalog",
     "reviews",
@@ -49,6 +54,8 @@ MIDDLEWARE = [
     "config.middleware.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so a preflight or a redirect answer carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -68,7 +75,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Our versions of allauth's mail templates (accounts/templates/account/email/): DIRS
+        # are searched before the apps' folders, and allauth comes before `accounts`.
+        "DIRS": [BASE_DIR / "accounts" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -136,6 +145,22 @@ CACHES = {"default": cache_from_env("CACHE_URL", default="locmemcache://")}
 # can send one and would pick the IP that rate limits count against.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
+# --- CORS (django-cors-headers) ----------------------------------------------------------
+# Frontends on other origins call the API and allauth's headless routes. Only the origins
+# listed in the environment are allowed (none by default: same-origin only), and only they
+# get `Access-Control-Allow-Credentials` (the header is never sent to an unlisted origin).
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/(api|_allauth)/"
+# `app` clients send their session token in this header (see accounts.authentication).
+CORS_ALLOW_HEADERS = (*default_cors_headers, "x-session-token")
+# Response headers a script on another origin may read: caching, the created resource,
+# when to retry after a 429 or 503.
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 3600
+# A browser client on a listed origin posts with the CSRF token; Django must trust its origin.
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
+
 # --- Django REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
     # `app` clients (X-Session-Token) and `browser` clients (session cookie + CSRF), both
@@ -174,7 +199,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AI model reviews API",
     "DESCRIPTION": (
         "Catalog of AI models (providers, prices per 1M tokens, metrics with sources and dates, "
-        "ranks, cost calculator) and community reviews with verified ratings."
+        "ranks, cost calculator) and community reviews with verified ratings.\n\n"
+        "Accounts (sign-up, email verification, login, reauthentication, TOTP, password "
+        "change and reset) are django-allauth's headless API under `/_allauth/{client}/v1/`: "
+        "its offered routes are part of this schema, and allauth's own specification is at "
+        "[/_allauth/openapi.json](/_allauth/openapi.json). `app` clients send the session "
+        "token allauth returns (`meta.session_token`, a new one after email verification) "
+        "as `X-Session-Token`; `browser` clients use the session cookie and CSRF."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -184,6 +215,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"LifecycleEnum": "models_catalog.models.Lifecycle"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # allauth's headless API (sign-up, login, verification, MFA) joins ours: one client.
+        "accounts.openapi.merge_allauth_spec",
+    ],
+    "EXTERNAL_DOCS": {
+        "description": "allauth's own specification of its headless API (also merged here)",
+        "url": "/_allauth/openapi.json",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------
@@ -212,6 +252,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     # answers. The read timeout stays above kombu's 1 s BRPOP wait of the consumers.
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
+    # One connection attempt when a publish finds no connection: kombu would otherwise retry
+    # a refused connection for CELERY_BROKER_CONNECTION_TIMEOUT (2 s) on every publish. What
+    # is published is also in the database (stale mark, outbox), and a sweep publishes it
+    # again. The worker's own connection keeps retrying (broker_connection_max_retries).
+    "max_retries": 0,
 }
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
@@ -228,6 +273,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # The outbox (events.services): re-publish deliveries that are due and not done.
+    "outbox-sweep": {
+        "task": "events.tasks.delivery_sweep_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
 # Mail has its own queue so a backlog of retries against a slow mail server never delays
 # other work (and the reverse). The worker consumes all: `-Q default,mail,ratings`.
@@ -239,11 +290,25 @@ CELERY_TASK_QUEUES = (
 )
 CELERY_TASK_ROUTES = {
     "accounts.tasks.mail_send_task": {"queue": "mail"},
-    "reviews.tasks.review_outcome_notify_task": {"queue": "mail"},
+    # Outbox deliveries are notifications today (the outcome mail).
+    "events.tasks.delivery_task": {"queue": "mail"},
+    "events.tasks.delivery_sweep_task": {"queue": "mail"},
     "reviews.tasks.rating_recompute_task": {"queue": "ratings"},
     "reviews.tasks.rating_sweep_task": {"queue": "ratings"},
     "reviews.tasks.rating_refresh_task": {"queue": "ratings"},
 }
+
+# --- Outbox (events) -------------------------------------------------------------------
+# A failed delivery is retried after BASE, 2·BASE, 4·BASE, ... seconds (capped at MAX, with
+# jitter), then marked failed: with the defaults, 8 attempts over 30 to 60 minutes.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+# How long a claim lasts: above the delivery task's hard time limit (90 s), so only a worker
+# that died loses its claim to the sweep.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# The sweep leaves rows alone this long after they are due: their own message is on its way.
+OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=30)
 
 # --- Mail ------------------------------------------------------------------------------
 # Sent by the Celery worker (accounts.tasks.mail_send_task), never inside a request.
@@ -256,6 +321,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+# Plus an optional `display_name`: the name mail addresses the person by from the first one.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # Verifying the key in the same session (or app session token) that signed up logs in.
@@ -264,6 +331,13 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people when a password or MFA setting changes
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[AI model reviews] "
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Sensitive account changes ask the signed-in person to confirm it is them, by password or,
+# once they enabled it, by TOTP. Not by a code mailed to them: login by code is off, and
+# a flow offered must be one a frontend implements (README, "Flows a frontend handles").
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+# How mail and allauth's user payload name a person: the name they chose, never the
+# generated username (accounts.adapter.user_display).
+ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
 # Counters live in the default cache (shared across processes). "5/5m/key" on
 # login_failed: the sixth failed login for one account within 5 minutes is refused
 # (`too_many_login_attempts`), whichever process or IP it comes from.
@@ -288,6 +362,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/admin/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 HEADLESS_CLIENTS = ("browser", "app")
+# allauth's own OpenAPI specification of its headless API, at /_allauth/openapi.json (and
+# .yaml), linked from our schema and docs. Its HTML page loads Redoc from a CDN: not served
+# (our docs work offline; /api/docs/ shows both specifications).
+HEADLESS_SERVE_SPECIFICATION = True
+HEADLESS_SPECIFICATION_TEMPLATE_NAME = None
 # Links in mail point at the frontend, which calls the headless API with the key.
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 

@@ -8,8 +8,16 @@ and Redis databases, so a run never touches development or test data:
 PostgreSQL `aimodels_bench` (`BENCH_DATABASE_URL`), cache in Redis db 12, broker in db 13.
 """
 
-from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, VAR_DIR, cache_from_env, env
+from pathlib import Path
+
+import environ
+
+# A developer may keep overrides in .env (real environment variables win). Read before base.py
+# reads the environment; production settings never read it.
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
+
+from .base import *  # noqa: E402, F403
+from .base import REST_FRAMEWORK, VAR_DIR, cache_from_env, env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="bench-only-not-secret")

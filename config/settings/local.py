@@ -4,8 +4,16 @@ SQLite under var/ and Celery's filesystem transport (one machine only). Setting
 DATABASE_URL and CELERY_BROKER_URL switches the same command to PostgreSQL and Redis.
 """
 
-from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR, cache_from_env, env
+from pathlib import Path
+
+import environ
+
+# A developer may keep overrides in .env (real environment variables win). Read before base.py
+# reads the environment; production settings never read it.
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, VAR_DIR, cache_from_env, env  # noqa: E402
 
 VAR_DIR.mkdir(exist_ok=True)
 

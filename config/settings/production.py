@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import cache_from_env, env, headless_frontend_urls
+from .base import CORS_ALLOWED_ORIGINS, cache_from_env, env, headless_frontend_urls
 
 
 def _required(name: str) -> str:
@@ -36,7 +36,7 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
 X_FRAME_OPTIONS = "DENY"
 
 # Mail: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 (django-environ);

@@ -1,7 +1,15 @@
 """The test suite: real PostgreSQL and Redis on this machine unless told otherwise."""
 
-from .base import *  # noqa: F403
-from .base import cache_from_env, env
+from pathlib import Path
+
+import environ
+
+# A developer may keep overrides in .env (real environment variables win). Read before base.py
+# reads the environment; production settings never read it.
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
+
+from .base import *  # noqa: E402, F403
+from .base import cache_from_env, env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)

@@ -11,9 +11,9 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django_filters.rest_framework import FilterSet
 
+from models_catalog import registry
 from models_catalog.models import AIModel, Lifecycle
 
 MAX_INT = 2**31 - 1  # the range of PositiveIntegerField
@@ -68,6 +68,37 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "slug")
 
 
+# The catalog's own sort keys: field -> public key.
+_ORDERING_FIELDS = {
+    "current_price__input_per_mtok": "input_price",
+    "current_price__output_per_mtok": "output_price",
+    "context_window": "context_window",
+    "release_date": "release_date",
+    "name": "name",
+}
+
+
+def _ordering_filter() -> NullsLastOrderingFilter:
+    """The catalog's sort keys and those other apps register (`registry.measure_list`).
+
+    Built when this module is imported, which happens when the URLconf loads, after every
+    `ready()` (the registry refuses to be read earlier).
+    """
+    registered = registry.measure_list(ordering=True)
+    fields = {**_ORDERING_FIELDS, **{m.lookup: m.key for m in registered}}
+    keys = list(fields.values())
+    notes = "".join(f" `{m.key}`: {m.help}." for m in registered)
+    return NullsLastOrderingFilter(
+        fields=fields,
+        expressions={m.lookup: m.expression() for m in registered},
+        help_text="Comma-separated; `-` for descending. Nulls sort last; slug breaks ties." + notes,
+        error_messages={
+            "invalid_choice": f"%(value)s is not a sort key: use {', '.join(keys[:-1])} or "
+            f"{keys[-1]}, each with an optional leading -."
+        },
+    )
+
+
 class ModelListFilter(FilterSet):
     provider = django_filters.CharFilter(
         field_name="provider__slug", max_length=64, help_text="Provider slug, e.g. `openai`."
@@ -99,29 +130,7 @@ class ModelListFilter(FilterSet):
         max_length=200,
         help_text="Words that must each appear in the name, slug or description.",
     )
-    ordering = NullsLastOrderingFilter(
-        fields={
-            "current_price__input_per_mtok": "input_price",
-            "current_price__output_per_mtok": "output_price",
-            "context_window": "context_window",
-            "release_date": "release_date",
-            "name": "name",
-            # The reviews app's stored summary, by relation name (no import of `reviews`).
-            "rating__bayesian_average": "bayesian_average",
-            "rating__lower_bound": "lower_bound",
-            "rating__review_count": "review_count",
-        },
-        # A model never reviewed has no summary row: it has 0 reviews, not an unknown count.
-        expressions={"rating__review_count": Coalesce(F("rating__review_count"), 0)},
-        help_text="Comma-separated; `-` for descending. Nulls sort last (models without "
-        "reviews have no rating scores); slug breaks ties. Rating keys: bayesian_average, "
-        "lower_bound, review_count.",
-        error_messages={
-            "invalid_choice": "%(value)s is not a sort key: use input_price, output_price, "
-            "context_window, release_date, name, bayesian_average, lower_bound or "
-            "review_count, each with an optional leading -."
-        },
-    )
+    ordering = _ordering_filter()
 
     class Meta:
         model = AIModel

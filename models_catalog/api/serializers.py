@@ -4,15 +4,18 @@ Output serializers never expose database ids, raw `provenance` or timestamps. Mo
 string rendered by `MoneyField`, never a float.
 """
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from models_catalog.models import AIModel, Direction, EditorialPoint, Provider, Source
+from models_catalog import registry
+from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
+from models_catalog.registry import model_versions
 
 # Modalities are listed in this order, then any other alphabetically.
 CANONICAL_MODALITIES = ("text", "image", "file", "audio", "video")
@@ -63,13 +66,13 @@ class ModalityListField(serializers.Field):
         return sorted((m.slug for m in value.all()), key=_modality_key)
 
 
-def _url(context: dict[str, Any], name: str, **kwargs: str) -> str:
+def _url(context: Mapping[str, Any], name: str, **kwargs: str) -> str:
     path = reverse(f"catalog:{name}", kwargs=kwargs)
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def _model_url(context: dict[str, Any], model: AIModel, name: str = "model-detail") -> str:
+def _model_url(context: Mapping[str, Any], model: AIModel, name: str = "model-detail") -> str:
     provider, _, model_part = model.slug.partition("/")
     return _url(context, name, provider=provider, model=model_part)
 
@@ -134,7 +137,8 @@ class PriceSummaryOutputSerializer(serializers.Serializer):
 
 class PriceOutputSerializer(PriceSummaryOutputSerializer):
     offering = serializers.CharField(help_text="`standard`, or a variant such as `free`, `batch`.")
-    source = serializers.ChoiceField(choices=Source.choices, help_text="Who published the price.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who published the price.")  # type: ignore[assignment]
     source_name = serializers.CharField(
         source="get_source_display", help_text="Display name of the source."
     )
@@ -149,22 +153,20 @@ class ModelSummaryOutputSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Display name.")
 
 
-class ModelRatingBriefOutputSerializer(serializers.Serializer):
-    review_count = serializers.IntegerField(
-        help_text="Counted reviews (published, without a disclosed conflict of interest)."
-    )
-    average = serializers.FloatField(
-        allow_null=True, help_text="Plain mean star rating (1-5); null without reviews."
-    )
-    bayesian_average = serializers.FloatField(
-        allow_null=True,
-        help_text="Mean pulled toward the site-wide mean when reviews are few; null without "
-        "reviews. The full summary is at `.../rating/`.",
-    )
+class RegisteredBriefField(serializers.Field):
+    """A summary another app embeds in each model (`registry.ModelBrief`, e.g. the rating),
+    rendered by that app from the row `model_list` joined: plain values, no query and no
+    nested serializer per row. Its schema is the serializer the app registered."""
 
+    def __init__(self, brief: registry.ModelBrief) -> None:
+        self.brief = brief
+        super().__init__(source="*", read_only=True, help_text=brief.help_text)
+        # Typed for functions and classes, the decorator also marks an instance (it sets an
+        # attribute the schema generator reads).
+        extend_schema_field(brief.serializer)(cast(Any, self))
 
-# What a model without a stored rating summary (never reviewed) shows.
-_NO_RATING = {"review_count": 0, "average": None, "bayesian_average": None}
+    def to_representation(self, model: AIModel) -> dict[str, Any]:
+        return self.brief.render(model)
 
 
 class ModelListOutputSerializer(serializers.Serializer):
@@ -186,8 +188,9 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="Weights published; null when unknown."
     )
     release_date = serializers.DateField(allow_null=True, help_text="Release date, if known.")
-    lifecycle = serializers.ChoiceField(
-        choices=AIModel._meta.get_field("lifecycle").choices, help_text="active or deprecated."
+    # `Field`: the detail serializer redeclares it as a nested serializer.
+    lifecycle: serializers.Field = serializers.ChoiceField(
+        choices=Lifecycle.choices, help_text="active or deprecated."
     )
     listing_verified = serializers.BooleanField(help_text="An editor has checked this listing.")
     price = PriceSummaryOutputSerializer(
@@ -195,19 +198,16 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Current standard price per 1M tokens; null when variable or unknown.",
     )
-    rating = serializers.SerializerMethodField(
-        help_text="Rating summary: count, mean and Bayesian average of counted reviews."
-    )
     url = serializers.SerializerMethodField(help_text="This model's page in the API.")
 
-    @extend_schema_field(ModelRatingBriefOutputSerializer)
-    def get_rating(self, model: AIModel) -> dict[str, Any]:
-        # Preloaded by `model_list` (select_related); a missing row reads as None, no query.
-        summary = getattr(model, "rating", None)
-        if summary is None:
-            return _NO_RATING
-        # Plain values, not a nested serializer per row: this runs for every row of a page.
-        return {name: getattr(summary, name) for name in _NO_RATING}
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Registered summaries (the rating) go just before `url`, where the rating always was.
+        fields: dict[str, serializers.Field] = {}
+        for name, field in super().get_fields().items():
+            if name == "url":
+                fields.update((b.field, RegisteredBriefField(b)) for b in registry.brief_list())
+            fields[name] = field
+        return fields
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, model: AIModel) -> str:
@@ -235,7 +235,8 @@ class MetricValueOutputSerializer(serializers.Serializer):
         choices=Direction.choices,
         help_text="Whether a higher or a lower value is better.",
     )
-    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")  # type: ignore[assignment]
     source_name = serializers.CharField(
         source="get_source_display", help_text="Display name of who measured it."
     )
@@ -283,13 +284,26 @@ class EditorialOutputSerializer(serializers.Serializer):
 
 
 class FieldSourceOutputSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="Source key that set the value, e.g. `openrouter`.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.CharField(help_text="Source key that set the value, e.g. `openrouter`.")  # type: ignore[assignment]
     as_of = serializers.DateField(help_text="Date of the source snapshot that set the value.")
 
 
 class ModelLinksOutputSerializer(serializers.Serializer):
     cost = serializers.URLField(help_text="The cost calculator for this model.")
     ranks = serializers.URLField(help_text="This model's ranks.")
+
+
+class ModelVersionOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(
+        help_text="The version's canonical slug, e.g. `openai/o4-mini-2025-04-16`; reviews "
+        "name it as `model_version` (the model's slug and aliases are other names of the "
+        "current one)."
+    )
+    current = serializers.BooleanField(help_text="The catalog's current version.")
+    review_count = serializers.IntegerField(
+        help_text="Counted reviews of this version (as in the rating's `versions`)."
+    )
 
 
 class ModelDetailOutputSerializer(ModelListOutputSerializer):
@@ -323,12 +337,21 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         help_text="Per attribute: the source and snapshot date that set its value."
     )
     links = serializers.SerializerMethodField(help_text="Related API resources.")
+    versions = serializers.SerializerMethodField(
+        help_text="The model's versions, the current one first, with their review counts."
+    )
+
+    @extend_schema_field(ModelVersionOutputSerializer(many=True))
+    def get_versions(self, model: AIModel) -> list[dict[str, Any]]:
+        # The reviews app registers the lister (this app never imports it).
+        return list(ModelVersionOutputSerializer(model_versions(model), many=True).data)
 
     @extend_schema_field(ModelSummaryOutputSerializer(many=True))
     def get_siblings(self, model: AIModel) -> list[dict[str, Any]]:
         members = model.family.members if model.family is not None else []
         others = [m for m in members if m.pk != model.pk]
-        return ModelSummaryOutputSerializer(others, many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a dict).
+        return cast(list[dict[str, Any]], ModelSummaryOutputSerializer(others, many=True).data)
 
     @extend_schema_field(serializers.DictField(child=FieldSourceOutputSerializer()))
     def get_sources(self, model: AIModel) -> dict[str, Any]:
@@ -397,19 +420,27 @@ class RankOutputSerializer(serializers.Serializer):
     category = serializers.CharField(
         help_text="all, multimodal (image input), open_weights, reasoning or free."
     )
-    measure = serializers.CharField(
-        help_text="A metric key, or input_price, output_price, blended_price, context_window, "
-        "or the rating scores bayesian_average and lower_bound (models with reviews only)."
-    )
+    measure = serializers.CharField()
     measure_name = serializers.CharField(help_text="Display name of the measure.")
     rank = serializers.IntegerField(help_text="1 is best; equal values share a rank.")
     total = serializers.IntegerField(help_text="Models in the category that have the measure.")
     direction = serializers.ChoiceField(
         choices=Direction.choices, help_text="Whether a higher or a lower value is better."
     )
-    label = serializers.CharField(
+    # A declared field, which DRF takes off the class: not `Field.label`.
+    label = serializers.CharField(  # type: ignore[assignment]
         help_text="E.g. `input_price: 70 of 124 multimodal models, lower is better`."
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        registered = [m.key for m in registry.measure_list(ranked=True)]
+        fields["measure"].help_text = (
+            "A metric key, or input_price, output_price, blended_price, context_window"
+            + "".join(f", {key}" for key in registered)
+            + " (a model without a value is not ranked on it)."
+        )
+        return fields
 
 
 class ModelRanksOutputSerializer(serializers.Serializer):

@@ -50,7 +50,9 @@ class ProviderDetailApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, "Provider slug.")
+            OpenApiParameter(
+                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Provider slug."
+            )
         ],
         responses={200: ProviderDetailOutputSerializer, **NOT_FOUND},
         description="One provider with its model families and their model counts.",

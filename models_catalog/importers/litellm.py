@@ -118,11 +118,11 @@ class LiteLLMImporter(Importer):
     def prepare(self, records: list[Record], as_of: dt.date, report: ImportReport) -> None:
         report.unmatched_shown = UNMATCHED_SHOWN
         self._index = CatalogIndex.from_catalog()
-        ranks = {key: _direct(entry) for key, entry in records}
+        ranks = {key: rank for key, entry in records if (rank := _direct(entry)) is not None}
         matches = {
             key: self._index.find(_model_name(key), providers=[direct[0]])
             for key, direct in ranks.items()
-            if direct is not None and not key.startswith("ft:")
+            if not key.startswith("ft:")
         }
         self._winners, self._superseded = best_per_model(
             matches, rank=lambda key, match: (ranks[key][1], match.level, key)
@@ -189,7 +189,9 @@ class LiteLLMImporter(Importer):
                 input_per_mtok=fields.usd_per_mtok(key, input_key, entry[input_key]),
                 output_per_mtok=fields.usd_per_mtok(key, output_key, entry[output_key]),
                 cached_input_per_mtok=(
-                    fields.usd_per_mtok(key, cached_key, cached) if cached is not None else None
+                    fields.usd_per_mtok(key, cached_key, cached)
+                    if cached_key and cached is not None
+                    else None
                 ),
             )
         return changed

@@ -148,9 +148,10 @@ class OpenRouterImporter(Importer):
             model, change = self._import_model(record, as_of)
             created, changed = change.created, change.changed
         else:
-            model = AIModel.objects.filter(slug=record.slug).first()
-            if model is None:
+            base = AIModel.objects.filter(slug=record.slug).first()
+            if base is None:
                 raise RejectedRecord(record.record_id, f"base model {record.slug} was rejected")
+            model = base
             created = not model.prices.filter(offering=record.offering, source=self.source).exists()
             changed = False
         changed |= self._record_price(model, record, as_of)

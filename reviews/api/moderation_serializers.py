@@ -70,6 +70,8 @@ class OpenReportOutputSerializer(serializers.Serializer):
 class ModerationReviewOutputSerializer(ReviewOwnOutputSerializer):
     """A review as moderators work it: why it waits, the edit and the open reports."""
 
+    viewer = None  # type: ignore[assignment]  # the reader's own vote and report are no part of the moderation view
+
     queued_at = serializers.DateTimeField(
         allow_null=True, help_text="Since when it waits in the queue; null if it does not."
     )

@@ -10,11 +10,12 @@ page is one indexed range query however deep the client goes.
 import datetime as dt
 import json
 from base64 import b64decode
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 from urllib import parse
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -44,6 +45,13 @@ def _after(ordering: tuple[str, ...], values: list[Any]) -> Q:
     return result
 
 
+def _concrete_field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):  # orderings name columns, never a reverse relation
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
 def _encode(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
@@ -67,18 +75,19 @@ class KeysetCursorPagination(BoundedPageSize, CursorPagination):
             position = tokens["p"][0]
         except (TypeError, ValueError, KeyError, UnicodeError):
             raise ValidationError(_INVALID_CURSOR) from None
-        return Cursor(offset=0, reverse=reverse, position=position)
+        # A string, as DRF's own positions are (the stubs type it as an int).
+        return Cursor(offset=0, reverse=reverse, position=position)  # type: ignore[arg-type]
 
-    def _get_position_from_instance(self, instance: Model, ordering: tuple) -> str:
+    def _get_position_from_instance(self, instance: Model, ordering: Sequence[str]) -> str:
         values = [_encode(getattr(instance, field.lstrip("-"))) for field in ordering]
         return json.dumps({"k": list(ordering), "v": values})
 
     def _position_values(self, position: str, model: type[Model]) -> list[Any]:
+        fields = [_concrete_field(model, name.lstrip("-")) for name in self.ordering]
         try:
             decoded = json.loads(position)
             if decoded["k"] != list(self.ordering):
                 raise ValueError("the cursor belongs to another ordering")
-            fields = [model._meta.get_field(name.lstrip("-")) for name in self.ordering]
             values = [f.to_python(v) for f, v in zip(fields, decoded["v"], strict=True)]
         except (TypeError, ValueError, KeyError, OverflowError, DjangoValidationError):
             raise ValidationError(_INVALID_CURSOR) from None
@@ -88,39 +97,45 @@ class KeysetCursorPagination(BoundedPageSize, CursorPagination):
             raise ValidationError(_INVALID_CURSOR)
         return values
 
-    def paginate_queryset(
+    # Narrower than DRF's signature on purpose: keyset pages are ranges in SQL, so only a
+    # QuerySet will do (DRF's own CursorPagination orders the queryset too).
+    def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet, request: Request, view: APIView | None = None
     ) -> list:
         self.request = request
-        self.page_size = self.get_page_size(request)
+        self.page_size = page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
         self.cursor = self.decode_cursor(request)
         reverse = bool(self.cursor and self.cursor.reverse)
-        current = self.cursor.position if self.cursor else None
+        # A string: `decode_cursor` above made it.
+        current = cast(str | None, self.cursor.position if self.cursor else None)
         ordering = _reversed(self.ordering) if reverse else self.ordering
         queryset = queryset.order_by(*ordering)
         if current is not None:
             values = self._position_values(current, queryset.model)
             queryset = queryset.filter(_after(ordering, values))
-        results = list(queryset[: self.page_size + 1])
-        self.page = results[: self.page_size]
+        results = list(queryset[: page_size + 1])
         following = (
             self._get_position_from_instance(results[-1], self.ordering)
-            if len(results) > self.page_size
+            if len(results) > page_size
             else None
         )
-        self._set_links_state(reverse, current, following)
+        self.page = self._set_links_state(results[:page_size], reverse, current, following)
         return self.page
 
-    def _set_links_state(self, reverse: bool, current: str | None, following: str | None) -> None:
-        # The bookkeeping DRF's `get_next_link` / `get_previous_link` read. With unique
-        # positions their offset logic always finds a marker, so offsets stay 0.
+    def _set_links_state(
+        self, page: list[Any], reverse: bool, current: str | None, following: str | None
+    ) -> list[Any]:
+        """`page` in display order, after setting the bookkeeping DRF's `get_next_link` /
+        `get_previous_link` read. With unique positions their offset logic always finds a
+        marker, so offsets stay 0."""
         if reverse:
-            self.page = list(reversed(self.page))
+            page = list(reversed(page))
             self.has_next, self.has_previous = current is not None, following is not None
             self.next_position, self.previous_position = current, following
         else:
             self.has_next, self.has_previous = following is not None, current is not None
             self.next_position, self.previous_position = following, current
         self.display_page_controls = False
+        return page

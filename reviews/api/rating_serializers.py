@@ -1,111 +1,100 @@
 """Output serializers of the rating endpoints (there is no rating input: ratings are derived).
 
-Field names are the public contract: review_count, average, bayesian_average, lower_bound,
-recent_score, distribution, sub_ratings, usage_verified_count, computed_at, method_version,
-versions. Scores are null while no review counts; counts are exact.
+The summary serializers are derived from the summary type (reviews.ratings.types), which
+holds the field list, their order and their help texts; they document the body the rating
+endpoint serves pre-rendered from that type. Scores are null while no review counts; counts
+are exact.
 """
+
+import dataclasses
+import datetime as dt
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviews.models import SUB_RATINGS
+from reviews.ratings.types import (
+    BRIEF_FIELDS,
+    SUB_RATING_HELP,
+    GroupSummary,
+    RatingSummary,
+    SubRating,
+    VersionSummary,
+)
 from reviews.scoring import STARS
 
-_SUB_RATING_NAMES = {
-    "quality": "output quality",
-    "speed": "speed",
-    "value": "value for money",
-    "reliability": "reliability",
-    "integration": "ease of integration",
-}
+
+def _serializer(name: str, doc: str | None, declared: dict[str, serializers.Field]) -> type:
+    # Built with type(): some field names ("1" to "5") are not identifiers.
+    attrs = {"__module__": __name__, "__doc__": doc, **declared}
+    return type(name, (serializers.Serializer,), attrs)
 
 
-class RatingSubRatingOutputSerializer(serializers.Serializer):
-    average = serializers.FloatField(
-        allow_null=True, help_text="Mean of this sub-rating (1-5); null when nobody gave one."
-    )
-    count = serializers.IntegerField(help_text="Counted reviews that gave this sub-rating.")
+def _fields_of(cls: type, nested: dict[str, Any], only: tuple[str, ...] | None = None) -> dict:
+    """A DRF field per dataclass field of `cls` (scalars by type; `nested` by name)."""
+    scalars: dict[Any, Any] = {
+        int: lambda h: serializers.IntegerField(help_text=h),
+        float | None: lambda h: serializers.FloatField(allow_null=True, help_text=h),
+        str: lambda h: serializers.CharField(help_text=h),
+        dt.datetime | None: lambda h: serializers.DateTimeField(allow_null=True, help_text=h),
+    }
+    result = {}
+    for field in dataclasses.fields(cls):
+        if only is not None and field.name not in only:
+            continue
+        text = field.metadata["help"]
+        make = nested.get(field.name) or scalars[field.type]
+        result[field.name] = make(text)
+    return result
 
 
-# Built with type(): the field names are the star counts "1" to "5", not identifiers.
-RatingDistributionOutputSerializer = type(
+RatingSubRatingOutputSerializer = _serializer(
+    "RatingSubRatingOutputSerializer", None, _fields_of(SubRating, {})
+)
+RatingDistributionOutputSerializer = _serializer(
     "RatingDistributionOutputSerializer",
-    (serializers.Serializer,),
+    "Counted reviews per star rating.",
     {
-        "__module__": __name__,
-        "__doc__": "Counted reviews per star rating.",
-        **{
-            str(star): serializers.IntegerField(help_text=f"Counted reviews rating {star} of 5.")
-            for star in STARS
-        },
+        str(star): serializers.IntegerField(help_text=f"Counted reviews rating {star} of 5.")
+        for star in STARS
     },
 )
-
-RatingSubRatingsOutputSerializer = type(
+RatingSubRatingsOutputSerializer = _serializer(
     "RatingSubRatingsOutputSerializer",
-    (serializers.Serializer,),
+    "Mean and count of each optional sub-rating.",
     {
-        "__module__": __name__,
-        "__doc__": "Mean and count of each optional sub-rating.",
-        **{
-            name: RatingSubRatingOutputSerializer(
-                help_text=f"Sub-rating: {_SUB_RATING_NAMES[name]}."
-            )
-            for name in SUB_RATINGS
-        },
+        name: RatingSubRatingOutputSerializer(help_text=f"Sub-rating: {SUB_RATING_HELP[name]}.")
+        for name in SUB_RATINGS
     },
 )
-
-
-class _RatingSummaryOutputSerializer(serializers.Serializer):
-    review_count = serializers.IntegerField(
-        help_text="Counted reviews: published (moderator-verified), without a disclosed "
-        "conflict of interest."
-    )
-    average = serializers.FloatField(
-        allow_null=True, help_text="Plain mean of the counted star ratings; null without any."
-    )
-    bayesian_average = serializers.FloatField(
-        allow_null=True,
-        help_text="(C·m + Σr) / (C + n): the mean pulled toward the site-wide mean m by C "
-        "virtual reviews (see /ratings/methodology/); null without reviews.",
-    )
-    lower_bound = serializers.FloatField(
-        allow_null=True,
-        help_text="Lower bound of the mean under a Dirichlet prior over the five stars "
-        "(Evan Miller); the score for ranking. Null without reviews.",
-    )
-    recent_score = serializers.FloatField(
-        allow_null=True,
-        help_text="Bayesian average with each review weighted 0.5 ** (age / half-life); "
-        "null without reviews.",
-    )
-    distribution = RatingDistributionOutputSerializer(
-        help_text='Counted reviews per star: {"1": n, ..., "5": n}.'
-    )
-    sub_ratings = RatingSubRatingsOutputSerializer(
-        help_text="Per sub-rating (quality, speed, value, reliability, integration): mean and "
-        "how many reviews gave it."
-    )
-    usage_verified_count = serializers.IntegerField(
-        help_text="Counted reviews whose author's usage a moderator verified."
-    )
-
-
-class VersionRatingOutputSerializer(_RatingSummaryOutputSerializer):
-    model_version = serializers.CharField(help_text="The model version the reviews name.")
-
-
-class ModelRatingOutputSerializer(_RatingSummaryOutputSerializer):
-    computed_at = serializers.DateTimeField(
-        allow_null=True, help_text="When the summary was computed; null if never."
-    )
-    method_version = serializers.CharField(
-        help_text="Version of the rating method (formulas and parameters) used."
-    )
-    versions = VersionRatingOutputSerializer(
-        many=True, help_text="The same summary per reviewed model version, by version name."
-    )
+_GROUP_NESTED = {
+    "distribution": lambda h: RatingDistributionOutputSerializer(help_text=h),
+    "sub_ratings": lambda h: RatingSubRatingsOutputSerializer(help_text=h),
+}
+VersionRatingOutputSerializer = _serializer(
+    "VersionRatingOutputSerializer",
+    None,
+    _fields_of(VersionSummary, _GROUP_NESTED),
+)
+ModelRatingOutputSerializer = _serializer(
+    "ModelRatingOutputSerializer",
+    None,
+    _fields_of(
+        RatingSummary,
+        {
+            **_GROUP_NESTED,
+            "versions": lambda h: VersionRatingOutputSerializer(many=True, help_text=h),
+        },
+    ),
+)
+# The brief a catalog list embeds per model (reviews.ratings.types.rating_brief).
+RatingBriefOutputSerializer = _serializer(
+    # The component name the catalog's schema has always used for its embedded `rating`.
+    "ModelRatingBriefOutputSerializer",
+    "Count, mean and Bayesian average of a model's counted reviews.",
+    _fields_of(GroupSummary, {}, only=BRIEF_FIELDS),
+)
 
 
 class RatingFormulasOutputSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ cached publicly for a short while.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -23,11 +23,11 @@ from rest_framework.views import APIView
 
 from config.openapi import MODEL_PATH_PARAMETERS, NOT_FOUND
 from reviews.api.rating_badge import badge_svg
-from reviews.api.rating_cache import rating_rendered_get
 from reviews.api.rating_serializers import (
     ModelRatingOutputSerializer,
     RatingMethodologyOutputSerializer,
 )
+from reviews.ratings.cache import rating_rendered_get
 from reviews.ratings.selectors import model_rating_get, rating_methodology_get
 
 MAX_AGE = 30  # seconds: a recompute shows within this long behind a shared cache
@@ -64,9 +64,10 @@ class _FirstRenderer(BaseContentNegotiation):
     the first renderer, JSON, in the one error body. Also spares the hot path the parsing."""
 
     def select_renderer(
-        self, request: HttpRequest, renderers: list[BaseRenderer], format_suffix: Any = None
+        self, request: HttpRequest, renderers: Iterable[BaseRenderer], format_suffix: Any = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 class ModelRatingApi(APIView):
@@ -84,8 +85,9 @@ class ModelRatingApi(APIView):
         "with every stored recompute; `Cache-Control: public, max-age=30`.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
-        # Served pre-rendered from the cache (see rating_cache): the hot path runs no query
-        # and no serializer, only the conditional-request check.
+        # Served pre-rendered from the cache (see reviews.ratings.cache): the hot path runs no
+        # query and no serializer, only the conditional-request check. Its cache round trips:
+        # one GET of the body, plus the GET and SET of the anonymous throttle's counter.
         rendered = rating_rendered_get(f"{provider}/{model}")
         return _cacheable(
             request, rendered.etag, rendered.last_modified,

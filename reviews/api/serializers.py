@@ -9,10 +9,12 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import MODERATE_PERMISSION, User
+from accounts.models import User
+from config.api import ErrorOutputSerializer
 from reviews.models import (
     SUB_RATINGS,
     ModerationAction,
+    Report,
     ReportReason,
     Review,
     ReviewRevision,
@@ -161,6 +163,13 @@ class ReviewVoteInputSerializer(serializers.Serializer):
     helpful = serializers.BooleanField(help_text="`true` helpful, `false` not helpful.")
 
 
+class MyReviewListFilterInputSerializer(serializers.Serializer):
+    model = serializers.CharField(
+        required=False, max_length=VERSION_MAX,
+        help_text="Only your reviews of this model (its slug, an alias or a variant id).",
+    )  # fmt: skip
+
+
 class ReportCreateInputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
     note = note_field("Anything a moderator should know.")
@@ -230,6 +239,31 @@ class _ContentOutputSerializer(serializers.Serializer):
     model_version = serializers.CharField(help_text="The model version the review applies to.")
 
 
+class ReviewViewerOutputSerializer(serializers.Serializer):
+    """What the signed-in reader did with a review (documentation and shape)."""
+
+    is_author = serializers.BooleanField(help_text="You wrote it.")
+    vote = serializers.BooleanField(
+        allow_null=True, help_text="Your helpful vote: `true`, `false`, or null if none."
+    )
+    reported = serializers.BooleanField(
+        help_text="You have a report of it (see `/api/v1/me/reports/`)."
+    )
+
+
+def viewer_state(review: Review, viewer: User | AnonymousUser | None) -> dict[str, Any] | None:
+    """The reader's own state of `review`, from the annotations the selectors add for a
+    signed-in reader (`viewer_vote`, `viewer_reported`); None for an anonymous one."""
+    if viewer is None or not viewer.is_authenticated:
+        return None
+    return {
+        "is_author": review.author_id == viewer.pk,
+        # Annotations of `reviews.selectors._with_viewer` (not model fields).
+        "vote": getattr(review, "viewer_vote", None),
+        "reported": bool(getattr(review, "viewer_reported", False)),
+    }
+
+
 class ReviewOutputSerializer(_ContentOutputSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The review's id (random).")
     model = serializers.CharField(source="model.slug", help_text="Slug of the reviewed model.")
@@ -242,8 +276,8 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
     conflict_of_interest = serializers.SerializerMethodField(
         help_text="The author disclosed working for the model's provider; such a review "
         "never counts toward the rating. An affiliation the author keeps private stays "
-        "private: then this is null for everyone but the author and moderators (see "
-        "`counts_toward_rating`)."
+        "private: then this is null for everyone but the author (moderators see it in the "
+        "moderation API); see `counts_toward_rating`."
     )
     counts_toward_rating = serializers.SerializerMethodField(
         help_text="Whether the review counts toward the model's rating while published "
@@ -259,15 +293,24 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
     published_at = serializers.DateTimeField(
         allow_null=True, help_text="When it was (last) published; null if never."
     )
+    viewer = serializers.SerializerMethodField(
+        help_text="Your own state of this review (author? your vote, your report); null when "
+        "not signed in."
+    )
 
-    # Context: `viewer_id` (the person asking, or None) and `viewer_moderates` (bool); the
-    # views fill both with `review_output_context`.
+    @extend_schema_field(ReviewViewerOutputSerializer(allow_null=True))
+    def get_viewer(self, review: Review) -> dict[str, Any] | None:
+        # The view passes the reader as `viewer`; the selectors annotated what it reads.
+        return viewer_state(review, self.context.get("viewer"))
+
     def sees_affiliation(self, review: Review) -> bool:
-        return bool(
-            review.author.affiliation_public
-            or self.context.get("viewer_moderates")
-            or (review.author_id is not None and review.author_id == self.context.get("viewer_id"))
-        )
+        """Whether the reader may see why a review does not count: the author's affiliation
+        is public, or the reader (context `viewer`) is the author. Moderators read it in the
+        moderation API and the admin (ModerationReviewOutputSerializer shows it always)."""
+        if review.author.affiliation_public:
+            return True
+        viewer = self.context.get("viewer")
+        return viewer is not None and viewer.is_authenticated and review.author_id == viewer.pk
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_conflict_of_interest(self, review: Review) -> bool | None:
@@ -275,13 +318,6 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
 
     def get_counts_toward_rating(self, review: Review) -> bool:
         return not review.conflict_of_interest
-
-
-def review_output_context(user: User | AnonymousUser) -> dict[str, Any]:
-    """What ReviewOutputSerializer needs to know about the person asking."""
-    if not user.is_authenticated:
-        return {"viewer_id": None, "viewer_moderates": False}
-    return {"viewer_id": user.pk, "viewer_moderates": user.has_perm(MODERATE_PERMISSION)}
 
 
 class PendingEditOutputSerializer(_ContentOutputSerializer):
@@ -350,3 +386,20 @@ class ReportOutputSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="Your note.")
     state = serializers.CharField(help_text="`open` until a moderator upholds or dismisses it.")
     created_at = serializers.DateTimeField(help_text="When.")
+    review = serializers.UUIDField(source="review.public_id", help_text="The reported review.")
+    model = serializers.CharField(source="review.model.slug", help_text="Slug of its model.")
+    withdrawable = serializers.SerializerMethodField(
+        help_text="You may still withdraw it (`DELETE /api/v1/me/reports/{review_id}/`): only "
+        "while it is `open`."
+    )
+
+    def get_withdrawable(self, report: Report) -> bool:
+        return report.state == Report.State.OPEN
+
+
+class ReviewExistsErrorOutputSerializer(ErrorOutputSerializer):
+    """The 409 of writing a second active review of a model (documentation only)."""
+
+    existing_review = serializers.UUIDField(
+        required=False, help_text="With `review_exists`: the id of your active review."
+    )

@@ -17,7 +17,7 @@ is an error (`SuccessOnlyThrottling`).
 import logging
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 from rest_framework import throttling
@@ -53,7 +53,7 @@ class _SlidingWindowThrottle(throttling.UserRateThrottle):
     """A sliding-window log per account: the timestamps of the counted requests of the last
     `duration` seconds. `release()` takes back this request's entry."""
 
-    # Set by SimpleRateThrottle.__init__ from the rate ("10/day": 10 and 86400).
+    # Set by DRF's __init__ from the rate (`parse_rate`); read only once a rate is known.
     num_requests: int
     duration: int
     reservation: tuple[str, str] | None = None
@@ -112,10 +112,12 @@ class _SlidingWindowThrottle(throttling.UserRateThrottle):
 class _AccountWriteThrottle(FailOpen, _SlidingWindowThrottle):
     """Counts only the write methods listed, per signed-in account."""
 
+    scope: str  # each subclass names its own
     methods: frozenset[str] = frozenset()
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        # Rates are strings such as "10/day"; the stubs type them as numbers.
+        return cast(str | None, api_settings.DEFAULT_THROTTLE_RATES[self.scope])
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method not in self.methods:

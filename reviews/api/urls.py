@@ -19,6 +19,12 @@ urlpatterns = [
         name="review-reports",
     ),
     path("me/reviews/", views.MyReviewListApi.as_view(), name="me-reviews"),
+    path("me/reports/", views.MyReportListApi.as_view(), name="me-reports"),
+    path(
+        "me/reports/<uuid:review_id>/",
+        views.MyReportDetailApi.as_view(),
+        name="me-report-detail",
+    ),
     path(
         "moderation/queue/", moderation_views.ModerationQueueApi.as_view(), name="moderation-queue"
     ),

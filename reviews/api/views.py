@@ -5,27 +5,34 @@ Moderation views are in `moderation_views.py`.
 """
 
 import uuid
+from typing import cast
 
-from drf_spectacular.utils import extend_schema
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsVerified
+from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.api import PageNumberPagination
 from config.openapi import BAD_REQUEST, CONFLICT, MODEL_PATH_PARAMETERS, NOT_FOUND, WRITE_ERRORS
+from models_catalog.exceptions import ModelNotFound
 from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
 from reviews import selectors, services
 from reviews.api.pagination import KeysetCursorPagination
 from reviews.api.schema import REVIEW_ID_PARAMETER
 from reviews.api.serializers import (
+    MyReviewListFilterInputSerializer,
     ReportCreateInputSerializer,
     ReportOutputSerializer,
     ReviewCreateInputSerializer,
+    ReviewExistsErrorOutputSerializer,
     ReviewListFilterInputSerializer,
     ReviewOutputSerializer,
     ReviewOwnOutputSerializer,
@@ -33,7 +40,6 @@ from reviews.api.serializers import (
     ReviewVoteInputSerializer,
     ReviewVoteOutputSerializer,
     review_fields,
-    review_output_context,
 )
 from reviews.api.throttles import (
     ReviewCreateThrottle,
@@ -63,7 +69,31 @@ def _model(provider: str, model: str) -> AIModel:
 def _own_review(request: Request, public_id: uuid.UUID) -> dict:
     """The author's view of their review, freshly read with what it preloads."""
     review = selectors.review_get_visible(public_id=public_id, user=request.user)
-    return ReviewOwnOutputSerializer(review).data
+    return ReviewOwnOutputSerializer(review, context=_viewer(request)).data
+
+
+def _viewer(request: Request) -> dict:
+    """Serializer context naming the reader, for each review's `viewer` state."""
+    return {"viewer": request.user}
+
+
+def _created(request: Request, data: dict, route: str, review_id: uuid.UUID) -> Response:
+    """A 201 whose `Location` is the absolute URL of what was created."""
+    location = request.build_absolute_uri(reverse(route, kwargs={"review_id": review_id}))
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+# Declared on every 201: where the created resource lives.
+LOCATION_HEADER = OpenApiParameter(
+    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201],
+    description="Absolute URL of the created resource.",
+)  # fmt: skip
+
+REVIEW_EXISTS = OpenApiResponse(
+    ReviewExistsErrorOutputSerializer,
+    description="`review_exists`: you already have an active review of this model; "
+    "`existing_review` is its id (`GET /api/v1/reviews/{id}/`).",
+)
 
 
 class ModelReviewListCreateApi(SuccessOnlyThrottling, GenericAPIView):
@@ -85,28 +115,36 @@ class ModelReviewListCreateApi(SuccessOnlyThrottling, GenericAPIView):
         filters = ReviewListFilterInputSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         order = filters.validated_data.pop("order")
-        reviews = selectors.review_list_for_model(model=ai_model, **filters.validated_data)
-        self.paginator.ordering = REVIEW_ORDERINGS[order]
+        reviews = selectors.review_list_for_model(
+            model=ai_model, viewer=request.user, **filters.validated_data
+        )
+        cast(KeysetCursorPagination, self.paginator).ordering = REVIEW_ORDERINGS[order]
         page = self.paginate_queryset(reviews)
-        context = review_output_context(request.user)
-        output = ReviewOutputSerializer(page, many=True, context=context)
+        output = ReviewOutputSerializer(page, many=True, context=_viewer(request))
         return self.get_paginated_response(output.data)
 
     @extend_schema(
-        parameters=MODEL_PATH_PARAMETERS,
+        parameters=[*MODEL_PATH_PARAMETERS, LOCATION_HEADER],
         request=ReviewCreateInputSerializer,
-        responses={201: ReviewOwnOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        responses={
+            201: ReviewOwnOutputSerializer,
+            **WRITE_ERRORS,
+            **NOT_FOUND,
+            409: REVIEW_EXISTS,
+        },
         description="Write your review of the model (one active review per model: a second "
-        "is 409 `review_exists`). It starts `pending` and is public once a moderator "
-        "verifies it. Throttled per account (`review_create`).",
+        "is 409 `review_exists`, naming yours as `existing_review`). It starts `pending` and "
+        "is public once a moderator verifies it; `Location` is its URL. Throttled per account "
+        "(`review_create`).",
     )
-    def post(self, request: Request, provider: str, model: str) -> Response:
+    def post(self, request: AuthenticatedRequest, provider: str, model: str) -> Response:
         ai_model = _model(provider, model)
         data = ReviewCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         draft = services.ReviewDraft(**review_fields(data.validated_data))
         review = services.review_create(author=request.user, model=ai_model, draft=draft)
-        return Response(_own_review(request, review.public_id), status=status.HTTP_201_CREATED)
+        body = _own_review(request, review.public_id)
+        return _created(request, body, "reviews:review-detail", review.public_id)
 
 
 class ReviewDetailApi(SuccessOnlyThrottling, APIView):
@@ -123,8 +161,7 @@ class ReviewDetailApi(SuccessOnlyThrottling, APIView):
     )
     def get(self, request: Request, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
-        context = review_output_context(request.user)
-        return Response(ReviewOutputSerializer(review, context=context).data)
+        return Response(ReviewOutputSerializer(review, context=_viewer(request)).data)
 
     @extend_schema(
         parameters=[REVIEW_ID_PARAMETER],
@@ -134,7 +171,7 @@ class ReviewDetailApi(SuccessOnlyThrottling, APIView):
         "edit is kept as a revision. A published review keeps its public text until a "
         "moderator verifies the edit; a rejected one edited goes back to the queue (appeal).",
     )
-    def patch(self, request: Request, review_id: uuid.UUID) -> Response:
+    def patch(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         data = ReviewUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -147,7 +184,7 @@ class ReviewDetailApi(SuccessOnlyThrottling, APIView):
         responses={204: None, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
         description="Withdraw your review (kept, no longer shown; you may write a new one).",
     )
-    def delete(self, request: Request, review_id: uuid.UUID) -> Response:
+    def delete(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         services.review_withdraw(review=review, author=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -164,7 +201,7 @@ class ReviewVoteApi(SuccessOnlyThrottling, APIView):
         description="Vote a published review helpful or not (one vote per person, "
         "changeable; not on your own review: 403 `cannot_vote_own_review`).",
     )
-    def put(self, request: Request, review_id: uuid.UUID) -> Response:
+    def put(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         data = ReviewVoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -183,7 +220,7 @@ class ReviewVoteApi(SuccessOnlyThrottling, APIView):
         responses={204: None, **WRITE_ERRORS, **NOT_FOUND},
         description="Take back your vote (nothing happens if there was none).",
     )
-    def delete(self, request: Request, review_id: uuid.UUID) -> Response:
+    def delete(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         services.vote_delete(review=review, voter=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -194,18 +231,21 @@ class ReviewReportCreateApi(SuccessOnlyThrottling, APIView):
     throttle_classes = [*APIView.throttle_classes, ReviewReportThrottle]
 
     @extend_schema(
-        parameters=[REVIEW_ID_PARAMETER],
+        parameters=[REVIEW_ID_PARAMETER, LOCATION_HEADER],
         request=ReportCreateInputSerializer,
         responses={201: ReportOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
         description="Report a published review to the moderators (once per review: 409 "
-        "`report_exists`). Throttled per account (`review_report`).",
+        "`report_exists`). `Location` is your report "
+        "(`/api/v1/me/reports/{review_id}/`, where you may withdraw it while it is open). "
+        "Throttled per account (`review_report`).",
     )
-    def post(self, request: Request, review_id: uuid.UUID) -> Response:
+    def post(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
         data = ReportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(review=review, reporter=request.user, **data.validated_data)
-        return Response(ReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
+        body = ReportOutputSerializer(report).data
+        return _created(request, body, "reviews:me-report-detail", review_id)
 
 
 class MyReviewListApi(GenericAPIView):
@@ -214,11 +254,67 @@ class MyReviewListApi(GenericAPIView):
     pagination_class = PageNumberPagination
 
     @extend_schema(
+        parameters=[MyReviewListFilterInputSerializer],
         responses={200: ReviewOwnOutputSerializer(many=True), **BAD_REQUEST, **WRITE_ERRORS},
         description="Your reviews in every state, newest first, each with the edit waiting "
-        "for moderation and the last moderation outcome and reason.",
+        "for moderation and the last moderation outcome and reason; `model` keeps one "
+        "model's (an unknown model is a 400 naming `model`).",
     )
-    def get(self, request: Request) -> Response:
-        reviews = selectors.review_list_for_author(author=request.user)
+    def get(self, request: AuthenticatedRequest) -> Response:
+        filters = MyReviewListFilterInputSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        model = _model_filter(filters.validated_data.get("model"))
+        reviews = selectors.review_list_for_author(author=request.user, model=model)
         page = self.paginate_queryset(reviews)
-        return self.get_paginated_response(ReviewOwnOutputSerializer(page, many=True).data)
+        output = ReviewOwnOutputSerializer(page, many=True, context=_viewer(request))
+        return self.get_paginated_response(output.data)
+
+
+def _model_filter(slug: str | None) -> AIModel | None:
+    if not slug:
+        return None
+    try:
+        return model_get_by_slug(slug, queryset=AIModel.objects.all())
+    except ModelNotFound as error:
+        raise ValidationError({"model": [error.message]}) from None
+
+
+class MyReportListApi(GenericAPIView):
+    queryset = Review.objects.none()  # for the schema generator; selectors build the real one
+    permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        responses={200: ReportOutputSerializer(many=True), **BAD_REQUEST, **WRITE_ERRORS},
+        description="Your reports, newest first, in every state (`open` ones you may withdraw).",
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        reports = selectors.report_list_for_reporter(reporter=request.user)
+        page = self.paginate_queryset(reports)
+        return self.get_paginated_response(ReportOutputSerializer(page, many=True).data)
+
+
+class MyReportDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[REVIEW_ID_PARAMETER],
+        responses={200: ReportOutputSerializer, **WRITE_ERRORS, **NOT_FOUND},
+        description="Your report of the review; 404 `report_not_found` if you have none.",
+    )
+    def get(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
+        report = selectors.report_get_own(review_id=review_id, reporter=request.user)
+        return Response(ReportOutputSerializer(report).data)
+
+    @extend_schema(
+        parameters=[REVIEW_ID_PARAMETER],
+        responses={204: None, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        description="Withdraw your report while it is open (409 `report_not_open` once a "
+        "moderator decided on it). What it did goes with it: a review it hid is published "
+        "again, and one it put in the queue leaves it, unless the reports still open would "
+        "have done the same. You may report the review again later.",
+    )
+    def delete(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
+        report = selectors.report_get_own(review_id=review_id, reporter=request.user)
+        services.report_withdraw(review=report.review, reporter=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,11 +4,13 @@
          └─(after commit, coalesced)──> rating_recompute_task(model_id)   stale.py, tasks.py
     rating_recompute: lock the summary row, read change_seq, one aggregate
         query, compute (reviews.scoring), store if not older, clear the
-        stale mark if change_seq did not move                             store.py, summary.py
+        stale mark if change_seq did not move, record `rating.changed`
+        (outbox) for changed values; after commit, refresh the cache      store.py, summary.py
+    the summary's one type: stored JSON, API body, catalog brief         types.py
     beat: rating_sweep every 30 s re-enqueues marks left stale;
           rating_refresh daily rebuilds everything (prior mean, recent scores)
     recompute_ratings [--model] [--check]: the same rebuild by hand       store.py, check.py
-    reads: the stored summary, never an aggregate                         selectors.py
+    reads: the stored summary, never an aggregate; pre-rendered in cache  selectors.py, cache.py
 
 Counted reviews: published, without a disclosed conflict of interest. Import the public
 functions from here.

@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 from models_catalog.models import AIModel
+from models_catalog.registry import ModelVersion
 from models_catalog.selectors import model_get_by_slug
 from reviews.models import ModelRating, RatingPrior
 from reviews.ratings.summary import DEFAULT_PRIOR_MEAN, RatingParams, rating_params
@@ -49,6 +50,21 @@ def model_rating_get(*, slug: str) -> ModelRatingView:
     nulls when none was ever computed). One query for an exact slug. Raises ModelNotFound."""
     model = model_get_by_slug(slug, queryset=AIModel.objects.select_related("rating"))
     return ModelRatingView.of(model)
+
+
+def model_version_list(model: AIModel) -> list[ModelVersion]:
+    """The model's versions for its page (registered with the catalog): the current one
+    first, then every other version counted reviews name, newest dated slug first; each with
+    its counted reviews, from the stored summary (no query for a model loaded with
+    `select_related("rating")`, as `model_detail_get` does)."""
+    current = model.version_slug or model.slug
+    rating = getattr(model, "rating", None)
+    counts = {v["model_version"]: v["review_count"] for v in (rating.versions if rating else [])}
+    others = sorted((slug for slug in counts if slug != current), reverse=True)
+    return [
+        ModelVersion(slug=current, current=True, review_count=counts.get(current, 0)),
+        *(ModelVersion(slug=slug, current=False, review_count=counts[slug]) for slug in others),
+    ]
 
 
 @dataclass(frozen=True)

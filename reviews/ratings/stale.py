@@ -15,10 +15,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from config.enqueue import publish, task_name
 from reviews.models import ModelRatingState
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 1000  # models re-enqueued per sweep tick; the next tick takes the rest
+RATING_RECOMPUTE_TASK = task_name("reviews.tasks.rating_recompute_task")
 
 
 def _mark_existing(model_id: int) -> int:
@@ -112,18 +114,13 @@ def rating_enqueue(model_id: int) -> bool:
     and the key expires no later than the pending task's ETA (set after the key, with the
     same delay), so that task reads `change_seq` after the skipped caller's commit.
     """
-    # Imported here: reviews.tasks imports the services, which import this module.
-    from reviews.tasks import rating_recompute_task
-
     debounce = _window(model_id)
     if not _claim_publish(model_id, debounce):
         _note_coalesced(model_id)
         return False
     # No publish retries: the stale mark in the database is the record and the sweep publishes
     # again, so a broker outage costs a request one attempt, not a retry loop.
-    published = rating_recompute_task.apply_async_or_log(
-        (model_id,), countdown=debounce, retry=False
-    )
+    published = publish(RATING_RECOMPUTE_TASK, (model_id,), countdown=debounce, retry=False)
     if not published:
         # Let the next change (or the sweep) try again instead of waiting out the key.
         _release_claim(model_id)

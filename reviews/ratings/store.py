@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
+from events.services import outbox_record_many
 from models_catalog.models import AIModel
 from reviews.models import ModelRating, ModelRatingState, RatingPrior
-from reviews.ratings.signals import ratings_stored
+from reviews.ratings.cache import rating_cache_refresh
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
     ModelTotals,
@@ -43,6 +45,10 @@ WRITE_FIELDS = [
     "distribution", "sub_ratings", "usage_verified_count", "versions", "method_version",
     "computed_at", "computed_seq", "recompute_count",
 ]  # fmt: skip
+# The values whose change is a `rating.changed` event (outbox). Not `recent_score`: it decays
+# with time, so the daily refresh would report every rated model every day.
+CHANGE_FIELDS = ("review_count", "average", "bayesian_average", "lower_bound")
+RATING_CHANGED = "rating.changed"
 
 
 @dataclass(frozen=True)
@@ -124,10 +130,17 @@ def ratings_compute(
 # --- Store -----------------------------------------------------------------------------
 
 
-def _lock(model_ids: Collection[int] | None) -> dict[int, tuple[int, int]]:
+@dataclass(frozen=True)
+class _Locked:
+    seq: int  # computed_seq
+    count: int  # recompute_count
+    values: tuple  # CHANGE_FIELDS as stored
+
+
+def _lock(model_ids: Collection[int] | None) -> dict[int, _Locked]:
     """Create missing ModelRating rows and lock the rows of the given models (None: all),
-    in primary-key order. Returns {model_id: (computed_seq, recompute_count)}; models that
-    no longer exist are left out."""
+    in primary-key order. Returns what is stored of each, by model id; models that no
+    longer exist are left out."""
     models = (
         AIModel.objects.all() if model_ids is None else AIModel.objects.filter(pk__in=model_ids)
     )
@@ -142,8 +155,10 @@ def _lock(model_ids: Collection[int] | None) -> dict[int, tuple[int, int]]:
     )
     rows = ModelRating.objects.select_for_update().filter(pk__in=existing).order_by("pk")
     return {
-        pk: (seq, count)
-        for pk, seq, count in rows.values_list("pk", "computed_seq", "recompute_count")
+        pk: _Locked(seq, count, tuple(values))
+        for pk, seq, count, *values in rows.values_list(
+            "pk", "computed_seq", "recompute_count", *CHANGE_FIELDS
+        )
     }
 
 
@@ -159,6 +174,15 @@ def _stale_clear(seqs: dict[int, int]) -> None:
     )
     seen = [pk for pk, seq in claimed.values_list("pk", "change_seq") if seqs[pk] == seq]
     ModelRatingState.objects.filter(pk__in=seen).update(stale=False, stale_since=None)
+
+
+def _column(field: Field) -> tuple[str, str]:
+    """A concrete field's column and its type without modifiers (varchar, not varchar(32)):
+    only for reading the JSON record."""
+    db_type = field.db_type(connection)
+    if field.column is None or db_type is None:
+        raise TypeError(f"{field} has no database column")
+    return field.column, db_type.split("(")[0]
 
 
 def _datetime_iso(value: object) -> str:
@@ -177,15 +201,13 @@ def _upsert(rows: list[ModelRating]) -> None:
             rows, update_conflicts=True, unique_fields=["model"], update_fields=WRITE_FIELDS
         )
         return
-    fields = [ModelRating._meta.get_field(name) for name in ["model", *WRITE_FIELDS]]
+    concrete = {f.name: f for f in ModelRating._meta.concrete_fields}
+    fields = [concrete[name] for name in ["model", *WRITE_FIELDS]]
     quote = connection.ops.quote_name
-    columns = [quote(f.column) for f in fields]
+    typed = [(quote(column), db_type) for column, db_type in map(_column, fields)]
+    columns = [column for column, _ in typed]
     names = ", ".join(columns)
-    # Types without their modifiers (varchar, not varchar(32)): only for reading the record.
-    record = ", ".join(
-        f"{name} {f.db_type(connection).split('(')[0]}"
-        for name, f in zip(columns, fields, strict=True)
-    )
+    record = ", ".join(f"{column} {db_type}" for column, db_type in typed)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns[1:])
     document = json.dumps(
         [{f.column: getattr(row, f.attname) for f in fields} for row in rows],
@@ -201,13 +223,25 @@ def _upsert(rows: list[ModelRating]) -> None:
         )
 
 
+def _changed_record(fresh: Sequence[RatingComputation], locked: dict[int, _Locked]) -> None:
+    """A `rating.changed` outbox event per model whose shown values changed (one batch)."""
+    payloads = []
+    for c in fresh:
+        values = tuple(c.values[name] for name in CHANGE_FIELDS)
+        if values != locked[c.model_id].values:
+            payloads.append(
+                {"model_id": c.model_id, **dict(zip(CHANGE_FIELDS, values, strict=True))}
+            )
+    outbox_record_many(RATING_CHANGED, payloads)
+
+
 def _write(
     computations: Sequence[RatingComputation],
-    locked: dict[int, tuple[int, int]],
+    locked: dict[int, _Locked],
     progress: Callable[[str], None] | None = None,
 ) -> list[int]:
     # `>=`: the same change stored again is an idempotent rerun; a smaller seq is older.
-    fresh = [c for c in computations if c.model_id in locked and c.seq >= locked[c.model_id][0]]
+    fresh = [c for c in computations if c.model_id in locked and c.seq >= locked[c.model_id].seq]
     for refused in {c.model_id for c in computations} - {c.model_id for c in fresh}:
         logger.info("rating of model %s not stored: a newer summary is stored", refused)
     for start in range(0, len(fresh), WRITE_BATCH):
@@ -215,7 +249,7 @@ def _write(
         rows = [
             ModelRating(
                 model_id=c.model_id, computed_at=c.computed_at, computed_seq=c.seq,
-                recompute_count=locked[c.model_id][1] + 1, **c.values,
+                recompute_count=locked[c.model_id].count + 1, **c.values,
             )
             for c in batch
         ]  # fmt: skip
@@ -224,11 +258,12 @@ def _write(
             progress(f"stored {start + len(batch)} of {len(fresh)} summaries")
     for start in range(0, len(fresh), WRITE_BATCH):
         _stale_clear({c.model_id: c.seq for c in fresh[start : start + WRITE_BATCH]})
+    _changed_record(fresh, locked)
     stored = [c.model_id for c in fresh]
     if stored:
-        transaction.on_commit(
-            functools.partial(ratings_stored.send, sender=ModelRating, model_ids=stored)
-        )
+        # After commit, so the refresh reads the committed rows; robust: a cache error never
+        # stops the transaction's other callbacks (the entries then expire on their own).
+        transaction.on_commit(functools.partial(rating_cache_refresh, stored), robust=True)
     return stored
 
 

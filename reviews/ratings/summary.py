@@ -7,8 +7,9 @@ both the model summary and the per-version ones, for one model or the whole cata
 """
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Power
 
 from reviews.models import SUB_RATINGS, ModelRatingState, Review, ReviewStatus
+from reviews.ratings.types import GroupSummary, SubRating
 from reviews.scoring import (
     MIN_HALF_LIFE_DAYS,
     RECENCY_EPOCH,
@@ -120,7 +122,7 @@ class GroupTotals:
             self.sub_counts[name] += other.sub_counts[name]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "GroupTotals":
+    def from_row(cls, row: Mapping[str, Any]) -> "GroupTotals":
         return cls(
             count=row["count"],
             total=row["total"] or 0,
@@ -175,6 +177,8 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
 def _group_summary(
     group: GroupTotals, *, prior_mean: float, params: RatingParams, scale: float
 ) -> dict[str, Any]:
+    """The stored JSON of one group: what `GroupSummary.payload()` renders, so the stored row
+    is already in output shape."""
     if group.count:
         inputs = RatingInputs(
             count=group.count, total=group.total, distribution=group.stars,
@@ -188,23 +192,24 @@ def _group_summary(
         # No counted review: no scores at all (not the prior), so an unreviewed model is
         # shown as unrated and is neither ranked nor sorted among rated ones.
         scores = dict.fromkeys(SCORE_FIELDS)
-    return {
-        "review_count": group.count,
+    summary = GroupSummary(
+        review_count=group.count,
         **scores,
-        "distribution": {str(star): group.stars[star] for star in STARS},
-        "sub_ratings": {
-            name: {
-                "average": (
+        distribution={str(star): group.stars[star] for star in STARS},
+        sub_ratings={
+            name: SubRating(
+                average=(
                     group.sub_sums[name] / group.sub_counts[name]
                     if group.sub_counts[name]
                     else None
                 ),
-                "count": group.sub_counts[name],
-            }
+                count=group.sub_counts[name],
+            )
             for name in SUB_RATINGS
         },
-        "usage_verified_count": group.usage_verified,
-    }
+        usage_verified_count=group.usage_verified,
+    )
+    return summary.payload()
 
 
 def summary_build(
@@ -213,14 +218,14 @@ def summary_build(
     """The values of a `ModelRating` row (but bookkeeping) for `totals` at time `now`.
     Pure: the same inputs give the same values, which `recompute_ratings --check` uses."""
     scale = recency_scale(now, params.half_life_days)
-    build = {"prior_mean": prior_mean, "params": params, "scale": scale}
+    build = partial(_group_summary, prior_mean=prior_mean, params=params, scale=scale)
     versions = [
-        {"model_version": version, **_group_summary(group, **build)}
+        {"model_version": version, **build(group)}
         for version, group in sorted(totals.versions.items())
         if group.count
     ]
     return {
-        **_group_summary(totals.totals, **build),
+        **build(totals.totals),
         "rating_sum": totals.totals.total,
         "versions": versions,
         "method_version": params.method_version,

@@ -6,6 +6,7 @@
 
 from reviews.services.authoring import (
     review_create,
+    review_erase_for_author,
     review_update,
     review_withdraw,
     review_withdraw_all_for_author,
@@ -19,13 +20,16 @@ from reviews.services.moderation import (
     review_verify,
 )
 from reviews.services.notifications import review_outcome_notify
-from reviews.services.reports import report_create
+from reviews.services.reports import report_create, report_erase_for_reporter, report_withdraw
 from reviews.services.votes import vote_delete, vote_set, wilson_lower_bound
 
 __all__ = [
     "ReviewDraft",
     "report_create",
+    "report_erase_for_reporter",
+    "report_withdraw",
     "review_create",
+    "review_erase_for_author",
     "review_hide",
     "review_mark_usage_verified",
     "review_outcome_notify",

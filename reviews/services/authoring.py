@@ -1,5 +1,6 @@
 """What authors do: write, edit (or appeal) and withdraw reviews; erasure withdraws them all."""
 
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -42,11 +43,13 @@ def author_check(user: User) -> None:
         raise EmailNotVerified()
 
 
-def _active_review_exists(author: User, model: AIModel) -> bool:
+def _active_review_id(author: User, model: AIModel) -> uuid.UUID | None:
+    """The public id of the person's active review of `model` (the 409 names it), if any."""
     return (
         Review.objects.filter(author=author, model=model)
         .exclude(status=ReviewStatus.WITHDRAWN)
-        .exists()
+        .values_list("public_id", flat=True)
+        .first()
     )
 
 
@@ -65,9 +68,10 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
         with transaction.atomic():
             review.save()
     except IntegrityError:
-        if _active_review_exists(author, model):
-            raise ReviewAlreadyExists() from None
-        raise
+        existing = _active_review_id(author, model)
+        if existing is None:
+            raise
+        raise ReviewAlreadyExists(existing) from None
     return review
 
 
@@ -82,8 +86,9 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
     author_check(author)
     draft = draft_with_version(draft, model)
     draft_check(draft)
-    if _active_review_exists(author, model):
-        raise ReviewAlreadyExists()
+    existing = _active_review_id(author, model)
+    if existing is not None:
+        raise ReviewAlreadyExists(existing)
     review = _review_insert(author, model, draft)
     revision_add(review, draft, number=1)
     event_record(
@@ -198,3 +203,24 @@ def review_withdraw_all_for_author(*, author_id: int) -> int:
     for model_id in sorted(stale_models):
         rating_mark_stale(model_id)
     return len(reviews)
+
+
+# What an author wrote: erased with the account, in the review and in every revision.
+AUTHOR_TEXT_FIELDS = ("title", "body", "pros", "cons")
+
+
+@transaction.atomic
+def review_erase_for_author(*, author_id: int) -> int:
+    """Account erasure: withdraw the person's active reviews (ratings marked stale, audit
+    events kept) and blank the text they wrote (title, body, pros, cons) in every review and
+    revision, whatever its state. Stars, dates and the audit trail stay. Returns how many
+    reviews were blanked."""
+    # Every review of the person is locked first, in id order (the order all writers use):
+    # the bulk updates below then touch only rows this transaction holds, and revisions,
+    # which every writer changes only under their review's lock.
+    locked = list(Review.objects.select_for_update().filter(author_id=author_id).order_by("pk"))
+    review_withdraw_all_for_author(author_id=author_id)
+    blank = dict.fromkeys(AUTHOR_TEXT_FIELDS, "")
+    Review.objects.filter(author_id=author_id).update(**blank, updated_at=timezone.now())
+    ReviewRevision.objects.filter(review__author_id=author_id).update(**blank)
+    return len(locked)

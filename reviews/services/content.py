@@ -7,13 +7,23 @@ here hold for every other interface too (admin, shell, tests).
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from django.db.models import Field
+
 from config.text import BIDI_MESSAGE, has_bidi_controls, visible_length
 from models_catalog.models import AIModel
 from reviews.exceptions import InputInvalid, ModelVersionUnknown
 from reviews.models import SUB_RATINGS, Review, ReviewContent, ReviewRevision, UsageChannel, UseCase
-from reviews.selectors import review_versions_known
+from reviews.selectors import review_version_canonical, review_versions_known
 
-TITLE_MAX = Review._meta.get_field("title").max_length
+
+def _max_length(name: str) -> int:
+    field = Review._meta.get_field(name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise TypeError(f"Review.{name} has no max_length")
+    return field.max_length
+
+
+TITLE_MAX = _max_length("title")
 BODY_MIN, BODY_MAX = 50, 10_000
 PROS_CONS_MAX = 5_000
 USAGE_MONTHS_MAX = 600
@@ -118,10 +128,12 @@ def draft_check(draft: ReviewDraft) -> None:
 
 
 def draft_with_version(draft: ReviewDraft, model: AIModel) -> ReviewDraft:
-    """`draft` with its model version filled in (the canonical one when empty) and checked
-    against the model's known versions. Raises ModelVersionUnknown."""
+    """`draft` with its model version filled in (the canonical one when empty), spelled the
+    one way a version is stored (an alias or the undated slug becomes the canonical dated
+    slug) and checked against the model's known versions. Raises ModelVersionUnknown."""
     known = review_versions_known(model)
-    version = draft.model_version or known[0]
+    version = review_version_canonical(model, draft.model_version) if draft.model_version else ""
+    version = version or known[0]
     if version not in known:
         raise ModelVersionUnknown(version, known)
     return replace(draft, model_version=version)

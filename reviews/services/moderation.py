@@ -1,9 +1,10 @@
 """What moderators do: verify, reject, hide, restore, and mark usage as verified.
 
 Every action is checked against the moderation permission and the author (moderators never
-moderate their own reviews), writes an audit event with actor, states, reason and note, and
-mails the author after commit. Actions on open reports: verify and restore dismiss them, hide
-and rejecting a pending review uphold them.
+moderate their own reviews) and writes an audit event with actor, states, reason and note,
+with its domain event in the outbox, whose delivery mails the author (events app). Actions on
+open reports: verify and restore dismiss them, hide and rejecting a pending review uphold
+them.
 """
 
 from django.db import transaction

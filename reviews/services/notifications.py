@@ -1,9 +1,13 @@
-"""Telling authors what moderation decided."""
+"""Telling authors what moderation decided: a consumer of the outbox (events app)."""
+
+import smtplib
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from accounts.tasks import mail_send_task
+from accounts.services import mail_send
+from events.exceptions import PermanentDeliveryError
+from events.models import Event
 from reviews.models import ModerationEvent, ReportReason
 
 
@@ -21,11 +25,18 @@ def _message(event: ModerationEvent) -> tuple[str, str]:
     return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()), body
 
 
+def _permanent(exc: Exception) -> bool:
+    """A 5xx SMTP reply (for every recipient): the server refused for good."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
 def review_outcome_notify(*, event_id: int) -> bool:
-    """Mail the review's author the outcome of one moderation event (the action, reason and
-    note; never the moderator's name). Hands the rendered message to the mail task after
-    commit. Returns False, sending nothing, when the event is gone or the author has no
-    address (an erased account)."""
+    """Mail the review's author the outcome of moderation event `event_id` (the action,
+    reason and note; never the moderator's name), synchronously: returns True once the mail
+    server accepted it. Returns False, sending nothing, when the event is gone or the author
+    has no address (an erased account). Raises what the mail backend raises."""
     event = (
         ModerationEvent.objects.select_related("review__author", "review__model")
         .filter(pk=event_id)
@@ -37,7 +48,7 @@ def review_outcome_notify(*, event_id: int) -> bool:
     if not author.email or author.erased_at is not None:
         return False
     subject, body = _message(event)
-    mail_send_task.delay_on_commit(
+    mail_send(
         subject=subject,
         body=body,
         html_body="",
@@ -45,3 +56,16 @@ def review_outcome_notify(*, event_id: int) -> bool:
         recipients=[author.email],
     )
     return True
+
+
+def review_outcome_mail(event: Event) -> str | None:
+    """Outbox consumer `review_outcome_mail` (registered in reviews.apps): the outcome mail
+    of a moderation outcome event. Delivered means the mail server accepted it; network and
+    4xx errors raise (the outbox retries), a 5xx reply is a permanent failure."""
+    try:
+        sent = review_outcome_notify(event_id=event.payload["moderation_event_id"])
+    except (smtplib.SMTPException, OSError) as exc:
+        if _permanent(exc):
+            raise PermanentDeliveryError(str(exc)) from exc
+        raise
+    return None if sent else "nothing sent: no address (erased account) or event gone"

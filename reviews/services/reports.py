@@ -4,7 +4,8 @@ Reports of N distinct accounts (REVIEW_REPORTS_TO_REQUEUE) put a published revie
 moderation queue, and it stays public until a moderator decides: hiding on a count alone
 would let any N accounts pull any review they dislike. An urgent report (personal data,
 abuse) hides it at once, unless moderators have kept dismissing that reporter's reports;
-such a report still queues the review at once, without hiding it.
+such a report still queues the review at once, without hiding it. A reporter may withdraw
+an open report; what it did is then recounted from the reports still open.
 """
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from reviews.exceptions import (
     CannotReportOwnReview,
     InputInvalid,
     ReportAlreadyExists,
+    ReportNotFound,
+    ReportNotOpen,
     ReviewNotPublished,
 )
 from reviews.models import (
@@ -29,7 +32,13 @@ from reviews.models import (
 from reviews.ratings import rating_mark_stale
 from reviews.selectors import reporter_can_auto_hide
 from reviews.services.authoring import author_check
-from reviews.services.workflow import event_record, open_reports, queue_enter, review_lock
+from reviews.services.workflow import (
+    event_record,
+    open_reports,
+    queue_enter,
+    queue_settle,
+    review_lock,
+)
 
 
 def _report_checks(review: Review, reporter: User, reason: str) -> None:
@@ -94,3 +103,53 @@ def report_create(*, review: Review, reporter: User, reason: str, note: str = ""
     report = _report_insert(review, reporter, reason, note)
     _react(review, report)
     return report
+
+
+@transaction.atomic
+def report_erase_for_reporter(*, reporter_id: int) -> int:
+    """Account erasure: blank the notes the person wrote in their reports. The reports stay
+    (reason, state, dates), as they count toward what happened to the reviews reported.
+    Returns how many notes were blanked."""
+    return Report.objects.filter(reporter_id=reporter_id).exclude(note="").update(note="")
+
+
+def _recount(review: Review) -> None:
+    """After a report is withdrawn from the locked, flagged `review`: keep only what the
+    reports still open would have done on their own (the rules of `_react`). An automatic
+    hiding nobody else's report justifies is undone (published again, rating stale); a
+    review no open report keeps in the queue leaves it, unless a text or edit waits."""
+    remaining = list(open_reports(review).select_related("reporter"))
+    urgent = [report for report in remaining if report.reason in URGENT_REPORT_REASONS]
+    hide = any(reporter_can_auto_hide(report.reporter) for report in urgent)
+    enough = len(remaining) >= settings.REVIEW_REPORTS_TO_REQUEUE
+    # Flagged and hidden means hidden automatically: a moderator's decision clears the flag.
+    unhide = review.status == ReviewStatus.HIDDEN and not hide
+    if unhide:
+        review.status = ReviewStatus.PUBLISHED
+    if not (hide or urgent or enough):
+        review.flagged_at = None
+        queue_settle(review)
+    review.save()
+    if unhide:
+        event_record(
+            review, actor_id=None, action=ModerationAction.RESTORE,
+            from_status=ReviewStatus.HIDDEN, note="The report that hid it was withdrawn.",
+        )  # fmt: skip
+        rating_mark_stale(review.model_id)
+
+
+@transaction.atomic
+def report_withdraw(*, review: Review, reporter: User) -> None:
+    """Withdraw the person's report of `review` while it is open (the row is deleted; they
+    may report again). Its effect goes with it: see `_recount`. Raises ReportNotFound,
+    ReportNotOpen (a moderator already decided on it)."""
+    # The same lock as report_create: the recount sees every report that is still open.
+    review = review_lock(review)
+    report = Report.objects.filter(review=review, reporter=reporter).first()
+    if report is None:
+        raise ReportNotFound()
+    if report.state != Report.State.OPEN:
+        raise ReportNotOpen()
+    report.delete()
+    if review.flagged_at is not None:
+        _recount(review)

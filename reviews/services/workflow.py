@@ -10,12 +10,9 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-# The task module is imported as a module: it imports these services, and `from reviews
-# import tasks` resolves to the (possibly still loading) module without a circular-import
-# error; the task itself is looked up when an event is recorded.
 from accounts.models import User
+from events.services import outbox_record
 from models_catalog.models import AIModel
-from reviews import tasks
 from reviews.models import (
     ModerationAction,
     ModerationEvent,
@@ -36,6 +33,20 @@ OUTCOME_ACTIONS = frozenset(
         ModerationAction.VERIFY_USAGE,
     }
 )
+# The domain event (outbox, events app) each audit action records.
+REVIEW_EVENT_TYPES = {
+    ModerationAction.SUBMIT: "review.submitted",
+    ModerationAction.EDIT: "review.edited",
+    ModerationAction.VERIFY: "review.published",
+    ModerationAction.REJECT: "review.rejected",
+    ModerationAction.HIDE: "review.hidden",
+    ModerationAction.AUTO_HIDE: "review.hidden",
+    ModerationAction.RESTORE: "review.restored",
+    ModerationAction.REQUEUE: "review.requeued",
+    ModerationAction.WITHDRAW: "review.withdrawn",
+    ModerationAction.VERIFY_USAGE: "review.usage_verified",
+}
+OUTCOME_EVENT_TYPES = frozenset(REVIEW_EVENT_TYPES[action] for action in OUTCOME_ACTIONS)
 _OUTCOME_FIELDS = [
     "last_moderation_action",
     "last_moderation_reason",
@@ -78,8 +89,10 @@ def event_record(
     note: str = "",
     revision_number: int | None = None,
 ) -> ModerationEvent:
-    """Append one audit event for the review's current (saved) status; for an outcome, also
-    keep it on the review (for the author's list) and mail the author after commit."""
+    """Append one audit event for the review's current (saved) status, and its domain event
+    to the outbox (`REVIEW_EVENT_TYPES`) in the same transaction; for an outcome, also keep it
+    on the review (for the author's list). The author's outcome mail is a delivery of that
+    domain event (consumer `review_outcome_mail`, registered in reviews.apps)."""
     event = ModerationEvent.objects.create(
         review=review,
         actor_id=actor_id,
@@ -96,7 +109,13 @@ def event_record(
         review.last_moderation_note = note
         review.last_moderated_at = event.created_at
         review.save(update_fields=[*_OUTCOME_FIELDS, "updated_at"])
-        tasks.review_outcome_notify_task.delay_on_commit(event.pk)
+    outbox_record(
+        REVIEW_EVENT_TYPES[action],
+        {
+            "review_id": review.pk, "model_id": review.model_id, "author_id": review.author_id,
+            "moderation_event_id": event.pk, "action": action, "status": review.status,
+        },
+    )  # fmt: skip
     return event
 
 

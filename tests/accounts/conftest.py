@@ -1,5 +1,6 @@
 """Helpers for driving allauth's headless API over HTTP, and real server processes."""
 
+import functools
 import json
 import os
 import re
@@ -80,7 +81,7 @@ def mails_to(email: str) -> list[mail.EmailMessage]:
 def verification_key(email: str) -> str:
     """The key from the last verification link mailed to `email` (URL-decoded, as a frontend
     reads its route parameter)."""
-    matches = [VERIFY_LINK.search(message.body) for message in mails_to(email)]
+    matches = [VERIFY_LINK.search(str(message.body)) for message in mails_to(email)]
     keys = [unquote(match["key"]) for match in matches if match]
     assert keys, f"no verification link mailed to {email}: {[m.subject for m in mail.outbox]}"
     return keys[-1]
@@ -182,7 +183,7 @@ def serve(tmp_path: Path, count: int = 1, **env: str) -> Iterator[list[Server]]:
             )
             servers.append(Server(port, log))
         for server, process in zip(servers, processes, strict=True):
-            wait_for(lambda s=server, p=process: _ready(s, p), timeout=30)
+            wait_for(functools.partial(_ready, server, process), timeout=30)
         yield servers
     finally:
         for process in processes:

@@ -1,5 +1,7 @@
 """Leaving: GET /api/v1/me/export/ and DELETE /api/v1/me/."""
 
+from collections.abc import Iterator
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -8,7 +10,7 @@ from django.contrib.sessions.models import Session
 
 from accounts.models import User
 from accounts.selectors import export_section_register
-from accounts.signals import account_erased
+from accounts.services import _ERASERS, erasure_register
 from tests.accounts.conftest import APP, STRONG_PASSWORD, AppClient, verification_key
 from tests.conftest import PERSONA_PASSWORD, make_user
 
@@ -16,16 +18,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def erased_ids() -> list[int]:
-    """User ids that `account_erased` announced while the test ran."""
+def erased_ids() -> Iterator[list[int]]:
+    """User ids that the registered erasers were called for while the test ran."""
     received: list[int] = []
-
-    def receiver(sender: type, user_id: int, **kwargs: object) -> None:
-        received.append(user_id)
-
-    account_erased.connect(receiver, dispatch_uid="test-erase")
+    erasure_register("testing", lambda user: received.append(user.pk))
     yield received
-    account_erased.disconnect(dispatch_uid="test-erase")
+    _ERASERS.pop("testing")
 
 
 def _signed_up_and_verified(commit, email: str) -> AppClient:
@@ -62,7 +60,13 @@ def test_export_lists_allauth_sessions_and_sections_other_apps_register(commit):
         _EXPORT_SECTIONS.pop("testing")
     assert body["sessions"]["count"] == 1
     assert body["sessions"]["sessions"][0]["ip"] == "127.0.0.1"
-    assert body["apps"] == {"testing": {"username": body["profile"]["username"]}}
+    assert set(body["sessions"]["sessions"][0]) == {
+        "created_at",
+        "last_seen_at",
+        "ip",
+        "user_agent",
+    }
+    assert body["apps"]["testing"] == {"username": body["profile"]["username"]}
 
 
 def test_delete_me_erases_the_account_and_ends_its_sessions(commit, erased_ids):

@@ -100,6 +100,8 @@ class _Smtp(socketserver.ThreadingTCPServer):
 class _SmtpHandler(socketserver.StreamRequestHandler):
     """Just enough SMTP to answer MAIL FROM with the reply under test."""
 
+    server: _Smtp
+
     def handle(self) -> None:
         self.server.connections += 1
         self.wfile.write(b"220 test ESMTP\r\n")
@@ -119,7 +121,7 @@ def smtp(request: pytest.FixtureRequest, settings) -> Iterator[_Smtp]:
     server = _Smtp(request.param)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = server.server_address
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.server_address[:2]
     yield server
     server.shutdown()
     server.server_close()

@@ -69,6 +69,9 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     },
     "reviews:review-reports": {"post": {**_signed_in(201, unverified=403), "other_verified": 403}},
     "reviews:me-reviews": {"get": _signed_in(200)},
+    "reviews:me-reports": {"get": _signed_in(200)},
+    # the fresh review has no report of the persona's (withdrawal: test_report_withdraw.py)
+    "reviews:me-report-detail": {"get": _signed_in(404), "delete": _signed_in(404)},
     "reviews:moderation-queue": {"get": _moderators(200)},
     "reviews:moderation-events": {"get": _moderators(200)},
     **{
@@ -150,7 +153,7 @@ def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[s
     if "review_id" in ROUTE_PARAMETER.findall(route):
         # each on a model of its own, so the author's one-review-per-model rule never interferes
         status = REVIEW_STATUS.get(name, "published")
-        review = ReviewFactory(
+        review = ReviewFactory.create(
             author=people["other_verified"].user, published=status == "published", status=status
         )
         values["review_id"] = review.public_id

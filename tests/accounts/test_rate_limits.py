@@ -15,7 +15,7 @@ def _error_codes(body: dict) -> set[str]:
     return {error["code"] for error in body.get("errors", [])}
 
 
-def _login_failed_keys() -> list[bytes]:
+def _login_failed_keys() -> list[bytes | str]:
     """allauth's login_failed counters, read from Redis itself (not through Django's cache)."""
     location = django_settings.CACHES["default"]["LOCATION"]
     client = redis.Redis.from_url(location[0] if isinstance(location, list) else location)

@@ -19,17 +19,17 @@ from models_catalog.management.commands.load_shipped_catalog import (
     read_manifest,
 )
 from models_catalog.models import AIModel, MetricValue, Price
+from tests.conftest import SHIPPED_CATALOG_DIR
 
 pytestmark = pytest.mark.django_db
 
 IDS = ("openai/o4-mini", "openai/o3", "openai/gpt-4.1")
 
 
-def records(data: Path, *ids: str) -> list[dict[str, Any]]:
-    by_id = {
-        r["id"]: r
-        for r in json.loads((data / "openrouter-models-2026-08-19.json").read_text())["data"]
-    }
+def records(*ids: str) -> list[dict[str, Any]]:
+    """Real records of the shipped August OpenRouter listing, copied so tests may break them."""
+    snapshot = SHIPPED_CATALOG_DIR / "openrouter-models-2026-08-19.json"
+    by_id = {r["id"]: r for r in json.loads(snapshot.read_text())["data"]}
     return [copy.deepcopy(by_id[i]) for i in ids]
 
 
@@ -45,10 +45,8 @@ def run(*args: str, **options: Any) -> tuple[str, str]:
 
 
 @pytest.fixture
-def small_snapshot(shared_data: Path, tmp_path: Path) -> Path:
-    return write(
-        tmp_path / "openrouter-models-2026-08-19.json", {"data": records(shared_data, *IDS)}
-    )
+def small_snapshot(tmp_path: Path) -> Path:
+    return write(tmp_path / "openrouter-models-2026-08-19.json", {"data": records(*IDS)})
 
 
 def test_import_catalog_prints_progress_and_summary(small_snapshot):
@@ -63,8 +61,8 @@ def test_import_catalog_prints_progress_and_summary(small_snapshot):
     assert AIModel.objects.count() == 3
 
 
-def test_import_catalog_lists_rejected_record_with_reason(shared_data, tmp_path):
-    snapshot = records(shared_data, *IDS)
+def test_import_catalog_lists_rejected_record_with_reason(tmp_path):
+    snapshot = records(*IDS)
     snapshot[1]["pricing"]["completion"] = "-0.00001"
     path = write(tmp_path / "openrouter-models-2026-08-19.json", {"data": snapshot})
     out, _ = run("import_catalog", str(path), source="openrouter")
@@ -72,8 +70,8 @@ def test_import_catalog_lists_rejected_record_with_reason(shared_data, tmp_path)
     assert "  rejected openai/o3: pricing.completion must not be negative, got '-0.00001'" in out
 
 
-def test_import_catalog_strict_writes_nothing_and_fails(shared_data, tmp_path):
-    snapshot = records(shared_data, *IDS)
+def test_import_catalog_strict_writes_nothing_and_fails(tmp_path):
+    snapshot = records(*IDS)
     snapshot[2]["context_length"] = "abc"
     path = write(tmp_path / "openrouter-models-2026-08-19.json", {"data": snapshot})
     with pytest.raises(CommandError, match="1 record\\(s\\) rejected with --strict"):
@@ -106,11 +104,11 @@ def test_import_catalog_malformed_file_is_one_line_error(tmp_path, content, mess
     assert not AIModel.objects.exists()
 
 
-def test_import_catalog_without_date_asks_for_as_of(shared_data):
+def test_import_catalog_without_date_asks_for_as_of():
     with pytest.raises(CommandError, match="pass --as-of YYYY-MM-DD"):
         run(
             "import_catalog",
-            str(shared_data / "lmarena-leaderboard-text-style-control.json"),
+            str(SHIPPED_CATALOG_DIR / "lmarena-leaderboard-text-style-control.json"),
             source="lmarena",
         )
 
@@ -158,9 +156,9 @@ def test_load_shipped_catalog_manifest_lists_shipped_files():
     assert shipped[1].as_of == dt.date(2026, 11, 29)
 
 
-def test_load_shipped_catalog_twice_changes_nothing_second_time(shared_data, tmp_path):
+def test_load_shipped_catalog_twice_changes_nothing_second_time(tmp_path):
     # given a manifest of small files, one per source
-    write(tmp_path / "openrouter.json", {"data": records(shared_data, *IDS)})
+    write(tmp_path / "openrouter.json", {"data": records(*IDS)})
     write(
         tmp_path / "litellm.json",
         {

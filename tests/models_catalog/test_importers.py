@@ -1,6 +1,6 @@
-"""The catalog importers on the real snapshots in /work/shared/data, and on small broken files.
+"""The catalog importers on the shipped real snapshots (data/catalog/), and on small broken files.
 
-`TestShippedCatalog` imports the real files once for the class (OpenRouter, LiteLLM,
+`TestShippedCatalog` imports the shipped files once for the class (OpenRouter, LiteLLM,
 models.dev, both LMArena boards: about 15 s) and checks what they produced; the tests
 outside it start from an empty catalog and use small files written to `tmp_path`.
 """
@@ -34,10 +34,11 @@ from models_catalog.models import (
     Source,
 )
 from models_catalog.services import model_update_by_editor
-from tests.conftest import SHARED_DATA_DIR
+from tests.conftest import FIXTURES_DIR, SHIPPED_CATALOG_DIR
 
-AUG_FILE = "openrouter-models-2026-08-19.json"
-MAY_FILE = "openrouter-models-2026-05-15.json"
+# The shipped August listing, and the cut of an older May one (four of its records).
+AUG_SNAPSHOT = SHIPPED_CATALOG_DIR / "openrouter-models-2026-08-19.json"
+MAY_SNAPSHOT = FIXTURES_DIR / "openrouter-models-2026-05-15.json"
 LITELLM_FILE = "litellm-model-prices-and-context-window-1.110.2.json"
 AUG = dt.date(2026, 8, 19)
 CATALOG_TABLES = (Provider, ModelFamily, AIModel, ModelAlias, Price, Metric, MetricValue, Modality)
@@ -47,10 +48,11 @@ def row_counts() -> dict[str, int]:
     return {table.__name__: table.objects.count() for table in CATALOG_TABLES}
 
 
-def import_shipped(data: Path) -> dict[str, ImportReport]:
-    """The real snapshots, in the manifest's order and with its dates."""
+def import_shipped() -> dict[str, ImportReport]:
+    """The shipped snapshots, in the manifest's order and with its dates."""
+    data = SHIPPED_CATALOG_DIR
     return {
-        "openrouter": OpenRouterImporter().run(data / AUG_FILE),
+        "openrouter": OpenRouterImporter().run(AUG_SNAPSHOT),
         "litellm": LiteLLMImporter().run(data / LITELLM_FILE, as_of=dt.date(2026, 11, 29)),
         "models_dev": ModelsDevImporter().run(data / "models-dev", as_of=dt.date(2026, 7, 2)),
         "arena_text": LMArenaImporter().run(
@@ -62,8 +64,8 @@ def import_shipped(data: Path) -> dict[str, ImportReport]:
     }
 
 
-def openrouter_records(data: Path, *ids: str, file: str = AUG_FILE) -> list[dict[str, Any]]:
-    by_id = {r["id"]: r for r in json.loads((data / file).read_text())["data"]}
+def openrouter_records(*ids: str, snapshot: Path = AUG_SNAPSHOT) -> list[dict[str, Any]]:
+    by_id = {r["id"]: r for r in json.loads(snapshot.read_text())["data"]}
     return [copy.deepcopy(by_id[i]) for i in ids]
 
 
@@ -84,7 +86,7 @@ def catalog_model(slug: str = "openai/o4-mini") -> AIModel:
 def reports(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, ImportReport]]:
     """The real snapshots imported and committed once for a test class, removed after it."""
     with django_db_blocker.unblock():
-        reports = import_shipped(SHARED_DATA_DIR)
+        reports = import_shipped()
     yield reports
     with django_db_blocker.unblock():
         for table in (Price, MetricValue, ModelAlias, AIModel, ModelFamily, Provider, Metric):
@@ -97,9 +99,9 @@ def reports(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str,
 class TestShippedCatalog:
     """What importing the real snapshots gives; each test's own writes are rolled back."""
 
-    def test_openrouter_import_makes_every_id_reachable(self, shared_data):
+    def test_openrouter_import_makes_every_id_reachable(self):
         # given the August listing's ids; then each is a model, an offering or an alias
-        for record in json.loads((shared_data / AUG_FILE).read_text())["data"]:
+        for record in json.loads(AUG_SNAPSHOT.read_text())["data"]:
             rid = record["id"]
             if rid.startswith("~"):
                 assert ModelAlias.objects.filter(slug=rid).exists(), rid
@@ -164,9 +166,9 @@ class TestShippedCatalog:
         # OpenRouter's price stays the one shown
         assert model.current_price.source == Source.OPENROUTER
 
-    def test_enrich_only_imports_create_no_models(self, reports, shared_data):
+    def test_enrich_only_imports_create_no_models(self, reports):
         # given the base models the August listing names (models and variants' bases)
-        ids = {r["id"] for r in json.loads((shared_data / AUG_FILE).read_text())["data"]}
+        ids = {r["id"] for r in json.loads(AUG_SNAPSHOT.read_text())["data"]}
         bases = {i.split(":")[0] for i in ids if not i.startswith("~")}
         # then after LiteLLM, models.dev and LMArena the catalog holds exactly those
         assert set(AIModel.objects.values_list("slug", flat=True)) == bases
@@ -214,10 +216,10 @@ class TestShippedCatalog:
     def test_lmarena_import_detects_vision_board(self):
         assert MetricValue.objects.filter(metric__key="arena_vision").count() == 32
 
-    def test_importers_second_run_changes_nothing(self, shared_data):
+    def test_importers_second_run_changes_nothing(self):
         # given the imported catalog; when every file is imported again
         before = row_counts()
-        reports = import_shipped(shared_data)
+        reports = import_shipped()
         # then no report counts a creation or an update, and no table grew
         for name, report in reports.items():
             assert (report.created, report.updated, report.rejected) == (0, 0, []), name
@@ -225,9 +227,9 @@ class TestShippedCatalog:
 
 
 @pytest.mark.django_db
-def test_openrouter_reimport_keeps_editor_value(shared_data, tmp_path):
+def test_openrouter_reimport_keeps_editor_value(tmp_path):
     # given o4-mini imported, and an editor's correction of its context window
-    path = write_openrouter(tmp_path, openrouter_records(shared_data, "openai/o4-mini"))
+    path = write_openrouter(tmp_path, openrouter_records("openai/o4-mini"))
     OpenRouterImporter().run(path)
     model = catalog_model()
     model.context_window = 123_456
@@ -240,11 +242,11 @@ def test_openrouter_reimport_keeps_editor_value(shared_data, tmp_path):
 
 
 @pytest.mark.django_db
-def test_openrouter_import_newer_snapshot_adds_price_history_and_reports_missing(shared_data):
-    # given the May snapshot
-    OpenRouterImporter().run(shared_data / MAY_FILE)
+def test_openrouter_import_newer_snapshot_adds_price_history_and_reports_missing():
+    # given (part of) the May snapshot
+    OpenRouterImporter().run(MAY_SNAPSHOT)
     # when the August snapshot follows
-    report = OpenRouterImporter().run(shared_data / AUG_FILE)
+    report = OpenRouterImporter().run(AUG_SNAPSHOT)
     # then a changed price is a new row and the newer one is current
     prices = Price.objects.filter(
         model__slug="deepseek/deepseek-v4-pro", offering="standard", source="openrouter"
@@ -289,11 +291,9 @@ def test_openrouter_load_malformed_file_writes_nothing(tmp_path, content, messag
         ("knowledge_cutoff", "June 2024", "knowledge_cutoff must be a YYYY-MM-DD date"),
     ],
 )
-def test_openrouter_import_rejects_bad_record_and_imports_others(
-    shared_data, tmp_path, field, value, reason
-):
+def test_openrouter_import_rejects_bad_record_and_imports_others(tmp_path, field, value, reason):
     # given three real records, one of them broken
-    records = openrouter_records(shared_data, "openai/o4-mini", "openai/o3", "openai/gpt-4.1")
+    records = openrouter_records("openai/o4-mini", "openai/o3", "openai/gpt-4.1")
     records[1][field] = value
     # when imported
     report = OpenRouterImporter().run(write_openrouter(tmp_path, records))
@@ -306,9 +306,9 @@ def test_openrouter_import_rejects_bad_record_and_imports_others(
 
 
 @pytest.mark.django_db
-def test_openrouter_import_strict_writes_nothing_when_a_record_is_rejected(shared_data, tmp_path):
+def test_openrouter_import_strict_writes_nothing_when_a_record_is_rejected(tmp_path):
     # given two records, one with a negative context length
-    records = openrouter_records(shared_data, "openai/o4-mini", "openai/o3")
+    records = openrouter_records("openai/o4-mini", "openai/o3")
     records[1]["context_length"] = -5
     # when imported with strict; then it fails naming the record, and nothing is written
     with pytest.raises(StrictImportFailed, match="openai/o3"):
@@ -317,12 +317,10 @@ def test_openrouter_import_strict_writes_nothing_when_a_record_is_rejected(share
 
 
 @pytest.mark.django_db
-def test_openrouter_import_older_snapshot_after_newer_changes_no_attribute(shared_data, tmp_path):
+def test_openrouter_import_older_snapshot_after_newer_changes_no_attribute(tmp_path):
     # given August's o4-mini; when a May file with another context window is imported later
-    OpenRouterImporter().run(
-        write_openrouter(tmp_path, openrouter_records(shared_data, "openai/o4-mini"))
-    )
-    older = openrouter_records(shared_data, "openai/o4-mini")
+    OpenRouterImporter().run(write_openrouter(tmp_path, openrouter_records("openai/o4-mini")))
+    older = openrouter_records("openai/o4-mini")
     older[0]["context_length"] = 100_000
     OpenRouterImporter().run(write_openrouter(tmp_path, older, day="2026-05-15"))
     # then the newer value stands; only the (equal) price is now known to hold since May
@@ -333,9 +331,9 @@ def test_openrouter_import_older_snapshot_after_newer_changes_no_attribute(share
 
 
 @pytest.mark.django_db
-def test_openrouter_import_alias_without_target_is_noted(shared_data, tmp_path):
+def test_openrouter_import_alias_without_target_is_noted(tmp_path):
     # the May snapshot's aliases have no alias_target
-    alias = openrouter_records(shared_data, "~openai/gpt-latest", file=MAY_FILE)
+    alias = openrouter_records("~openai/gpt-latest", snapshot=MAY_SNAPSHOT)
     report = OpenRouterImporter().run(write_openrouter(tmp_path, alias, day="2026-05-15"))
     assert not ModelAlias.objects.exists()
     assert "~openai/gpt-latest" in report.notes[0]
@@ -373,10 +371,10 @@ def test_catalog_index_finds_names_by_level_and_refuses_ambiguity():
 
 
 @pytest.mark.django_db
-def test_litellm_import_rejects_malformed_price_and_never_creates(shared_data, tmp_path):
+def test_litellm_import_rejects_malformed_price_and_never_creates(tmp_path):
     # given a catalog with o4-mini and o3, and a LiteLLM file with a broken o3 price
     OpenRouterImporter().run(
-        write_openrouter(tmp_path, openrouter_records(shared_data, "openai/o4-mini", "openai/o3"))
+        write_openrouter(tmp_path, openrouter_records("openai/o4-mini", "openai/o3"))
     )
     path = tmp_path / "litellm.json"
     path.write_text(
@@ -412,11 +410,9 @@ def test_litellm_import_rejects_malformed_price_and_never_creates(shared_data, t
 
 
 @pytest.mark.django_db
-def test_models_dev_import_rejects_invalid_toml_file(shared_data, tmp_path):
+def test_models_dev_import_rejects_invalid_toml_file(tmp_path):
     # given o4-mini in the catalog and a models.dev folder with one broken file
-    OpenRouterImporter().run(
-        write_openrouter(tmp_path, openrouter_records(shared_data, "openai/o4-mini"))
-    )
+    OpenRouterImporter().run(write_openrouter(tmp_path, openrouter_records("openai/o4-mini")))
     lab = tmp_path / "models-dev" / "models" / "openai"
     lab.mkdir(parents=True)
     (lab / "o4-mini.toml").write_text('release_date = "2025-04-16"\nopen_weights = false\n')

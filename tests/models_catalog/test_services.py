@@ -15,7 +15,7 @@ MAY, AUG, NOV = dt.date(2026, 5, 15), dt.date(2026, 8, 19), dt.date(2026, 11, 29
 
 
 def _import(slug: str, source: str, as_of: dt.date, **attributes: object) -> AIModel | None:
-    provider = ProviderFactory(slug=slug.split("/")[0])
+    provider = ProviderFactory.create(slug=slug.split("/")[0])
     model, _ = services.model_import(
         slug=slug,
         provider=provider,

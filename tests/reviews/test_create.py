@@ -33,7 +33,8 @@ def test_review_create_answers_201_pending_with_id_and_everything_sent(ai_model,
     assert body["sub_ratings"] == FULL["sub_ratings"]
     assert body["usage"] == FULL["usage"]
     assert body["use_cases"] == ["coding", "agents"]
-    assert body["model_version"] == "openai/o4-mini"
+    # the undated slug sent names the current version: stored as its canonical dated slug
+    assert body["model_version"] == "openai/o4-mini-2025-04-16"
     assert body["author"] == {
         "username": verified.user.username,
         "display_name": verified.user.display_name,

@@ -6,6 +6,7 @@ from django.core import mail
 
 from accounts.services import user_erase
 from config.celery import app as celery_app
+from events.services import DELIVERY_TASK
 from reviews.models import ModerationEvent
 from reviews.services import (
     ReviewDraft,
@@ -14,7 +15,6 @@ from reviews.services import (
     review_reject,
     review_verify,
 )
-from reviews.tasks import review_outcome_notify_task
 from tests.accounts.conftest import wait_for
 from tests.conftest import make_user
 from tests.factories import AIModelFactory
@@ -53,12 +53,12 @@ def test_outcomes_enqueue_after_commit_and_submissions_do_not(
     assert callbacks == []
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         review_verify(review=review, moderator=moderator.user)
-    assert len(callbacks) == 2  # the outcome mail, and the rating recompute (issue 5)
+    assert len(callbacks) == 2  # the outcome mail's delivery, and the rating recompute
     assert mail.outbox == []  # nothing is sent inside the request's transaction
 
 
-def test_outcome_task_is_routed_to_the_mail_queue():
-    route = celery_app.amqp.router.route({}, review_outcome_notify_task.name)
+def test_outbox_deliveries_are_routed_to_the_mail_queue():
+    route = celery_app.amqp.router.route({}, DELIVERY_TASK)
     assert route["queue"].name == "mail"
 
 

@@ -24,7 +24,7 @@ def shelf(ai_model):
     """Published reviews a..d of `ai_model` (d newest), plus ones nobody else may see."""
     specs = [
         ("a", 5, ["coding"], "openai/o4-mini-2025-04-16", True),
-        ("b", 2, ["chat", "vision"], "openai/o4-mini", False),
+        ("b", 2, ["chat", "vision"], "openai/o4-mini-2025-01-31", False),
         ("c", 4, ["document_review"], "openai/o4-mini-2025-04-16", False),
         ("d", 3, ["coding", "agents"], "openai/o4-mini-2025-04-16", True),
     ]
@@ -49,7 +49,11 @@ def shelf(ai_model):
         ("rating=4", ["c"]),
         ("use_case=coding", ["d", "a"]),
         ("use_case=vision", ["b"]),
-        ("model_version=openai/o4-mini", ["b"]),
+        ("model_version=openai/o4-mini-2025-01-31", ["b"]),
+        # any name of the current version: the dated slug, the undated one, a variant
+        ("model_version=openai/o4-mini-2025-04-16", ["d", "c", "a"]),
+        ("model_version=openai/o4-mini", ["d", "c", "a"]),
+        ("model_version=openai/o4-mini:batch", ["d", "c", "a"]),
         ("usage_verified=true", ["d", "a"]),
         ("usage_verified=false", ["c", "b"]),
         ("order=highest&use_case=coding&usage_verified=true", ["a", "d"]),

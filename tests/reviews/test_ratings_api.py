@@ -8,11 +8,15 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
-from reviews.api.rating_cache import rating_cache_fill, rating_render
-from reviews.api.rating_serializers import ModelRatingOutputSerializer
+from reviews.api.rating_serializers import (
+    ModelRatingOutputSerializer,
+    RatingBriefOutputSerializer,
+)
 from reviews.models import ModelRating
 from reviews.ratings import rating_recompute, ratings_rebuild
+from reviews.ratings.cache import rating_cache_fill, rating_render
 from reviews.ratings.selectors import model_rating_get
+from reviews.ratings.types import RatingSummary, rating_brief
 from tests.factories import AIModelFactory, ModelAliasFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +283,45 @@ def test_the_cached_body_is_what_the_documented_serializer_gives():
         documented = JSONRenderer().render(ModelRatingOutputSerializer(view.rating).data)
         # then the body served from the cache is the same, byte for byte (order included)
         assert rating_render(view).body == documented
+
+
+def test_the_brief_is_what_the_catalog_list_embeds(api_client):
+    # given a rated and an unrated model
+    rated = AIModelFactory(slug="p/rated")
+    AIModelFactory(slug="p/unrated")
+    _rate(rated, 5, 2)
+    results = {m["slug"]: m["rating"] for m in api_client.get("/api/v1/models/").json()["results"]}
+    # then the brief the ratings package renders is the catalog's embedded rating
+    assert rating_brief(ModelRating.objects.get(pk=rated.pk)) == results["p/rated"]
+    assert rating_brief(None) == results["p/unrated"]
+    assert set(RatingBriefOutputSerializer().fields) == set(results["p/rated"])
+
+
+def test_the_stored_summary_is_already_in_output_shape():
+    # given a summary with versions and sub-ratings
+    model = AIModelFactory()
+    _rate(model, 5, 3, model_version="v1", quality=4)
+    row = ModelRating.objects.get(pk=model.pk)
+    summary = RatingSummary.from_row(row)
+    # then each stored group reads back as the payload the type renders
+    payload = summary.payload()
+    assert {k: getattr(row, k) for k in payload if k not in {"versions", "computed_at"}} == {
+        k: v for k, v in payload.items() if k not in {"versions", "computed_at"}
+    }
+    assert [dict(v) for v in row.versions] == payload["versions"]
+
+
+def test_a_stored_recompute_refreshes_the_cache_only_after_commit(api_client):
+    # given a model whose cached rating shows one review
+    model = AIModelFactory()
+    _rate(model, 4)
+    assert api_client.get(rating_url(model)).json()["review_count"] == 1
+    # when a recompute stores a second review, but its transaction has not committed
+    ReviewFactory(model=model, rating=2, published=True)
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        rating_recompute(model.pk)
+    # then the cache still serves the committed summary, until the store's callback runs
+    assert api_client.get(rating_url(model)).json()["review_count"] == 1
+    [callback] = callbacks
+    callback()
+    assert api_client.get(rating_url(model)).json()["review_count"] == 2

@@ -44,13 +44,15 @@ RATING_TASKS = (rating_recompute_task, rating_sweep_task, rating_refresh_task)
 
 def _purge() -> None:
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(QUEUE)
+        channel: Any = conn.default_channel  # kombu's Redis channel (StdChannel types less)
+        channel.queue_purge(QUEUE)
 
 
 def _queued() -> list[dict]:
     """The messages waiting in the ratings queue (countdown ones included), oldest first."""
     with celery_app.connection_for_write() as conn:
-        raw = conn.default_channel.client.lrange(QUEUE, 0, -1)
+        channel: Any = conn.default_channel
+        raw = channel.client.lrange(QUEUE, 0, -1)
     return [json.loads(message)["headers"] for message in reversed(raw)]
 
 
@@ -334,7 +336,7 @@ def beat_sweeping_every_second(settings) -> Iterator[None]:
     sweep = {**saved["rating-sweep"], "schedule": 1.0}
     celery_app.conf.beat_schedule = {"rating-sweep": sweep}
     beat = EmbeddedService(celery_app, thread=True, scheduler_cls="celery.beat.Scheduler")
-    beat.start()
+    beat.start()  # type: ignore[union-attr]  # thread=True: a Thread (celery-types' _Process has no start)
     try:
         yield
     finally:

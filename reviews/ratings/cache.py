@@ -1,8 +1,9 @@
-"""Rendered rating responses in the shared cache: a warm read is one cache GET, no query.
+"""Rendered rating responses in the shared cache: a warm read of the body is one cache GET
+and no query (the view's anonymous throttle adds its own GET and SET of a counter).
 
-Consistency without locks. The pipeline refreshes an entry after the transaction that stored
-a new summary commits, reading the committed row (`ratings_stored`), so whichever refresh
-runs last writes the newest summary. A reader that missed fills the entry with `cache.add`,
+Consistency without locks. The store (store.py) calls `rating_cache_refresh` after the
+transaction that stored new summaries commits; it reads the committed rows, so whichever
+refresh runs last writes the newest summary. A reader that missed fills the entry with `cache.add`,
 which never replaces an entry that exists: a reader holding an older row cannot overwrite a
 refresh. Entries are keyed by the model's own slug (the only name the pipeline knows);
 aliases and variants are read from the database. A cache outage falls back to the database.
@@ -15,15 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.dispatch import receiver
-from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 
 from models_catalog.models import AIModel
-from reviews.models import SUB_RATINGS, ModelRating
+from reviews.models import ModelRating
 from reviews.ratings.selectors import ModelRatingView, model_rating_get
-from reviews.ratings.signals import ratings_stored
-from reviews.scoring import STARS
+from reviews.ratings.types import RatingSummary
 
 logger = logging.getLogger(__name__)
 # A safety net: every store refreshes its entry, so the expiry only bounds how long an entry
@@ -31,7 +29,7 @@ logger = logging.getLogger(__name__)
 # database reset under a kept cache). Short, since a cold read is one query.
 ENTRY_TIMEOUT = 60
 # Bumped with RenderedRating's fields: an entry pickled by an older release is never read.
-ENTRY_FORMAT = 2
+ENTRY_FORMAT = 3  # 3: RenderedRating moved to reviews.ratings.cache
 REFRESH_BATCH = 200  # entries a cache round trip; a full rebuild refreshes every model
 
 
@@ -47,40 +45,10 @@ def _key(slug: str) -> str:
     return f"rating:{ENTRY_FORMAT}:{settings.RATING_METHOD_VERSION}:{slug}"
 
 
-_SUMMARY_FIELDS = (
-    "review_count", "average", "bayesian_average", "lower_bound", "recent_score",
-    "distribution", "sub_ratings", "usage_verified_count",
-)  # fmt: skip
-
-
 def rating_payload(rating: ModelRating) -> dict[str, Any]:
-    """The body of the rating endpoint, read straight off the stored row. The stored JSON is
-    already in output shape, so this skips a serializer run (a millisecond a model, which a
-    full rebuild's cache refresh pays 400 times); ModelRatingOutputSerializer documents the
-    same shape and a test holds the two equal."""
-    computed_at = rating.computed_at
-    return {
-        **_summary({name: getattr(rating, name) for name in _SUMMARY_FIELDS}),
-        "computed_at": DateTimeField().to_representation(computed_at) if computed_at else None,
-        "method_version": rating.method_version,
-        "versions": [
-            {**_summary(version), "model_version": version["model_version"]}
-            for version in rating.versions
-        ],
-    }
-
-
-def _summary(stored: dict[str, Any]) -> dict[str, Any]:
-    # jsonb keeps no key order: put the nested keys back in the documented order.
-    return {
-        **{name: stored[name] for name in _SUMMARY_FIELDS},
-        "distribution": {str(star): stored["distribution"][str(star)] for star in STARS},
-        "sub_ratings": {
-            name: {"average": sub["average"], "count": sub["count"]}
-            for name in SUB_RATINGS
-            for sub in [stored["sub_ratings"][name]]
-        },
-    }
+    """The body of the rating endpoint, read straight off the stored row (no serializer run:
+    a millisecond a model, which a full rebuild's cache refresh pays 400 times)."""
+    return RatingSummary.from_row(rating).payload()
 
 
 def rating_render(view: ModelRatingView) -> RenderedRating:
@@ -134,8 +102,3 @@ def rating_cache_refresh(model_ids: Iterable[int]) -> None:
         batch = dict(list(entries.items())[start : start + REFRESH_BATCH])
         if not _cache_call(cache.set_many, batch, ENTRY_TIMEOUT):
             _cache_call(cache.delete_many, list(batch))
-
-
-@receiver(ratings_stored, sender=ModelRating, dispatch_uid="reviews.api.rating_cache_refresh")
-def _refresh_on_store(sender: type, model_ids: list[int], **kwargs: Any) -> None:
-    rating_cache_refresh(model_ids)

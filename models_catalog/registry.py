@@ -1,0 +1,123 @@
+"""What apps above the catalog add to its reads, registered in their `AppConfig.ready()`.
+
+The catalog lists, orders and ranks models by values that other apps store (the reviews app's
+rating summary), yet it never imports those apps nor names their fields: imports run
+reviews -> models_catalog. An app registers here a `ModelMeasure` per value (its lookup from
+`AIModel`, whether it is an ordering key and a rank measure) and a `ModelBrief` per embedded
+summary (the relation to join, a renderer, the serializer of its schema); the catalog's
+selectors, filters and serializers ask this module for them.
+
+Read only once the app registry is ready (requests, schema generation, tests), never while
+apps load: `ready()` of the registering app may not have run yet, and a module built from an
+empty registry would silently lack its keys, so reading early raises.
+
+Model versions: the reviews app lists a model's versions with their review counts for the
+model page (`model_versions_register`).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import AppRegistryNotReady
+from django.db.models import F, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce
+from rest_framework.serializers import Serializer
+
+from models_catalog.models import AIModel, Direction
+
+
+@dataclass(frozen=True)
+class ModelMeasure:
+    """A value per model that another app stores, read through a lookup from `AIModel`."""
+
+    key: str  # public name: the ordering key and the rank measure, e.g. `bayesian_average`
+    name: str  # display name in ranks
+    lookup: str  # ORM path from AIModel, built by the owning app from its own relation name
+    direction: Direction
+    help: str  # one phrase for the API docs
+    ordering: bool = True  # a key of the model list's `ordering`
+    ranked: bool = True  # a measure of `/ranks/` (models without a value are not ranked)
+    # What a model without a stored value has, for ordering (a count is 0, not unknown);
+    # None: no value, sorted last.
+    missing: int | None = None
+
+    def expression(self) -> Combinable:
+        """What the list orders by."""
+        value = F(self.lookup)
+        return value if self.missing is None else Coalesce(value, Value(self.missing))
+
+
+@dataclass(frozen=True)
+class ModelBrief:
+    """A small summary another app embeds in each model of the list and the model page."""
+
+    field: str  # the output field, e.g. `rating`
+    related: str  # the one-to-one relation `model_list` joins, so rendering runs no query
+    render: Callable[[AIModel], dict[str, Any]]  # reads the joined row (absent: a default)
+    serializer: type[Serializer]  # the schema of what `render` returns
+    help_text: str
+
+
+_MEASURES: dict[str, ModelMeasure] = {}
+_BRIEFS: dict[str, ModelBrief] = {}
+
+
+def measure_register(measure: ModelMeasure) -> None:
+    """Add (or replace, by key) a measure; call from `AppConfig.ready()`."""
+    _MEASURES[measure.key] = measure
+
+
+def brief_register(brief: ModelBrief) -> None:
+    """Add (or replace, by field) an embedded summary; call from `AppConfig.ready()`."""
+    _BRIEFS[brief.field] = brief
+
+
+def _check_ready() -> None:
+    if not apps.ready:
+        raise AppRegistryNotReady("The catalog registry is read only after every ready().")
+
+
+def measure_list(*, ordering: bool | None = None, ranked: bool | None = None) -> list[ModelMeasure]:
+    """Registered measures in registration order, optionally only ordering keys or ranked."""
+    _check_ready()
+    return [
+        m
+        for m in _MEASURES.values()
+        if (ordering is None or m.ordering == ordering) and (ranked is None or m.ranked == ranked)
+    ]
+
+
+def brief_list() -> list[ModelBrief]:
+    """Registered embedded summaries in registration order."""
+    _check_ready()
+    return list(_BRIEFS.values())
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One version of a model as its page lists it."""
+
+    slug: str  # the canonical spelling, e.g. openai/o4-mini-2025-04-16
+    current: bool  # the catalog's canonical version today
+    review_count: int
+
+
+VersionLister = Callable[[AIModel], list[ModelVersion]]
+_version_lister: list[VersionLister] = []
+
+
+def model_versions_register(lister: VersionLister) -> None:
+    """Set the function that lists a model's versions with their review counts (the reviews
+    app; one lister). It must run no query for a model from `model_detail_get`."""
+    _version_lister[:] = [lister]
+
+
+def model_versions(model: AIModel) -> list[ModelVersion]:
+    """The model's versions, the current one first; just the current one, unreviewed, when
+    no app registered a lister."""
+    if _version_lister:
+        return _version_lister[0](model)
+    return [ModelVersion(slug=model.version_slug or model.slug, current=True, review_count=0)]
