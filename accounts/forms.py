@@ -28,4 +28,8 @@ class SignupForm(forms.Form):
 
     def signup(self, request: HttpRequest, user: User) -> None:
         """allauth calls this once the user row exists, before any mail goes out."""
-        profile_update(user=user, display_name=self.cleaned_data.get("display_name", ""))
+        # None given: nothing to write (a sign-up then costs what one for a taken address
+        # does, see AccountAdapter.clean_password).
+        display_name = self.cleaned_data.get("display_name", "")
+        if display_name:
+            profile_update(user=user, display_name=display_name)
