@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint bench bench-smoke clean
+.PHONY: install run test check lint bench bench-smoke attack-sim clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ bench: $(STAMP)
 # The same code at a tiny scale, in its own database (CI runs it; it asserts no timing).
 bench-smoke: $(STAMP)
 	$(PY) -m bench run --smoke
+
+# Campaigns against a rating (issue 13): reports, a one-star wave, near-copies; through the
+# API with a real Celery worker, in its own database (aimodels_attack) and Redis dbs
+# (ATTACK_CACHE_URL, ATTACK_BROKER_URL). See README.md, "Rating integrity".
+attack-sim: $(STAMP)
+	$(PY) -m bench.attack_sim
 
 clean:
 	rm -rf var staticfiles .pytest_cache .ruff_cache

@@ -57,7 +57,9 @@ def group_by_sql(*, by_version: bool = False, minimal: bool = False) -> str:
     keys = "model_id, model_version" if by_version else "model_id"
     return (
         f"SELECT {keys}, {', '.join(parts)} FROM reviews_review "  # noqa: S608 (constants)
-        f"WHERE status = 'published' AND NOT conflict_of_interest GROUP BY {keys}"
+        # The counted reviews (reviews.ratings.summary.counted_reviews), in plain SQL.
+        "WHERE (status = 'published' OR (status = 'hidden' AND flagged_at IS NOT NULL)) "
+        f"AND NOT conflict_of_interest AND NOT rating_held GROUP BY {keys}"
     )
 
 

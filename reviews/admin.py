@@ -27,7 +27,15 @@ from accounts.selectors import moderation_access_get
 from config.exceptions import ApplicationError
 from reviews import services
 from reviews.exceptions import RevisionChanged
-from reviews.models import ModerationEvent, Report, ReportReason, Review, ReviewRevision
+from reviews.integrity import surges
+from reviews.models import (
+    ModelSurge,
+    ModerationEvent,
+    Report,
+    ReportReason,
+    Review,
+    ReviewRevision,
+)
 from reviews.services.workflow import pending_revision
 
 SEEN_REVISION_FIELD = "seen_revision_{pk}"
@@ -253,3 +261,49 @@ class ModerationEventAdmin(_ReadOnlyAdmin):
     list_select_related = ("review", "actor")
     search_fields = ("review__public_id", "actor__username", "note")
     readonly_fields = [f.name for f in ModerationEvent._meta.fields]
+
+
+@admin.register(ModelSurge)
+class ModelSurgeAdmin(_ReadOnlyAdmin):
+    """Surges (issue 13): release or reject a surge's reviews as a batch, as the API does."""
+
+    action_form = ModerationActionForm
+    actions = ["release", "reject"]
+    list_display = ("model", "kind", "state", "since", "resolved_by", "resolved_at")
+    list_filter = ("state", "kind")
+    list_select_related = ("model", "resolved_by")
+    ordering = ("-since",)
+    readonly_fields = [f.name for f in ModelSurge._meta.fields]
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return _can_moderate(request)
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[ModelSurge], call: Callable, done: str
+    ) -> None:
+        for surge in queryset:
+            try:
+                call(surge)
+                messages.success(request, f"Surge {surge.pk} {done}.")
+            except ApplicationError as error:
+                messages.error(request, f"Surge {surge.pk}: {error.message} ({error.code})")
+
+    @admin.action(description="Release (its reviews count)", permissions=["moderate"])
+    def release(self, request: AuthenticatedHttpRequest, queryset: QuerySet[ModelSurge]) -> None:
+        _, note = _form(request)
+        self._each(
+            request, queryset,
+            lambda s: surges.surge_release(surge_id=s.pk, moderator=request.user, note=note),
+            "released",
+        )  # fmt: skip
+
+    @admin.action(description="Reject its reviews as a batch", permissions=["moderate"])
+    def reject(self, request: AuthenticatedHttpRequest, queryset: QuerySet[ModelSurge]) -> None:
+        reason, note = _form(request)
+        self._each(
+            request, queryset,
+            lambda s: surges.surge_reject(
+                surge_id=s.pk, moderator=request.user, reason=reason or "spam", note=note
+            ),
+            "rejected",
+        )  # fmt: skip

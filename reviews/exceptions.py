@@ -98,6 +98,11 @@ class ReportAlreadyExists(Conflict):
     default_message = "You have already reported this review."
 
 
+class SurgeNotFound(NotFound):
+    code = "surge_not_found"
+    default_message = "No such surge."
+
+
 class ReportNotFound(NotFound):
     code = "report_not_found"
     default_message = "You have no report of this review."

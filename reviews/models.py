@@ -124,6 +124,12 @@ class Review(ReviewContent):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Rating integrity (reviews.integrity): the surge the review arrived during, if any, and
+    # whether it is held out of the rating until a moderator releases that surge's batch.
+    surge = models.ForeignKey(
+        "ModelSurge", on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    rating_held = models.BooleanField(default=False)
 
     # Not a column: the pending revisions, set only by the selectors that prefetch them
     # (`Prefetch("revisions", ..., to_attr="pending_revisions")`).
@@ -154,6 +160,8 @@ class Review(ReviewContent):
             models.Index(
                 fields=["queued_at"], name="review_queue_idx", condition=Q(queued_at__isnull=False)
             ),
+            # Surge detection counts a model's recent reviews (reviews.integrity.surges).
+            models.Index(fields=["model", "created_at"], name="review_model_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +256,9 @@ class Report(models.Model):
             models.Index(fields=["review", "state"]),
             models.Index(fields=["reporter", "state"]),
         ]
+        # The trusted-flagger role (the EU DSA's notion), granted by moderators through the
+        # `trusted_flagger` group: such a person's urgent report hides a review at once.
+        permissions = [("trusted_flagger", "Urgent reports hide a review at once")]
 
     def __str__(self) -> str:
         return f"{self.reason} report on {self.review_id}"
@@ -339,6 +350,9 @@ class ModelRating(models.Model):
     # {"quality": {"average": x | null, "count": n}, ...} for every SUB_RATINGS name
     sub_ratings = models.JSONField(default=_empty_sub_ratings)
     usage_verified_count = models.PositiveIntegerField(default=0)
+    # {"since": ISO time, "kind": "review_surge" | "report_surge"} while the model has an open
+    # surge (reviews.integrity.surges), else null: the public notice, served with the summary.
+    unusual_activity = models.JSONField(null=True, blank=True)
     # [{"model_version": "...", <the fields above but rating_sum>}, ...] by model_version
     versions = models.JSONField(default=list)
     computed_at = models.DateTimeField(default=timezone.now)
@@ -377,3 +391,76 @@ class RatingPrior(models.Model):
 
     def __str__(self) -> str:
         return f"prior mean {self.mean:.3f} over {self.review_count} reviews"
+
+
+# --- Rating integrity (reviews.integrity) ------------------------------------------------
+
+
+class SurgeKind(models.TextChoices):
+    REVIEW_SURGE = "review_surge", "Unusually many new reviews or new reviewer accounts"
+    REPORT_SURGE = "report_surge", "Unusually many reports"
+
+
+class ModelSurge(models.Model):
+    """An "unusual activity" period of one model: opened by detection, closed by a moderator
+    who releases its reviews into the rating or rejects them as a batch. At most one open
+    surge per model (a constraint, which also settles two detections racing)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open: reviews held out of the rating"
+        RELEASED = "released", "Released: its reviews count"
+        REJECTED = "rejected", "Rejected: its reviews hidden or rejected"
+
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="surges")
+    kind = models.CharField(max_length=16, choices=SurgeKind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    since = models.DateTimeField()
+    # What detection saw: counts in the window, the baseline and the threshold crossed.
+    evidence = models.JSONField(default=dict)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model"], condition=Q(state="open"), name="surge_one_open_per_model"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=SurgeKind.values), name="surge_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["state", "since"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.model_id} since {self.since} ({self.state})"
+
+
+class IntegrityFlag(models.Model):
+    """A signal for moderators about one review, with its evidence. Flags inform; they never
+    reject or hide anything by themselves."""
+
+    class Kind(models.TextChoices):
+        NEAR_DUPLICATE = "near_duplicate", "Near-duplicate of another account's review"
+        ACCOUNT_RING = "account_ring", "Accounts created together reviewing the same model"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="integrity_flags")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The review that looks alike (near-duplicates) or one of the ring's reviews.
+    similar_review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    score = models.FloatField(null=True, blank=True)
+    evidence = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "kind", "similar_review"], name="flag_one_per_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.review_id} ({self.score})"

@@ -9,17 +9,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
 from models_catalog.models import AIModel, ModelAlias
 from reviews.exceptions import ReportNotFound, ReviewNotFound
+from reviews.integrity.standing import with_reviewer_facts
 from reviews.models import (
     SUB_RATINGS,
     HelpfulVote,
+    IntegrityFlag,
     ModerationEvent,
     Report,
     Review,
@@ -106,7 +107,9 @@ def _with_viewer(
 ) -> QuerySet[Review]:
     """For a signed-in reader, each review with `viewer_vote` (their helpful vote: True,
     False or None) and `viewer_reported` (they have a report of it), as subqueries of the
-    same query: the number of queries does not grow with the page size."""
+    same query: the number of queries does not grow with the page size. For everyone, the
+    author's facts shown beside each review (`with_reviewer_facts`), the same way."""
+    queryset = with_reviewer_facts(queryset)
     if viewer is None or not viewer.is_authenticated:
         return queryset
     vote = HelpfulVote.objects.filter(review=OuterRef("pk"), voter=viewer.pk).values("helpful")
@@ -199,9 +202,12 @@ def report_get_own(*, review_id: uuid.UUID, reporter: User) -> Report:
 
 def _moderation_queryset() -> QuerySet[Review]:
     open_reports = Report.objects.filter(state=Report.State.OPEN).select_related("reporter")
-    return Review.objects.select_related("author", "model").prefetch_related(
+    flags = IntegrityFlag.objects.select_related("similar_review").order_by("created_at", "pk")
+    reviews = with_reviewer_facts(Review.objects.select_related("author", "model"))
+    return reviews.prefetch_related(
         _pending_revisions(),
         Prefetch("reports", queryset=open_reports.order_by("created_at"), to_attr="open_reports"),
+        Prefetch("integrity_flags", queryset=flags, to_attr="flags"),
     )
 
 
@@ -214,12 +220,27 @@ def moderation_review_get(*, public_id: uuid.UUID) -> Review:
     return review
 
 
-def moderation_queue(*, model: str | None = None, reason: str | None = None) -> QuerySet[Review]:
+def moderation_queue(
+    *,
+    model: str | None = None,
+    reason: str | None = None,
+    surge: int | None = None,
+    flag: str | None = None,
+) -> QuerySet[Review]:
     """Reviews waiting for a moderator, oldest first: new ones and appeals (`pending`),
     published ones with an edit waiting, and reported ones (put back in the queue or hidden
-    at once). `model` is a model slug; `reason` keeps items with an open report of it.
-    Preloads like `moderation_review_get`."""
-    queryset = _moderation_queryset().filter(queued_at__isnull=False).order_by(*QUEUE_ORDERING)
+    at once). `model` is a model slug; `reason` keeps items with an open report of it;
+    `flag` items with an integrity flag of that kind. `surge` (an id) lists every member of
+    that surge together, waiting or not, in arrival order. Preloads like
+    `moderation_review_get`."""
+    if surge is not None:
+        queryset = _moderation_queryset().filter(surge_id=surge).order_by("created_at", "id")
+    else:
+        queryset = _moderation_queryset().filter(queued_at__isnull=False)
+        queryset = queryset.order_by(*QUEUE_ORDERING)
+    if flag:
+        flagged = IntegrityFlag.objects.filter(review=OuterRef("pk"), kind=flag)
+        queryset = queryset.filter(Exists(flagged))
     if model:
         queryset = queryset.filter(model__slug=model)
     if reason:
@@ -243,20 +264,6 @@ def moderation_event_list(
     if action:
         queryset = queryset.filter(action=action)
     return queryset.order_by("-created_at", "-id")
-
-
-def reporter_can_auto_hide(user: User) -> bool:
-    """False once moderators have dismissed at least REVIEW_REPORTER_MIN_DISMISSED of the
-    person's reports and dismissed ones are at least REVIEW_REPORTER_DISMISSED_SHARE of
-    their resolved reports: such reports still count, but no longer hide a review at once."""
-    counts = Report.objects.filter(reporter=user).aggregate(
-        dismissed=Count("pk", filter=Q(state=Report.State.DISMISSED)),
-        upheld=Count("pk", filter=Q(state=Report.State.UPHELD)),
-    )
-    dismissed, resolved = counts["dismissed"], counts["dismissed"] + counts["upheld"]
-    if dismissed < settings.REVIEW_REPORTER_MIN_DISMISSED:
-        return True
-    return dismissed / resolved < settings.REVIEW_REPORTER_DISMISSED_SHARE
 
 
 # --- Personal-data export (sections registered with accounts in `reviews.registrations`) ---

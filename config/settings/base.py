@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # pg_trgm lookups (reviews.integrity.similarity); harmless on SQLite, where it is unused.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -415,11 +417,34 @@ API_DEFAULT_PAGE_SIZE = 25
 # Open reports from this many distinct accounts put a published review back in the
 # moderation queue (it stays public until a moderator decides).
 REVIEW_REPORTS_TO_REQUEUE = env.int("REVIEW_REPORTS_TO_REQUEUE", default=3)
-# A reporter loses the power to hide a review at once with an urgent report (personal data,
-# abuse) once moderators dismissed at least this many of their reports ...
-REVIEW_REPORTER_MIN_DISMISSED = env.int("REVIEW_REPORTER_MIN_DISMISSED", default=3)
-# ... and dismissed ones are at least this share of their resolved reports.
-REVIEW_REPORTER_DISMISSED_SHARE = env.float("REVIEW_REPORTER_DISMISSED_SHARE", default=0.8)
+
+# --- Rating integrity (reviews.integrity; README "Rating integrity", the methodology) -------
+# Reporter standing: an account at least this many days old, with a published review or an
+# upheld report, and no more dismissed reports than upheld ones.
+INTEGRITY_STANDING_MIN_ACCOUNT_DAYS = env.int("INTEGRITY_STANDING_MIN_ACCOUNT_DAYS", default=30)
+# Open reports from this many distinct reporters with standing hide a review at once (a
+# trusted flagger's urgent report does it alone).
+INTEGRITY_REPORTERS_TO_HIDE = env.int("INTEGRITY_REPORTERS_TO_HIDE", default=3)
+# Surges: events of one model in the last WINDOW seconds against its own rate over the
+# BASELINE_DAYS before; a surge is at least MULTIPLIER x the baseline and at least the floor.
+INTEGRITY_SURGE_WINDOW_SECONDS = env.int("INTEGRITY_SURGE_WINDOW_SECONDS", default=3600)
+INTEGRITY_SURGE_BASELINE_DAYS = env.int("INTEGRITY_SURGE_BASELINE_DAYS", default=30)
+INTEGRITY_SURGE_MULTIPLIER = env.float("INTEGRITY_SURGE_MULTIPLIER", default=5.0)
+INTEGRITY_SURGE_MIN_REVIEWS = env.int("INTEGRITY_SURGE_MIN_REVIEWS", default=10)
+INTEGRITY_SURGE_MIN_NEW_ACCOUNT_REVIEWS = env.int(
+    "INTEGRITY_SURGE_MIN_NEW_ACCOUNT_REVIEWS", default=6
+)
+INTEGRITY_SURGE_MIN_REPORTS = env.int("INTEGRITY_SURGE_MIN_REPORTS", default=15)
+# An account younger than this is "new" for surges and the ring signal.
+INTEGRITY_NEW_ACCOUNT_DAYS = env.int("INTEGRITY_NEW_ACCOUNT_DAYS", default=30)
+# Near-duplicates: pg_trgm similarity at or above this, against the model's reviews of the
+# last LOOKBACK_DAYS and the author's other reviews.
+INTEGRITY_SIMILARITY_THRESHOLD = env.float("INTEGRITY_SIMILARITY_THRESHOLD", default=0.6)
+INTEGRITY_SIMILARITY_LOOKBACK_DAYS = env.int("INTEGRITY_SIMILARITY_LOOKBACK_DAYS", default=90)
+# Ring: at least this many accounts, created within RING_JOINED_SECONDS of each other,
+# reviewing the same model.
+INTEGRITY_RING_MIN_ACCOUNTS = env.int("INTEGRITY_RING_MIN_ACCOUNTS", default=3)
+INTEGRITY_RING_JOINED_SECONDS = env.int("INTEGRITY_RING_JOINED_SECONDS", default=3600)
 
 # --- Ratings (reviews.ratings; the methodology endpoint publishes these) -------------------
 # Prior weight C of the Bayesian average (C·m + Σr) / (C + n): how many "average" reviews a

@@ -35,3 +35,10 @@ WHITENOISE_AUTOREFRESH = True
 # SMTP is an outside edge: tests read django.core.mail.outbox.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MODERATION_REQUIRE_MFA = False
+
+# The rating pipeline's suites write hundreds of reviews within seconds, which is what a
+# surge looks like: detection is off by default here (floors out of reach), and the
+# integrity tests (tests/reviews/test_integrity_*.py) set the floors they exercise.
+INTEGRITY_SURGE_MIN_REVIEWS = 10**9
+INTEGRITY_SURGE_MIN_NEW_ACCOUNT_REVIEWS = 10**9
+INTEGRITY_SURGE_MIN_REPORTS = 10**9

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviews.api.serializers import VERSION_MAX, ReviewOwnOutputSerializer, note_field
-from reviews.models import ModerationAction, ReportReason, Review
+from reviews.models import IntegrityFlag, ModelSurge, ModerationAction, ReportReason, Review
 from reviews.selectors import WAITING_REASONS, review_waiting_for
 
 
@@ -48,6 +48,64 @@ class ModerationQueueFilterInputSerializer(serializers.Serializer):
         choices=ReportReason.choices, required=False,
         help_text="Only items with an open report of this reason.",
     )  # fmt: skip
+    surge = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="A surge's id: every review of that surge, waiting or not, in arrival order.",
+    )  # fmt: skip
+    flag = serializers.ChoiceField(
+        choices=IntegrityFlag.Kind.choices, required=False,
+        help_text="Only items with an integrity flag of this kind.",
+    )  # fmt: skip
+
+
+class SurgeFilterInputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=ModelSurge.State.choices, required=False, help_text="`open`, `released` or "
+        "`rejected`.",
+    )  # fmt: skip
+    model = serializers.CharField(
+        required=False, max_length=VERSION_MAX, help_text="Model slug, e.g. `openai/o4-mini`."
+    )
+
+
+class SurgeRejectInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=ReportReason.choices, default=ReportReason.SPAM,
+        help_text="Reason given to each member's author (default `spam`).",
+    )  # fmt: skip
+    note = note_field("Note for the audit log and the authors.")
+
+
+class SurgeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Use it as `surge` in the queue filter.")
+    model = serializers.CharField(source="model.slug", help_text="The model.")
+    kind = serializers.CharField(help_text="`review_surge` or `report_surge`.")
+    state = serializers.CharField(help_text="`open`, `released` or `rejected`.")
+    since = serializers.DateTimeField(help_text="When it was detected.")
+    member_count = serializers.IntegerField(help_text="Reviews that arrived during it.")
+    evidence = serializers.JSONField(
+        help_text="What detection saw: per count (reviews, new-account reviews, reports) the "
+        "number in the window, the baseline, and the threshold."
+    )
+    resolved_by = serializers.CharField(
+        source="resolved_by.username", allow_null=True, default=None,
+        help_text="The moderator who released or rejected it; null while open.",
+    )  # fmt: skip
+    resolved_at = serializers.DateTimeField(allow_null=True, help_text="When; null while open.")
+    note = serializers.CharField(help_text="The moderator's note.")
+
+
+class IntegrityFlagOutputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IntegrityFlag.Kind.choices, help_text="The signal.")
+    similar_review = serializers.UUIDField(
+        source="similar_review.public_id", allow_null=True, default=None,
+        help_text="The review that looks alike, or one of the ring's reviews.",
+    )  # fmt: skip
+    score = serializers.FloatField(
+        allow_null=True, help_text="pg_trgm similarity 0-1 (near-duplicates); null for rings."
+    )
+    evidence = serializers.JSONField(help_text="Details: same author, ring size and members.")
+    created_at = serializers.DateTimeField(help_text="When.")
 
 
 class ModerationEventFilterInputSerializer(serializers.Serializer):
@@ -79,6 +137,17 @@ class ModerationReviewOutputSerializer(ReviewOwnOutputSerializer):
         help_text="`review` (new or appeal), `edit` (of the published text), `reports`."
     )
     open_reports = OpenReportOutputSerializer(many=True, help_text="Reports not yet decided.")
+    surge = serializers.IntegerField(
+        source="surge_id", allow_null=True,
+        help_text="The surge the review arrived during (queue filter `surge`), or null.",
+    )  # fmt: skip
+    rating_held = serializers.BooleanField(
+        help_text="Held out of the rating until its surge is released."
+    )
+    integrity_flags = IntegrityFlagOutputSerializer(
+        source="flags", many=True,
+        help_text="Near-duplicate and ring signals with evidence; they never reject anything.",
+    )  # fmt: skip
     revision = serializers.SerializerMethodField(
         help_text="Number of the revision up for decision (the pending text, or the edit "
         "waiting); send it back as `revision` with verify or reject so that a text the author "

@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -30,9 +31,13 @@ from reviews.api.moderation_serializers import (
     ReviewModerationNoteInputSerializer,
     ReviewRejectInputSerializer,
     ReviewVerifyInputSerializer,
+    SurgeFilterInputSerializer,
+    SurgeOutputSerializer,
+    SurgeRejectInputSerializer,
 )
 from reviews.api.schema import REVIEW_ID_PARAMETER
-from reviews.models import ModerationEvent, Review
+from reviews.integrity import surges
+from reviews.models import ModelSurge, ModerationEvent, Review
 
 MODERATORS = [IsAuthenticated, IsVerified, CanModerate]
 
@@ -156,3 +161,72 @@ class ModerationEventListApi(GenericAPIView):
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.moderation_event_list(**filters.validated_data))
         return self.get_paginated_response(ModerationEventOutputSerializer(page, many=True).data)
+
+
+class ModerationSurgeListApi(GenericAPIView):
+    queryset = ModelSurge.objects.none()  # for the schema generator
+    permission_classes = MODERATORS
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        parameters=[SurgeFilterInputSerializer],
+        responses={200: SurgeOutputSerializer(many=True), **BAD_REQUEST, **WRITE_ERRORS},
+        description="Surges (unusual activity on a model), newest first. The reviews of an "
+        "open surge are held out of the rating until it is released or rejected; list them "
+        "with the queue filter `surge`.",
+    )
+    def get(self, request: Request) -> Response:
+        filters = SurgeFilterInputSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(surges.surge_list(**filters.validated_data))
+        return self.get_paginated_response(SurgeOutputSerializer(page, many=True).data)
+
+
+SURGE_ID_PARAMETER = OpenApiParameter(
+    "surge_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The surge's id."
+)
+
+
+class _SurgeActionApi(APIView):
+    permission_classes = MODERATORS
+    input_serializer: ClassVar[type[serializers.Serializer]]
+    service: ClassVar[Callable[..., Any]]
+
+    def post(self, request: Request, surge_id: int) -> Response:
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        type(self).service(surge_id=surge_id, moderator=request.user, **data.validated_data)
+        return Response(SurgeOutputSerializer(surges.surge_get(surge_id=surge_id)).data)
+
+
+def _surge_schema(request: type[serializers.Serializer], description: str) -> Callable:
+    return extend_schema(
+        parameters=[SURGE_ID_PARAMETER],
+        request=request,
+        responses={200: SurgeOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        description=description + " 409 `invalid_transition` once the surge is closed.",
+    )
+
+
+@extend_schema_view(
+    post=_surge_schema(
+        ReviewModerationNoteInputSerializer,
+        "Release the surge: its reviews count in the rating like any other (pending ones once "
+        "verified) and the public notice goes.",
+    )
+)
+class ModerationSurgeReleaseApi(_SurgeActionApi):
+    input_serializer = ReviewModerationNoteInputSerializer
+    service = surges.surge_release
+
+
+@extend_schema_view(
+    post=_surge_schema(
+        SurgeRejectInputSerializer,
+        "Reject the surge as a batch: its pending reviews are rejected and its published ones "
+        "hidden, each with an audit event and the author told; the public notice goes.",
+    )
+)
+class ModerationSurgeRejectApi(_SurgeActionApi):
+    input_serializer = SurgeRejectInputSerializer
+    service = surges.surge_reject

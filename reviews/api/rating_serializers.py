@@ -10,16 +10,19 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reviews.models import SUB_RATINGS
+from reviews.models import SUB_RATINGS, SurgeKind
 from reviews.ratings.types import (
     BRIEF_FIELDS,
     SUB_RATING_HELP,
+    UNUSUAL_ACTIVITY_HELP,
     GroupSummary,
     RatingSummary,
     SubRating,
+    UnusualActivity,
     VersionSummary,
 )
 from reviews.scoring import STARS
@@ -68,9 +71,23 @@ RatingSubRatingsOutputSerializer = _serializer(
         for name in SUB_RATINGS
     },
 )
+UnusualActivityOutputSerializer = _serializer(
+    "UnusualActivityOutputSerializer",
+    None,
+    _fields_of(
+        UnusualActivity,
+        {
+            "since": lambda h: serializers.DateTimeField(help_text=h),
+            "kind": lambda h: serializers.ChoiceField(choices=SurgeKind.choices, help_text=h),
+        },
+    ),
+)
 _GROUP_NESTED = {
     "distribution": lambda h: RatingDistributionOutputSerializer(help_text=h),
     "sub_ratings": lambda h: RatingSubRatingsOutputSerializer(help_text=h),
+}
+_NOTICE = {
+    "unusual_activity": lambda h: UnusualActivityOutputSerializer(allow_null=True, help_text=h)
 }
 VersionRatingOutputSerializer = _serializer(
     "VersionRatingOutputSerializer",
@@ -84,6 +101,7 @@ ModelRatingOutputSerializer = _serializer(
         RatingSummary,
         {
             **_GROUP_NESTED,
+            **_NOTICE,
             "versions": lambda h: VersionRatingOutputSerializer(many=True, help_text=h),
         },
     ),
@@ -92,8 +110,12 @@ ModelRatingOutputSerializer = _serializer(
 RatingBriefOutputSerializer = _serializer(
     # The component name the catalog's schema has always used for its embedded `rating`.
     "ModelRatingBriefOutputSerializer",
-    "Count, mean and Bayesian average of a model's counted reviews.",
-    _fields_of(GroupSummary, {}, only=BRIEF_FIELDS),
+    "Count, mean and Bayesian average of a model's counted reviews, and the notice of "
+    "unusual activity (the same as in `.../rating/`).",
+    {
+        **_fields_of(GroupSummary, {}, only=BRIEF_FIELDS),
+        "unusual_activity": _NOTICE["unusual_activity"](UNUSUAL_ACTIVITY_HELP),
+    },
 )
 
 
@@ -104,6 +126,44 @@ class RatingFormulasOutputSerializer(serializers.Serializer):
     lower_bound = serializers.CharField(help_text="The ranking lower bound.")
     recent_score = serializers.CharField(help_text="The recency-weighted score.")
     prior_mean = serializers.CharField(help_text="How the prior mean m is obtained.")
+
+
+class IntegrityParametersOutputSerializer(serializers.Serializer):
+    standing_min_account_days = serializers.IntegerField(help_text="Account age for standing.")
+    reporters_to_hide = serializers.IntegerField(
+        help_text="Reporters with standing whose reports together hide a review at once."
+    )
+    surge_window_seconds = serializers.IntegerField(help_text="The recent window.")
+    surge_baseline_days = serializers.IntegerField(help_text="The baseline before it.")
+    surge_multiplier = serializers.FloatField(help_text="Times the baseline rate.")
+    surge_min_reviews = serializers.IntegerField(help_text="Floor: new reviews in the window.")
+    surge_min_new_account_reviews = serializers.IntegerField(
+        help_text="Floor: new reviews by new accounts in the window."
+    )
+    surge_min_reports = serializers.IntegerField(help_text="Floor: reports in the window.")
+    new_account_days = serializers.IntegerField(help_text="Younger accounts are new.")
+    similarity_threshold = serializers.FloatField(help_text="pg_trgm similarity flagged.")
+    ring_min_accounts = serializers.IntegerField(help_text="Accounts that make a ring.")
+    ring_joined_seconds = serializers.IntegerField(help_text="Created within this of each other.")
+
+
+class RatingIntegrityOutputSerializer(serializers.Serializer):
+    reporter_standing = serializers.CharField(help_text="Whose reports hide a review.")
+    hidden_by_reports = serializers.CharField(help_text="Hidden reviews and the rating.")
+    surges = serializers.CharField(help_text="Unusual activity and its notice.")
+    flags = serializers.CharField(help_text="Near-duplicate and ring signals.")
+    reviewer_facts = serializers.CharField(help_text="What each review shows of its author.")
+    parameters = IntegrityParametersOutputSerializer(help_text="The current parameters.")
+
+
+def integrity_rules() -> dict[str, Any]:
+    return {
+        **INTEGRITY,
+        "parameters": {
+            name.removeprefix("INTEGRITY_").lower(): getattr(settings, name)
+            for name in INTEGRITY_SETTINGS
+        },
+    }
 
 
 class RatingMethodologyOutputSerializer(serializers.Serializer):
@@ -123,15 +183,24 @@ class RatingMethodologyOutputSerializer(serializers.Serializer):
     )
     z = serializers.FloatField(source="params.z", help_text="z of the lower bound (1.65: 95 %).")
     formulas = serializers.SerializerMethodField(help_text="The formulas, in words and symbols.")
+    integrity = serializers.SerializerMethodField(
+        help_text="How the rating is protected from campaigns: reporter standing, surges, "
+        "duplicate and ring flags, the facts shown beside each review; with the parameters."
+    )
 
     @extend_schema_field(RatingFormulasOutputSerializer)
     def get_formulas(self, methodology: object) -> dict[str, str]:
         return RatingFormulasOutputSerializer(FORMULAS).data
 
+    @extend_schema_field(RatingIntegrityOutputSerializer)
+    def get_integrity(self, methodology: object) -> dict[str, Any]:
+        return RatingIntegrityOutputSerializer(integrity_rules()).data
+
 
 FORMULAS = {
     "counted": "Published reviews (each verified by a moderator), excluding reviews whose "
-    "author disclosed an affiliation with the model's provider.",
+    "author disclosed an affiliation with the model's provider and reviews held by an open "
+    "surge; a review hidden by reports counts until a moderator confirms the hiding.",
     "average": "Σr / n over the counted star ratings r.",
     "bayesian_average": "(C·m + Σr) / (C + n).",
     "lower_bound": "Dirichlet(1, …, 1) prior over the five stars: N = n + 5, "
@@ -139,4 +208,43 @@ FORMULAS = {
     "recent_score": "(C·m + Σ w·r) / (C + Σ w) with w = 0.5 ** (age_days / half_life_days).",
     "prior_mean": "m = mean of all counted reviews of all models, refreshed daily with every "
     "summary; 3.0 (the middle of the scale) while there is none.",
+}
+
+
+INTEGRITY_SETTINGS = (
+    "INTEGRITY_STANDING_MIN_ACCOUNT_DAYS", "INTEGRITY_REPORTERS_TO_HIDE",
+    "INTEGRITY_SURGE_WINDOW_SECONDS", "INTEGRITY_SURGE_BASELINE_DAYS",
+    "INTEGRITY_SURGE_MULTIPLIER", "INTEGRITY_SURGE_MIN_REVIEWS",
+    "INTEGRITY_SURGE_MIN_NEW_ACCOUNT_REVIEWS", "INTEGRITY_SURGE_MIN_REPORTS",
+    "INTEGRITY_NEW_ACCOUNT_DAYS", "INTEGRITY_SIMILARITY_THRESHOLD",
+    "INTEGRITY_RING_MIN_ACCOUNTS", "INTEGRITY_RING_JOINED_SECONDS",
+)  # fmt: skip
+
+INTEGRITY = {
+    "reporter_standing": "Anyone may report a review, and a report puts it in front of a "
+    "moderator. A report hides a review at once only if it comes from a trusted flagger (a "
+    "role moderators grant) for personal data or abuse, or if several independent "
+    "reporters with standing reported it (accounts created within ring_joined_seconds of "
+    "each other count once). Standing: an account at least standing_min_account_days old, "
+    "with a published review or a report moderators upheld, and no more dismissed reports "
+    "than upheld ones. Dismissed reports lower standing, upheld ones raise it.",
+    "hidden_by_reports": "A review hidden by reports keeps counting in the rating until a "
+    "moderator confirms the hiding; reports alone never move a rating.",
+    "surges": "For each model we compare, over the last surge_window_seconds, the number of "
+    "new reviews, new reviews by accounts younger than new_account_days, and reports with "
+    "the model's own rate over the surge_baseline_days before. A count of at least "
+    "surge_multiplier times that rate, and at least its floor, puts the model in an "
+    "'unusual activity' state, shown on its page and rating. Reviews written during it (and "
+    "in the window that raised it) are moderated and shown as usual but not counted until a "
+    "moderator releases them, or rejects them, as a batch.",
+    "flags": "When a review is written its text is compared (PostgreSQL pg_trgm trigram "
+    "similarity) with the model's recent reviews and the author's other reviews; a "
+    "similarity of at least similarity_threshold is flagged for moderators with the other "
+    "review and the score. So are ring_min_accounts or more accounts created within "
+    "ring_joined_seconds of each other reviewing the same model. Flags inform moderators; "
+    "they never reject or hide anything and never change a rating.",
+    "reviewer_facts": "Each review shows its author's account age (<1 month, 1-12 months, "
+    ">1 year), number of published reviews and whether a moderator verified their usage. "
+    "These facts do not weigh in the rating; if they ever do, it will be a new method "
+    "version.",
 }

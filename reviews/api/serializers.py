@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from config.api import ErrorOutputSerializer
+from reviews.integrity.standing import AGE_BUCKETS, account_age_bucket, author_published_reviews
 from reviews.models import (
     SUB_RATINGS,
     ModerationAction,
@@ -223,6 +224,21 @@ class ReviewAuthorOutputSerializer(serializers.Serializer):
         return reverse("accounts:user-detail", kwargs={"username": user.username})
 
 
+class ReviewerFactsOutputSerializer(serializers.Serializer):
+    """Neutral facts about the author a reader can weigh; they do not change the rating."""
+
+    account_age = serializers.ChoiceField(
+        choices=list(AGE_BUCKETS), help_text="How old the account is: `<1 month`, "
+        "`1-12 months` or `>1 year`.",
+    )  # fmt: skip
+    published_reviews = serializers.IntegerField(
+        help_text="The author's published reviews, of any model."
+    )
+    usage_verified = serializers.BooleanField(
+        help_text="A moderator saw evidence that the author used this model."
+    )
+
+
 class _ContentOutputSerializer(serializers.Serializer):
     rating = serializers.IntegerField(help_text="Overall rating, 1-5.")
     sub_ratings = SubRatingsOutputSerializer(
@@ -280,8 +296,9 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
         "moderation API); see `counts_toward_rating`."
     )
     counts_toward_rating = serializers.SerializerMethodField(
-        help_text="Whether the review counts toward the model's rating while published "
-        "(false for a disclosed conflict of interest, whose reason may be private)."
+        help_text="Whether the review counts toward the model's rating now: published, not "
+        "held out during a surge, and no disclosed conflict of interest (whose reason may be "
+        "private)."
     )
     usage_verified = serializers.BooleanField(help_text="A moderator saw evidence of use.")
     helpful_count = serializers.IntegerField(help_text="People who found it helpful.")
@@ -303,6 +320,19 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
         # The view passes the reader as `viewer`; the selectors annotated what it reads.
         return viewer_state(review, self.context.get("viewer"))
 
+    reviewer = serializers.SerializerMethodField(
+        help_text="Facts about the author: account age, published reviews, usage verified."
+    )
+
+    @extend_schema_field(ReviewerFactsOutputSerializer)
+    def get_reviewer(self, review: Review) -> dict[str, Any]:
+        # The count is annotated by the list selectors (no query per row).
+        return {
+            "account_age": account_age_bucket(review.author.date_joined),
+            "published_reviews": author_published_reviews(review),
+            "usage_verified": review.usage_verified,
+        }
+
     def sees_affiliation(self, review: Review) -> bool:
         """Whether the reader may see why a review does not count: the author's affiliation
         is public, or the reader (context `viewer`) is the author. Moderators read it in the
@@ -317,7 +347,11 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
         return review.conflict_of_interest if self.sees_affiliation(review) else None
 
     def get_counts_toward_rating(self, review: Review) -> bool:
-        return not review.conflict_of_interest
+        return (
+            review.status == ReviewStatus.PUBLISHED
+            and not review.conflict_of_interest
+            and not review.rating_held
+        )
 
 
 class PendingEditOutputSerializer(_ContentOutputSerializer):

@@ -33,6 +33,21 @@ urlpatterns = [
         moderation_views.ModerationEventListApi.as_view(),
         name="moderation-events",
     ),
+    path(
+        "moderation/surges/",
+        moderation_views.ModerationSurgeListApi.as_view(),
+        name="moderation-surges",
+    ),
+    path(
+        "moderation/surges/<int:surge_id>/release/",
+        moderation_views.ModerationSurgeReleaseApi.as_view(),
+        name="moderation-surge-release",
+    ),
+    path(
+        "moderation/surges/<int:surge_id>/reject/",
+        moderation_views.ModerationSurgeRejectApi.as_view(),
+        name="moderation-surge-reject",
+    ),
     *(
         path(
             f"moderation/reviews/<uuid:review_id>/{action}/",

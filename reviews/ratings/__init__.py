@@ -12,8 +12,9 @@
     recompute_ratings [--model] [--check]: the same rebuild by hand       store.py, check.py
     reads: the stored summary, never an aggregate; pre-rendered in cache  selectors.py, cache.py
 
-Counted reviews: published, without a disclosed conflict of interest. Import the public
-functions from here.
+Counted reviews (summary.counted_reviews): published, without a disclosed conflict of
+interest, not held by a surge; a review hidden by reports counts until a moderator confirms
+the hiding (reviews.integrity). Import the public functions from here.
 """
 
 from reviews.ratings.check import RatingDifference, ratings_check

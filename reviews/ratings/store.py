@@ -42,7 +42,8 @@ WRITE_BATCH = 500
 # Everything a computation writes; `recompute_count` is bumped under the row lock.
 WRITE_FIELDS = [
     "review_count", "rating_sum", "average", "bayesian_average", "lower_bound", "recent_score",
-    "distribution", "sub_ratings", "usage_verified_count", "versions", "method_version",
+    "distribution", "sub_ratings", "usage_verified_count", "unusual_activity", "versions",
+    "method_version",
     "computed_at", "computed_seq", "recompute_count",
 ]  # fmt: skip
 # The values whose change is a `rating.changed` event (outbox). Not `recent_score`: it decays

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Power
+from rest_framework.fields import DateTimeField
 
-from reviews.models import SUB_RATINGS, ModelRatingState, Review, ReviewStatus
+from reviews.models import SUB_RATINGS, ModelRatingState, ModelSurge, Review, ReviewStatus
 from reviews.ratings.types import GroupSummary, SubRating
 from reviews.scoring import (
     MIN_HALF_LIFE_DAYS,
@@ -56,8 +57,15 @@ def rating_params() -> RatingParams:
 
 
 def counted_reviews() -> QuerySet[Review]:
-    """The reviews a rating counts: published, without a disclosed conflict of interest."""
-    return Review.objects.filter(status=ReviewStatus.PUBLISHED, conflict_of_interest=False)
+    """The reviews a rating counts: published, without a disclosed conflict of interest, not
+    held by a surge (reviews.integrity.surges). A review hidden by reports (hidden with its
+    reports still open) keeps counting until a moderator confirms the hiding: reports alone
+    never move a rating."""
+    visible = Q(status=ReviewStatus.PUBLISHED)
+    hidden_by_reports = Q(status=ReviewStatus.HIDDEN, flagged_at__isnull=False)
+    return Review.objects.filter(
+        visible | hidden_by_reports, conflict_of_interest=False, rating_held=False
+    )
 
 
 class _EpochSeconds(Func):
@@ -143,10 +151,22 @@ class ModelTotals:
     seq: int = 0
     totals: GroupTotals = field(default_factory=GroupTotals)
     versions: dict[str, GroupTotals] = field(default_factory=dict)
+    # The public notice while the model has an open surge: {"since": ..., "kind": ...}.
+    unusual_activity: dict[str, str] | None = None
+
+
+def _unusual_activity(result: dict[int, "ModelTotals"], model_ids: Collection[int] | None) -> None:
+    surges = ModelSurge.objects.filter(state=ModelSurge.State.OPEN)
+    if model_ids is not None:
+        surges = surges.filter(model_id__in=model_ids)
+    for model_id, since, kind in surges.values_list("model_id", "since", "kind"):
+        notice = {"since": DateTimeField().to_representation(since), "kind": kind}
+        result.setdefault(model_id, ModelTotals(model_id)).unusual_activity = notice
 
 
 def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
-    """Review sums of the given models (None: every model), in two queries.
+    """Review sums of the given models (None: every model), and their open surges' notices,
+    in three queries.
 
     `change_seq` is read BEFORE the reviews: whatever the aggregate then sees includes
     every change up to `seq`, so storing it as `computed_seq` never claims too much.
@@ -171,6 +191,7 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
         group = GroupTotals.from_row(row)
         totals.versions[row["model_version"]] = group
         totals.totals.add(group)
+    _unusual_activity(result, model_ids)
     return result
 
 
@@ -227,6 +248,7 @@ def summary_build(
     return {
         **build(totals.totals),
         "rating_sum": totals.totals.total,
+        "unusual_activity": totals.unusual_activity,
         "versions": versions,
         "method_version": params.method_version,
     }

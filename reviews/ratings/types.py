@@ -52,7 +52,7 @@ class GroupSummary:
     review_count: int = field(
         metadata=_help(
             "Counted reviews: published (moderator-verified), without a disclosed "
-            "conflict of interest."
+            "conflict of interest, not held by a surge (see /ratings/methodology/)."
         )
     )
     average: float | None = field(
@@ -108,6 +108,29 @@ class GroupSummary:
 
 
 @dataclass(frozen=True)
+class UnusualActivity:
+    """The notice a model carries while a surge is open (reviews.integrity.surges)."""
+
+    since: str = field(metadata=_help("When the surge was detected."))
+    kind: str = field(
+        metadata=_help(
+            "`review_surge` (many new reviews or new reviewer accounts) or `report_surge` "
+            "(many reports)."
+        )
+    )
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, str] | None) -> "UnusualActivity | None":
+        return None if stored is None else cls(since=stored["since"], kind=stored["kind"])
+
+
+UNUSUAL_ACTIVITY_HELP = (
+    "Set while the model shows unusual activity: reviews written since are shown but not "
+    "counted until a moderator has looked at them. Null otherwise."
+)
+
+
+@dataclass(frozen=True)
 class VersionSummary(GroupSummary):
     model_version: str = field(metadata=_help("The model version the reviews name."))
 
@@ -122,6 +145,7 @@ class RatingSummary(GroupSummary):
     method_version: str = field(
         metadata=_help("Version of the rating method (formulas and parameters) used.")
     )
+    unusual_activity: UnusualActivity | None = field(metadata=_help(UNUSUAL_ACTIVITY_HELP))
     versions: tuple[VersionSummary, ...] = field(
         metadata=_help("The same summary per reviewed model version, by version name.")
     )
@@ -134,6 +158,7 @@ class RatingSummary(GroupSummary):
             **GroupSummary.values_of(stored),
             computed_at=rating.computed_at,
             method_version=rating.method_version,
+            unusual_activity=UnusualActivity.from_stored(rating.unusual_activity),
             versions=tuple(
                 VersionSummary(
                     **GroupSummary.values_of(version), model_version=version["model_version"]
@@ -148,6 +173,8 @@ def _render(value: Any) -> Any:
         return {key: _render(item) for key, item in value.items()}
     if isinstance(value, SubRating):
         return {"average": value.average, "count": value.count}
+    if isinstance(value, UnusualActivity):
+        return {"since": value.since, "kind": value.kind}
     if isinstance(value, tuple):
         return [item.payload() for item in value]
     if isinstance(value, dt.datetime):
@@ -159,13 +186,21 @@ def _render(value: Any) -> Any:
 
 BRIEF_FIELDS = ("review_count", "average", "bayesian_average")
 # What a model without a stored summary (never reviewed) shows.
-_NO_RATING: dict[str, Any] = {"review_count": 0, "average": None, "bayesian_average": None}
+_NO_RATING: dict[str, Any] = {
+    "review_count": 0,
+    "average": None,
+    "bayesian_average": None,
+    "unusual_activity": None,
+}
 
 
 def rating_brief(rating: ModelRating | None) -> dict[str, Any]:
     """The brief rating embedded in catalog lists: count, mean and Bayesian average of the
-    model's stored summary (`None`: never reviewed). Plain values, no query and no
-    serializer: it runs for every row of a page."""
+    model's stored summary (`None`: never reviewed), and the unusual-activity notice. Plain
+    values, no query and no serializer: it runs for every row of a page."""
     if rating is None:
         return dict(_NO_RATING)
-    return {name: getattr(rating, name) for name in BRIEF_FIELDS}
+    return {
+        **{name: getattr(rating, name) for name in BRIEF_FIELDS},
+        "unusual_activity": _render(UnusualActivity.from_stored(rating.unusual_activity)),
+    }

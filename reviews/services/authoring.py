@@ -15,6 +15,7 @@ from reviews.exceptions import (
     NotReviewAuthor,
     ReviewAlreadyExists,
 )
+from reviews.integrity import similarity, surges
 from reviews.models import ModerationAction, Report, Review, ReviewRevision, ReviewStatus
 from reviews.ratings import rating_mark_stale
 from reviews.services.content import (
@@ -61,6 +62,7 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
         queued_at=timezone.now(),
     )
     draft_apply(review, draft)
+    surges.surge_hold(review)
     try:
         # A savepoint around the INSERT: two first reviews racing past the check below both
         # get here; PostgreSQL makes the second INSERT wait on the partial unique index until
@@ -80,8 +82,10 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
     """Write the author's review of `model`: `pending`, revision 1, a `submit` event.
 
     The version defaults to the model's canonical one; an affiliation with the provider sets
-    `conflict_of_interest`. Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and
-    ReviewAlreadyExists (also when a concurrent first review won the race).
+    `conflict_of_interest`. Integrity: the review joins the model's open surge (held out of
+    the rating), may open one, and is scanned for near-duplicates and rings (flags only).
+    Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and ReviewAlreadyExists (also
+    when a concurrent first review won the race).
     """
     author_check(author)
     draft = draft_with_version(draft, model)
@@ -95,6 +99,8 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
         review, actor_id=author.pk, action=ModerationAction.SUBMIT, from_status="",
         revision_number=1,
     )  # fmt: skip
+    surges.surge_detect(model.pk)
+    similarity.review_scan(review)
     return review
 
 
@@ -145,6 +151,9 @@ def review_update(*, review: Review, author: User, changes: dict[str, Any]) -> R
         review, actor_id=author.pk, action=ModerationAction.EDIT, from_status=before,
         revision_number=revision.number,
     )  # fmt: skip
+    if review.status == ReviewStatus.PENDING:
+        # A new text up for moderation (an appeal): scanned like a new review.
+        similarity.review_scan(review)
     return review
 
 

@@ -152,7 +152,7 @@ def review_reject(
 @transaction.atomic
 def review_hide(*, review: Review, moderator: User, reason: str, note: str = "") -> Review:
     """Hide a published review, or confirm the automatic hiding of a reported one. Upholds
-    open reports; marks the rating stale when a published review is pulled.
+    open reports; marks the rating stale (a review hidden by reports counted until now).
     Raises InputInvalid (reason), ModerationNotAllowed, CannotModerateOwnReview,
     InvalidTransition."""
     _reason_check(reason)
@@ -169,8 +169,7 @@ def review_hide(*, review: Review, moderator: User, reason: str, note: str = "")
         review, actor_id=moderator.pk, action=ModerationAction.HIDE, from_status=before,
         reason=reason, note=note,
     )  # fmt: skip
-    if before == ReviewStatus.PUBLISHED:
-        rating_mark_stale(review.model_id)
+    rating_mark_stale(review.model_id)
     return review
 
 

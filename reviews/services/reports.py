@@ -1,11 +1,13 @@
-"""Reports of published reviews, and what enough of them (or an urgent one) do.
+"""Reports of published reviews, and what they do (reviews.integrity.standing has the rule).
 
-Reports of N distinct accounts (REVIEW_REPORTS_TO_REQUEUE) put a published review back in the
-moderation queue, and it stays public until a moderator decides: hiding on a count alone
-would let any N accounts pull any review they dislike. An urgent report (personal data,
-abuse) hides it at once, unless moderators have kept dismissing that reporter's reports;
-such a report still queues the review at once, without hiding it. A reporter may withdraw
-an open report; what it did is then recounted from the reports still open.
+Reports of N distinct accounts (REVIEW_REPORTS_TO_REQUEUE), or one urgent report (personal
+data, abuse), put a published review back in the moderation queue; it stays public. A report
+hides it at once only when it comes from a trusted flagger (urgent reasons), or when
+INTEGRITY_REPORTERS_TO_HIDE independent reporters with standing have reported it; reports from
+accounts without standing never hide anything. A review hidden by reports keeps counting in
+the rating until a moderator confirms the hiding (`review_hide`): nobody can pull a review
+out of a rating by reporting it. Each report also feeds surge detection. A reporter may
+withdraw an open report; what it did is then recounted from the reports still open.
 """
 
 from django.conf import settings
@@ -21,6 +23,8 @@ from reviews.exceptions import (
     ReportNotOpen,
     ReviewNotPublished,
 )
+from reviews.integrity import surges
+from reviews.integrity.standing import any_trusted_flagger, reporters_hide
 from reviews.models import (
     URGENT_REPORT_REASONS,
     ModerationAction,
@@ -30,7 +34,6 @@ from reviews.models import (
     ReviewStatus,
 )
 from reviews.ratings import rating_mark_stale
-from reviews.selectors import reporter_can_auto_hide
 from reviews.services.authoring import author_check
 from reviews.services.workflow import (
     event_record,
@@ -77,17 +80,30 @@ def _flag(review: Review, report: Report, *, hide: bool) -> None:
         action=ModerationAction.AUTO_HIDE if hide else ModerationAction.REQUEUE,
         from_status=before, reason=report.reason, note=f"{count} open report(s).",
     )  # fmt: skip
-    if hide:
-        rating_mark_stale(review.model_id)
+    # No stale mark: a review hidden by reports still counts in the rating (see
+    # ratings.summary.counted_reviews) until a moderator confirms the hiding.
+
+
+def _hides(review: Review, reports: list[Report]) -> bool:
+    """Whether these open reports hide the review at once: an urgent one of a trusted
+    flagger, or (unless the model shows unusual activity) enough independent reporters
+    with standing."""
+    urgent = [report.reporter_id for report in reports if report.reason in URGENT_REPORT_REASONS]
+    if urgent and any_trusted_flagger(urgent):
+        return True
+    if surges.surge_open_get(review.model_id) is not None:
+        return False
+    return reporters_hide([report.reporter_id for report in reports])
 
 
 def _react(review: Review, report: Report) -> None:
-    urgent = report.reason in URGENT_REPORT_REASONS
-    if urgent and reporter_can_auto_hide(report.reporter):
+    # One report per person per review (a constraint): open reports = distinct accounts.
+    remaining = list(open_reports(review))
+    if _hides(review, remaining):
         _flag(review, report, hide=True)
         return
-    # One report per person per review (a constraint): open reports = distinct accounts.
-    enough = open_reports(review).count() >= settings.REVIEW_REPORTS_TO_REQUEUE
+    urgent = report.reason in URGENT_REPORT_REASONS
+    enough = len(remaining) >= settings.REVIEW_REPORTS_TO_REQUEUE
     if (urgent or enough) and review.flagged_at is None:
         _flag(review, report, hide=False)
 
@@ -102,6 +118,7 @@ def report_create(*, review: Review, reporter: User, reason: str, note: str = ""
     _report_checks(review, reporter, reason)
     report = _report_insert(review, reporter, reason, note)
     _react(review, report)
+    surges.surge_detect(review.model_id)
     return report
 
 
@@ -118,9 +135,9 @@ def _recount(review: Review) -> None:
     reports still open would have done on their own (the rules of `_react`). An automatic
     hiding nobody else's report justifies is undone (published again, rating stale); a
     review no open report keeps in the queue leaves it, unless a text or edit waits."""
-    remaining = list(open_reports(review).select_related("reporter"))
+    remaining = list(open_reports(review))
     urgent = [report for report in remaining if report.reason in URGENT_REPORT_REASONS]
-    hide = any(reporter_can_auto_hide(report.reporter) for report in urgent)
+    hide = _hides(review, remaining)
     enough = len(remaining) >= settings.REVIEW_REPORTS_TO_REQUEUE
     # Flagged and hidden means hidden automatically: a moderator's decision clears the flag.
     unhide = review.status == ReviewStatus.HIDDEN and not hide

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from reviews.models import ModelSurge
 from tests.conftest import PERSONA_PASSWORD
-from tests.factories import PriceFactory, ReviewFactory
+from tests.factories import AIModelFactory, PriceFactory, ReviewFactory
 
 PERSONAS = ["anonymous", "unverified", "verified", "other_verified", "moderator", "admin"]
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -74,6 +76,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "reviews:me-report-detail": {"get": _signed_in(404), "delete": _signed_in(404)},
     "reviews:moderation-queue": {"get": _moderators(200)},
     "reviews:moderation-events": {"get": _moderators(200)},
+    # Rating integrity (issue 13): each call gets a fresh open surge.
+    "reviews:moderation-surges": {"get": _moderators(200)},
+    "reviews:moderation-surge-release": {"post": _moderators(200)},
+    "reviews:moderation-surge-reject": {"post": _moderators(200)},
     **{
         f"reviews:moderation-{action}": {"post": _moderators(200)}
         for action in ("verify", "reject", "hide", "restore", "verify-usage")
@@ -157,6 +163,11 @@ def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[s
             author=people["other_verified"].user, published=status == "published", status=status
         )
         values["review_id"] = review.public_id
+    if "surge_id" in ROUTE_PARAMETER.findall(route):
+        surge = ModelSurge.objects.create(
+            model=AIModelFactory.create(), kind="review_surge", since=timezone.now()
+        )
+        values["surge_id"] = surge.pk
     return {name: values[name] for name in ROUTE_PARAMETER.findall(route)}
 
 

@@ -88,7 +88,12 @@ def test_model_list_returns_items_with_explicit_fields(api_client, catalog):
             "currency": "USD",
         },
         # never reviewed: the reviews app has stored no rating summary
-        "rating": {"review_count": 0, "average": None, "bayesian_average": None},
+        "rating": {
+            "review_count": 0,
+            "average": None,
+            "bayesian_average": None,
+            "unusual_activity": None,
+        },
         "url": "http://testserver/api/v1/models/openai/o4-mini/",
     }
 

@@ -4,6 +4,7 @@ why; the author and moderators see the conflict of interest."""
 import pytest
 
 from accounts.services import profile_update
+from reviews.models import Review
 from tests.conftest import make_user, token_client
 from tests.factories import ReportFactory
 from tests.reviews.conftest import review_url, reviews_url
@@ -61,3 +62,8 @@ def test_public_affiliation_shows_the_conflict(affiliated_review, ai_model, anon
 def test_unaffiliated_review_counts(published_review, ai_model, anonymous):
     row = _row(anonymous.client, ai_model, published_review)
     assert (row["conflict_of_interest"], row["counts_toward_rating"]) == (None, True)
+
+
+def test_a_review_held_out_during_a_surge_does_not_count(published_review, ai_model, anonymous):
+    Review.objects.filter(pk=published_review.pk).update(rating_held=True)
+    assert _row(anonymous.client, ai_model, published_review)["counts_toward_rating"] is False

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 SUMMARY_FIELDS = {
     "review_count", "average", "bayesian_average", "lower_bound", "recent_score",
     "distribution", "sub_ratings", "usage_verified_count", "computed_at", "method_version",
-    "versions",
+    "unusual_activity", "versions",
 }  # fmt: skip
 
 
@@ -57,9 +57,8 @@ def test_rating_endpoint_serves_the_stored_summary(api_client):
     assert body["sub_ratings"]["quality"] == {"average": 4.0, "count": 3}
     assert body["method_version"] == "1"
     [version] = body["versions"]
-    assert set(version) == SUMMARY_FIELDS - {"computed_at", "method_version", "versions"} | {
-        "model_version"
-    }
+    per_model = {"computed_at", "method_version", "unusual_activity", "versions"}
+    assert set(version) == SUMMARY_FIELDS - per_model | {"model_version"}
     assert (version["model_version"], version["review_count"]) == ("v1", 3)
 
 
@@ -203,8 +202,11 @@ def test_model_list_and_detail_embed_count_mean_and_bayesian_average(api_client)
     row = ModelRating.objects.get(pk=rated.pk)
     assert results["p/rated"] == {
         "review_count": 2, "average": 4.0, "bayesian_average": row.bayesian_average,
+        "unusual_activity": None,
     }  # fmt: skip
-    assert results["p/unrated"] == {"review_count": 0, "average": None, "bayesian_average": None}
+    assert results["p/unrated"] == {
+        "review_count": 0, "average": None, "bayesian_average": None, "unusual_activity": None,
+    }  # fmt: skip
     detail = api_client.get(f"/api/v1/models/{rated.slug}/").json()
     assert detail["rating"]["review_count"] == 2
     assert api_client.get(f"/api/v1/models/{unrated.slug}/").json()["rating"]["average"] is None

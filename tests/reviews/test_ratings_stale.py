@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.services import user_erase
+from reviews.integrity.standing import trusted_flagger_grant
 from reviews.models import ModelRatingState, ModerationEvent, Review
 from reviews.ratings import rating_mark_stale
 from reviews.services import (
@@ -92,6 +93,17 @@ def _review(model, *, published: bool, moderator) -> Review:
     return review_verify(review=review, moderator=moderator) if published else review
 
 
+def _auto_hidden(review: Review) -> Review:
+    flagger = make_user()
+    trusted_flagger_grant(user=flagger)
+    report_create(review=review, reporter=flagger, reason="abusive")
+    review = Review.objects.get(pk=review.pk)
+    assert review.status == "hidden"
+    # The automatic hiding itself left the rating alone.
+    ModelRatingState.objects.filter(model_id=review.model_id).update(stale=False)
+    return review
+
+
 def _edit(review: Review) -> Review:
     return review_update(review=review, author=review.author, changes={"rating": 1})
 
@@ -110,8 +122,9 @@ STALE_CHANGES: dict[str, tuple[bool, Callable]] = {
     "withdraw a published review": (
         True, lambda r, m: review_withdraw(review=r, author=r.author),
     ),
-    "urgent report hides": (
-        True, lambda r, m: report_create(review=r, reporter=make_user(), reason="abusive"),
+    # A review hidden by reports counts until a moderator confirms it (issue 13).
+    "moderator confirms an automatic hiding": (
+        True, lambda r, m: review_hide(review=_auto_hidden(r), moderator=m, reason="abusive"),
     ),
     "usage verified on a published review": (
         True, lambda r, m: review_mark_usage_verified(review=r, moderator=m),

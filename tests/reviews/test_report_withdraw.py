@@ -4,6 +4,7 @@ recounted from the reports still open (issue 15, item 6)."""
 import pytest
 
 from reviews.exceptions import ReportNotOpen
+from reviews.integrity.standing import trusted_flagger_grant
 from reviews.models import ModelRatingState, ModerationEvent, Report, Review
 from reviews.services import report_create, report_withdraw, review_hide
 from tests.conftest import make_user, token_client
@@ -15,6 +16,12 @@ pytestmark = pytest.mark.django_db
 
 def _fresh(review) -> Review:
     return Review.objects.get(pk=review.pk)
+
+
+def _trusted_flagger():
+    user = make_user()
+    trusted_flagger_grant(user=user)
+    return user
 
 
 def _mine(review) -> str:
@@ -79,8 +86,8 @@ def test_no_report_is_404_and_a_decided_one_is_409(published_review, verified, m
 def test_withdrawing_the_urgent_report_that_hid_a_review_publishes_it_again(
     published_review, anonymous
 ):
-    # given a review hidden at once by an urgent report
-    reporter = make_user()
+    # given a review hidden at once by a trusted flagger's urgent report
+    reporter = _trusted_flagger()
     report_create(review=published_review, reporter=reporter, reason="personal_data")
     assert _fresh(published_review).status == "hidden"
     ModelRatingState.objects.filter(model=published_review.model).update(stale=False)
@@ -99,7 +106,7 @@ def test_withdrawing_the_urgent_report_that_hid_a_review_publishes_it_again(
 
 
 def test_a_hide_another_urgent_report_justifies_stays(published_review):
-    first, second = make_user(), make_user()
+    first, second = _trusted_flagger(), _trusted_flagger()
     report_create(review=published_review, reporter=first, reason="abusive")
     # a hidden review takes no new report: a second urgent one open alongside, made directly
     ReportFactory(review=published_review, reporter=second, reason="personal_data")

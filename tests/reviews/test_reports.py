@@ -1,14 +1,27 @@
-"""Reports: POST /api/v1/reviews/{id}/reports/, requeueing, urgent hiding, reporter trust."""
+"""Reports: POST /api/v1/reviews/{id}/reports/, requeueing, reporter standing, trusted flaggers
+and hiding that never moves a rating before a moderator confirms it (issue 13)."""
+
+import datetime as dt
+import itertools
+from io import StringIO
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.utils import timezone
 
+from accounts.models import User
 from reviews.exceptions import ReportAlreadyExists
-from reviews.models import ModelRatingState, ModerationEvent, Report, Review
-from reviews.selectors import reporter_can_auto_hide
+from reviews.integrity.standing import (
+    is_trusted_flagger,
+    reporter_standing_get,
+    trusted_flagger_grant,
+)
+from reviews.models import ModelRating, ModelRatingState, ModerationEvent, Report, Review
+from reviews.ratings import rating_recompute
 from reviews.services import report_create, review_hide, review_restore, review_verify
 from tests.conftest import make_user, token_client
-from tests.factories import ReportFactory, ReviewFactory
+from tests.factories import AIModelFactory, ReportFactory, ReviewFactory
 from tests.reviews.conftest import review_url
 
 pytestmark = pytest.mark.django_db
@@ -62,73 +75,147 @@ def test_reports_from_n_accounts_requeue_the_review_which_stays_public(published
     assert ModerationEvent.objects.filter(review=review, action="requeue").count() == 1
 
 
+def _counted(review) -> int:
+    """The model's counted reviews, as a recompute stores them."""
+    rating_recompute(review.model_id)
+    return ModelRating.objects.get(model_id=review.model_id).review_count
+
+
+_AGES = itertools.count(60, 3)
+
+
+def _with_standing(*, days: int | None = None):
+    """An account old enough, with a published review of another model; each created days
+    apart from the others (independent) unless `days` says when."""
+    joined = timezone.now() - dt.timedelta(days=days or next(_AGES))
+    user = make_user(date_joined=joined)
+    ReviewFactory(author=user, published=True)
+    return user
+
+
+def _trusted_flagger():
+    user = make_user()
+    trusted_flagger_grant(user=user)
+    return user
+
+
 @pytest.mark.parametrize("reason", ["personal_data", "abusive"])
-def test_urgent_report_hides_at_once_until_a_moderator_decides(
-    published_review, reason, moderator, anonymous
+def test_urgent_report_from_a_new_account_queues_but_never_hides_or_uncounts(
+    published_review, reason
 ):
-    # when one urgent report arrives
+    # given a published, counted review
+    assert _counted(published_review) == 1
+
+    # when a brand-new account files an urgent report
     _report(published_review, reason)
 
-    # then the review is hidden at once by the system, queued, and its rating is stale
+    # then the review is queued for a moderator, stays public and keeps counting
+    review = _fresh(published_review)
+    assert (review.status, review.queued_at is not None) == ("published", True)
+    assert not ModerationEvent.objects.filter(review=review, action="auto_hide").exists()
+    assert ModerationEvent.objects.get(review=review, action="requeue").actor is None
+    assert _counted(review) == 1
+
+
+@pytest.mark.parametrize("reason", ["personal_data", "abusive"])
+def test_trusted_flagger_hides_at_once_but_the_review_counts_until_a_moderator_confirms(
+    published_review, reason, moderator, anonymous
+):
+    # when a trusted flagger files an urgent report
+    _report(published_review, reason, reporter=_trusted_flagger())
+
+    # then the review is hidden at once by the system and queued, yet still counted
     review = _fresh(published_review)
     assert (review.status, review.queued_at is not None) == ("hidden", True)
     event = ModerationEvent.objects.get(review=review, action="auto_hide")
     assert (event.actor, event.reason, event.from_status) == (None, reason, "published")
     assert anonymous.client.get(review_url(review.public_id)).status_code == 404
+    assert _counted(review) == 1
+
+    # when a moderator confirms the hiding, it leaves the rating
+    review_hide(review=review, moderator=moderator.user, reason=reason)
     assert ModelRatingState.objects.get(model=review.model).stale
-
-    # when a moderator restores it, the report is dismissed and it is public again
-    review_restore(review=review, moderator=moderator.user)
-    review = _fresh(review)
-    assert (review.status, review.queued_at) == ("published", None)
-    assert Report.objects.get(review=review).state == "dismissed"
-
-
-def test_moderator_confirming_an_automatic_hide_upholds_the_reports(published_review, moderator):
-    _report(published_review, "personal_data")
-    review = review_hide(review=published_review, moderator=moderator.user, reason="personal_data")
-    assert (review.status, review.queued_at) == ("hidden", None)
+    assert _counted(review) == 0
     assert Report.objects.get(review=review).state == "upheld"
 
 
-def test_verify_of_a_requeued_review_dismisses_its_reports(published_review, moderator, settings):
-    settings.REVIEW_REPORTS_TO_REQUEUE = 2
-    _report(published_review)
-    _report(published_review)
-    review = review_verify(review=published_review, moderator=moderator.user)
-    assert (review.status, review.queued_at, review.flagged_at) == ("published", None, None)
-    assert set(Report.objects.values_list("state", flat=True)) == {"dismissed"}
+def test_restoring_an_automatically_hidden_review_dismisses_the_report(published_review, moderator):
+    _report(published_review, "abusive", reporter=_trusted_flagger())
+    review = review_restore(review=published_review, moderator=moderator.user)
+    assert (review.status, review.queued_at) == ("published", None)
+    assert Report.objects.get(review=review).state == "dismissed"
+    assert _counted(review) == 1
 
 
-def test_reporters_whose_reports_keep_being_dismissed_lose_the_power_to_auto_hide(
-    published_review, settings
-):
-    settings.REVIEW_REPORTER_MIN_DISMISSED = 3
-    settings.REVIEW_REPORTER_DISMISSED_SHARE = 0.8
-    reporter = make_user()
-    # given three dismissed reports (and none upheld) by one person
-    for _ in range(3):
-        ReportFactory(reporter=reporter, state="dismissed")
-    assert not reporter_can_auto_hide(reporter)
+def test_reports_of_several_reporters_with_standing_hide_at_once(published_review, settings):
+    settings.INTEGRITY_REPORTERS_TO_HIDE = 3
+    settings.REVIEW_REPORTS_TO_REQUEUE = 10
+    _report(published_review, "spam", reporter=_with_standing())
+    _report(published_review, "spam", reporter=_with_standing())
+    _report(published_review, "spam", reporter=make_user())  # no standing: does not add up
+    assert _fresh(published_review).status == "published"
 
-    # when they file an urgent report
-    _report(published_review, "abusive", reporter=reporter)
+    _report(published_review, "off_topic", reporter=_with_standing())
 
-    # then the review stays public, but it is in the queue at once
     review = _fresh(published_review)
-    assert (review.status, review.queued_at is not None) == ("published", True)
-    assert not ModerationEvent.objects.filter(review=review, action="auto_hide").exists()
+    assert review.status == "hidden"
+    assert _counted(review) == 1  # until a moderator confirms
 
 
-def test_reporter_trust_counts_the_share_of_dismissed_reports(settings):
-    settings.REVIEW_REPORTER_MIN_DISMISSED = 3
-    settings.REVIEW_REPORTER_DISMISSED_SHARE = 0.8
-    reporter = make_user()
-    for state in ["dismissed"] * 3 + ["upheld"]:  # 3 of 4 = 0.75 dismissed
-        ReportFactory(reporter=reporter, state=state)
-    assert reporter_can_auto_hide(reporter)
-    ReportFactory(reporter=reporter, state="dismissed")  # 4 of 5 = 0.8
-    assert not reporter_can_auto_hide(reporter)
+def test_aged_accounts_created_together_count_as_one_reporter(published_review, settings):
+    settings.INTEGRITY_REPORTERS_TO_HIDE = 2
+    # two accounts with standing, created the same day (a batch): one voice
+    _report(published_review, "spam", reporter=_with_standing(days=90))
+    _report(published_review, "spam", reporter=_with_standing(days=90))
+    assert _fresh(published_review).status == "published"
+    # an independent one makes two
+    _report(published_review, "spam", reporter=_with_standing(days=200))
+    assert _fresh(published_review).status == "hidden"
+
+
+def test_standing_needs_age_and_a_published_review_or_an_upheld_report(settings):
+    settings.INTEGRITY_STANDING_MIN_ACCOUNT_DAYS = 30
+    old = timezone.now() - dt.timedelta(days=60)
+    assert not reporter_standing_get(make_user()).has_standing  # new, nothing published
+    assert not reporter_standing_get(make_user(date_joined=old)).has_standing  # old, nothing
+    assert reporter_standing_get(_with_standing()).has_standing
+    young = make_user()
+    ReviewFactory(author=young, published=True)
+    assert not reporter_standing_get(young).has_standing  # published, but too young
+    upheld = make_user(date_joined=old)
+    ReportFactory(reporter=upheld, state="upheld")
+    assert reporter_standing_get(upheld).has_standing  # an upheld report raises standing
+
+
+def test_dismissed_report_lowers_standing_and_then_reports_stop_counting_toward_hiding(
+    create_review, publish, moderator, settings
+):
+    settings.INTEGRITY_REPORTERS_TO_HIDE = 2
+    settings.REVIEW_REPORTS_TO_REQUEUE = 10
+    reporter = _with_standing()
+    assert reporter_standing_get(reporter).has_standing
+    first = publish(create_review(make_user()))
+    _report(first, "abusive", reporter=reporter)  # urgent: queued at once
+
+    # when a moderator keeps the review, dismissing the report
+    review_verify(review=_fresh(first), moderator=moderator.user)
+
+    # then the reporter has lost standing ...
+    standing = reporter_standing_get(reporter)
+    assert (standing.dismissed_reports, standing.has_standing) == (1, False)
+    # ... and with one other reporter with standing, their reports no longer hide a review
+    second = publish(create_review(make_user(), model=AIModelFactory()))
+    _report(second, "spam", reporter=reporter)
+    _report(second, "spam", reporter=_with_standing())
+    assert _fresh(second).status == "published"
+
+
+def test_grant_trusted_flagger_command(verified):
+    out = StringIO()
+    call_command("grant_trusted_flagger", verified.user.email, stdout=out)
+    assert is_trusted_flagger(User.objects.get(pk=verified.user.pk))
+    call_command("revoke_trusted_flagger", verified.user.email, stdout=out)
+    assert not is_trusted_flagger(User.objects.get(pk=verified.user.pk))
 
 
 def test_reporting_is_throttled_per_account(ai_model, settings):
