@@ -43,3 +43,14 @@ class EmailNotVerified(ApplicationError):
     code = "email_not_verified"
     status_code = 403
     default_message = "Verify your email address first."
+
+
+class DisplayNameNotAllowed(ApplicationError):
+    """A display name that is invisible, reorders text, or passes for someone else."""
+
+    code = "validation_error"
+    status_code = 400
+    default_message = "This display name is not allowed."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="display_name")

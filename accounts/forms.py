@@ -4,8 +4,9 @@ builds its input from this form: ACCOUNT_SIGNUP_FORM_CLASS)."""
 from django import forms
 from django.http import HttpRequest
 
+from accounts.exceptions import DisplayNameNotAllowed
 from accounts.models import User
-from accounts.services import profile_update
+from accounts.services import display_name_check, profile_update
 
 
 class SignupForm(forms.Form):
@@ -15,6 +16,20 @@ class SignupForm(forms.Form):
         help_text="The name mail and reviews address you by; change it later on /api/v1/me/.",
     )
 
+    def clean_display_name(self) -> str:
+        """The profile's rules (config.text), as a field error of the sign-up (a 400)."""
+        name: str = self.cleaned_data.get("display_name", "")
+        if name:
+            try:
+                display_name_check(name)
+            except DisplayNameNotAllowed as error:
+                raise forms.ValidationError(error.message, code="invalid") from error
+        return name
+
     def signup(self, request: HttpRequest, user: User) -> None:
         """allauth calls this once the user row exists, before any mail goes out."""
-        profile_update(user=user, display_name=self.cleaned_data.get("display_name", ""))
+        # None given: nothing to write (a sign-up then costs what one for a taken address
+        # does, see AccountAdapter.clean_password).
+        display_name = self.cleaned_data.get("display_name", "")
+        if display_name:
+            profile_update(user=user, display_name=display_name)

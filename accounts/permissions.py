@@ -8,6 +8,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.authentication import request_session
 from accounts.exceptions import EmailNotVerified
 from accounts.models import User
 from accounts.selectors import moderation_access_get, user_email_verified
@@ -46,7 +47,8 @@ class IsVerified(BasePermission):
 
 class CanModerate(BasePermission):
     """The person holds the moderation permission and, when MODERATION_REQUIRE_MFA is on, has
-    a second factor (TOTP) enabled in allauth.mfa."""
+    a second factor (TOTP) enabled in allauth.mfa and used it in this session (a session
+    signed in with the password alone is refused, `mfa_session_required`)."""
 
     message = "Only moderators may do this."
     code = "moderation_not_allowed"
@@ -55,10 +57,16 @@ class CanModerate(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        access = moderation_access_get(user)
+        access = moderation_access_get(user, session=request_session(request))
         if access.has_permission and not access.allowed:
+            if not access.mfa_enabled:
+                raise PermissionDenied(
+                    "Moderators must enable two-factor authentication (TOTP) first.",
+                    code="mfa_required",
+                )
             raise PermissionDenied(
-                "Moderators must enable two-factor authentication (TOTP) first.",
-                code="mfa_required",
+                "This session did not pass the second factor: sign in again with your "
+                "authenticator code, or re-authenticate with it.",
+                code="mfa_session_required",
             )
         return access.allowed

@@ -3,13 +3,16 @@
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+from allauth.account.authentication import get_authentication_records
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.utils import timezone
 
 from accounts.exceptions import UserNotFound
@@ -48,10 +51,18 @@ class ModerationAccess:
     has_permission: bool
     mfa_enabled: bool
     mfa_required: bool
+    # Whether the session asking completed the second factor (allauth recorded an `mfa`
+    # authentication in it). None when there is no session to judge: a shell, a task, a
+    # service called directly; the interfaces (API, admin) always pass theirs.
+    mfa_authenticated: bool | None = None
 
     @property
     def allowed(self) -> bool:
-        return self.has_permission and (self.mfa_enabled or not self.mfa_required)
+        if not self.has_permission:
+            return False
+        if not self.mfa_required:
+            return True
+        return self.mfa_enabled and self.mfa_authenticated is not False
 
 
 def user_email_verified(user: User) -> bool:
@@ -74,13 +85,24 @@ def user_mfa_enabled(user: User) -> bool:
     return get_mfa_adapter().is_mfa_enabled(user, types=SECOND_FACTOR_TYPES)
 
 
-def moderation_access_get(user: User) -> ModerationAccess:
-    """Whether `user` may use the moderation API, and why not: the moderation permission
-    (the `moderator` group, or superuser) and, when MODERATION_REQUIRE_MFA is on, MFA."""
+def session_mfa_authenticated(session: SessionBase, user: User) -> bool:
+    """Whether `session` (a cookie session or an app client's token session) passed the
+    second factor for `user`: allauth records each authentication step of a session, and
+    an `mfa` step is there after the code at sign-in (or a re-authentication with it).
+    Having TOTP on the account is not enough: the session may have used the password only."""
+    records = get_authentication_records(SimpleNamespace(session=session), user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def moderation_access_get(user: User, session: SessionBase | None = None) -> ModerationAccess:
+    """Whether `user` may moderate, and why not: the moderation permission (the `moderator`
+    group, or superuser) and, when MODERATION_REQUIRE_MFA is on, MFA set up and, given the
+    `session` asking, completed in that session."""
     return ModerationAccess(
         has_permission=user.is_active and user.has_perm(MODERATE_PERMISSION),
         mfa_enabled=user_mfa_enabled(user),
         mfa_required=settings.MODERATION_REQUIRE_MFA,
+        mfa_authenticated=None if session is None else session_mfa_authenticated(session, user),
     )
 
 

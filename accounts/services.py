@@ -16,6 +16,7 @@ from django.utils.crypto import get_random_string
 
 from accounts.exceptions import (
     AffiliationUnknown,
+    DisplayNameNotAllowed,
     EmailNotVerified,
     PasswordIncorrect,
     ReauthenticationRequired,
@@ -23,6 +24,7 @@ from accounts.exceptions import (
 from accounts.models import MODERATOR_GROUP, User
 from accounts.selectors import user_email_verified
 from config.idempotency.store import idempotency_keys_forget
+from config.text import BIDI_MESSAGE, comparable, has_bidi_controls, visible_length
 
 # Lowercase letters and digits without the look-alikes (l, o, 0, 1).
 _USERNAME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -66,6 +68,26 @@ def _affiliation_check(slug: str) -> None:
         raise AffiliationUnknown(slug)
 
 
+# What an erased account shows as (User.__str__); nobody may pass for one.
+_RESERVED_NAMES = {"deleted account"}
+
+
+def display_name_check(name: str, user: User | None = None) -> None:
+    """Raise DisplayNameNotAllowed for a name with no visible character, with bidirectional
+    controls, or that reads as another person's username or as "deleted account" (compared
+    after NFKC, without format characters, case-insensitively)."""
+    if has_bidi_controls(name):
+        raise DisplayNameNotAllowed(BIDI_MESSAGE)
+    if not visible_length(name):
+        raise DisplayNameNotAllowed("Must contain visible characters, or be empty.")
+    shown = comparable(name)
+    others = User.objects.filter(username__iexact=shown)
+    if user is not None:
+        others = others.exclude(pk=user.pk)
+    if shown in _RESERVED_NAMES or others.exists():
+        raise DisplayNameNotAllowed("Must not read as another person's name.")
+
+
 @transaction.atomic
 def profile_update(
     *,
@@ -86,6 +108,8 @@ def profile_update(
         "affiliation_public": affiliation_public,
     }
     changes = {name: value for name, value in changes.items() if value is not None}
+    if display_name:
+        display_name_check(display_name, user)
     if affiliation:
         _affiliation_check(affiliation)
     for name, value in changes.items():

@@ -32,6 +32,11 @@ class _ReusingClient(RedisCacheClient):
         # One server per cache here (CACHE_URL); replicas would share the primary's fate.
         self._circuit: RedisCircuit = redis_circuit(self._servers[0])
 
+    @property
+    def circuit(self) -> RedisCircuit:
+        """For callers of the raw client (`get_client`): call it through `circuit.call`."""
+        return self._circuit
+
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))  # pools live as long as this object

@@ -3,11 +3,14 @@
 import logging
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.api import error_body
 from config.celery import app as celery_app
+from config.middleware import is_json_path, request_id_get
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +53,50 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "checks": {name: "ok" if ok else "unreachable" for name, ok in checks.items()},
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+# --- Error pages -------------------------------------------------------------------------
+# Under /api/ and /_allauth/ every error is our JSON error body (clients parse it; an HTML
+# page would break them); elsewhere (the admin, allauth's sign-in pages) Django's own pages.
+
+
+def _json_error(status: int, code: str, message: str, **extra: str) -> JsonResponse:
+    return JsonResponse({**error_body(code, message), **extra}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_json_path(request.path):
+        return _json_error(400, "bad_request", "The request could not be understood.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_json_path(request.path):
+        return _json_error(403, "permission_denied", "You may not do this.")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_json_path(request.path):
+        return _json_error(404, "not_found", "No such resource.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The body names the request id, which is also on the logged traceback."""
+    if is_json_path(request.path):
+        request_id = request_id_get(request)
+        message = f"Something went wrong on our side; quote request id {request_id}."
+        return _json_error(500, "server_error", message, request_id=request_id)
+    return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if is_json_path(request.path):
+        return _json_error(403, "csrf_failed", f"CSRF check failed: {reason}")
+    return csrf.csrf_failure(request, reason)
+
+
+def unknown_route(request: HttpRequest, path: str = "") -> HttpResponse:
+    """The last URL pattern under /api/ and /_allauth/: a JSON 404 even with DEBUG on."""
+    return page_not_found(request, Http404())

@@ -3,6 +3,12 @@
 Everything is read-only: a status is never edited by hand, because a raw edit would skip the
 audit log, the author's mail, the reports and the rating's stale mark. Reject and hide take
 their reason (and an optional note) from the fields beside the action menu.
+
+Verify and reject carry the revision the moderator read: the list shows the number of the
+revision waiting and posts it back with the action (a hidden input per row, inside the
+action form), so an edit the author made meanwhile is refused ("reload"), never published
+unseen. When MODERATION_REQUIRE_MFA is on, only a session that passed the second factor may
+act (the admin's sign-in is allauth's, config/urls.py).
 """
 
 from collections.abc import Callable
@@ -11,13 +17,16 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from accounts.models import MODERATE_PERMISSION
 from accounts.permissions import AuthenticatedHttpRequest
+from accounts.selectors import moderation_access_get
 from config.exceptions import ApplicationError
 from reviews import services
+from reviews.exceptions import RevisionChanged
 from reviews.integrity import surges
 from reviews.models import (
     ModelSurge,
@@ -27,6 +36,10 @@ from reviews.models import (
     Review,
     ReviewRevision,
 )
+from reviews.services.workflow import pending_revision
+
+SEEN_REVISION_FIELD = "seen_revision_{pk}"
+RELOAD = "It changed since you opened it; reload the page and read it again."
 
 
 class ModerationActionForm(ActionForm):
@@ -38,6 +51,31 @@ class ModerationActionForm(ActionForm):
 
 def _can_moderate(request: HttpRequest) -> bool:
     return request.user.is_active and request.user.has_perm(MODERATE_PERMISSION)
+
+
+def _may_act(request: HttpRequest) -> bool:
+    """Moderation actions need the permission and, when required, a second-factor session."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    return moderation_access_get(user, session=request.session).allowed
+
+
+def _seen_revision(request: HttpRequest, review: Review) -> int | None:
+    """The revision the moderator read, as posted back by the list (0: none was waiting).
+
+    Raises RevisionChanged when the list did not say (an old page) or when what waits now
+    is not what they read."""
+    raw = request.POST.get(SEEN_REVISION_FIELD.format(pk=review.pk), "")
+    if not raw.isdigit():
+        raise RevisionChanged(RELOAD)
+    seen = int(raw)
+    if seen == 0:
+        # Nothing was waiting (a reported published review); something waiting now is new.
+        if pending_revision(review) is not None:
+            raise RevisionChanged(RELOAD)
+        return None
+    return seen
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -99,6 +137,8 @@ def _run(
         try:
             call(review)
             succeeded += 1
+        except RevisionChanged:
+            messages.error(request, f"{review.public_id}: {RELOAD} (revision_changed)")
         except ApplicationError as error:
             messages.error(request, f"{review.public_id}: {error.message} ({error.code})")
     if succeeded:
@@ -114,8 +154,8 @@ class ReviewAdmin(_ReadOnlyAdmin):
     action_form = ModerationActionForm
     actions = ["verify", "verify_usage", "reject", "hide", "restore"]
     list_display = (
-        "title", "model", "author", "status", "rating", "has_pending_edit", "queued_at",
-        "conflict_of_interest", "usage_verified", "helpful_count", "created_at",
+        "title", "model", "author", "status", "revision_waiting", "rating", "has_pending_edit",
+        "queued_at", "conflict_of_interest", "usage_verified", "helpful_count", "created_at",
     )  # fmt: skip
     list_filter = (
         "status",
@@ -131,15 +171,40 @@ class ReviewAdmin(_ReadOnlyAdmin):
     readonly_fields = [f.name for f in Review._meta.fields]
     inlines = [RevisionInline, ReportInline, EventInline]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
+        pending = ReviewRevision.objects.filter(state=ReviewRevision.State.PENDING)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("revisions", pending, to_attr="admin_pending_revisions"))
+        )
+
     def has_moderate_permission(self, request: HttpRequest) -> bool:
-        return _can_moderate(request)
+        return _may_act(request)
+
+    @admin.display(description="revision")
+    def revision_waiting(self, review: Review) -> str:
+        """The number of the revision waiting (blank if none), and the same number as a
+        hidden input that the action form posts back (see `_seen_revision`)."""
+        waiting = getattr(review, "admin_pending_revisions", None)
+        revision = waiting[0] if waiting else (None if waiting == [] else pending_revision(review))
+        number = revision.number if revision is not None else 0
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}">',
+            number or "",
+            SEEN_REVISION_FIELD.format(pk=review.pk),
+            number,
+        )
 
     @admin.action(description="Verify (publish / apply the edit)", permissions=["moderate"])
     def verify(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         _, note = _form(request)
         _run(
             request, queryset,
-            lambda r: services.review_verify(review=r, moderator=request.user, note=note),
+            lambda r: services.review_verify(
+                review=r, moderator=request.user, note=note,
+                revision=_seen_revision(request, r),
+            ),
             "verified",
         )  # fmt: skip
 
@@ -160,7 +225,8 @@ class ReviewAdmin(_ReadOnlyAdmin):
         _run(
             request, queryset,
             lambda r: services.review_reject(
-                review=r, moderator=request.user, reason=reason, note=note
+                review=r, moderator=request.user, reason=reason, note=note,
+                revision=_seen_revision(request, r),
             ),
             "rejected",
         )  # fmt: skip

@@ -93,6 +93,10 @@ class ModerationAccessOutputSerializer(serializers.Serializer):
     mfa_required = serializers.BooleanField(
         help_text="Whether moderators must enable a second factor first (MODERATION_REQUIRE_MFA)."
     )
+    mfa_authenticated = serializers.BooleanField(
+        help_text="Whether this session passed the second factor (the code at sign-in, or a "
+        "re-authentication with it); required with `mfa_required`."
+    )
 
 
 # --- Export -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from accounts.api.serializers import (
     ModerationAccessOutputSerializer,
     PublicProfileOutputSerializer,
 )
-from accounts.authentication import recently_reauthenticated
+from accounts.authentication import recently_reauthenticated, request_session
 from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.api import ErrorOutputSerializer
 from config.idempotency.mixins import IdempotentWriteMixin
@@ -116,7 +116,7 @@ class MeModerationAccessApi(APIView):
         "missing (the moderator role, or two-factor authentication when it is required).",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        access = selectors.moderation_access_get(request.user)
+        access = selectors.moderation_access_get(request.user, request_session(request))
         return Response(ModerationAccessOutputSerializer(access).data)
 
 

@@ -51,9 +51,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every Redis call of a request (throttles, rate limits, cache, publishes after
-    # commit) shares one budget, see config/redis_health.py.
+    # First: the request id is on every log record and response (config/middleware.py).
+    "config.middleware.RequestIdMiddleware",
+    # Every Redis call of a request (throttles, rate limits, cache, publishes after commit)
+    # shares one budget, see config/redis_health.py.
     "config.redis_health.RedisBudgetMiddleware",
+    # Control characters, over-deep JSON and oversized bodies never reach a view.
+    "config.middleware.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so a preflight or a redirect answer carries the CORS headers.
@@ -68,6 +72,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# JSON errors under /api/ and /_allauth/ (config.views), Django's pages elsewhere.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+# No request body of ours comes near this; a bigger one is a 413 (config.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -369,7 +377,8 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip,100/h/ip",
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    # At most 3 password-reset mails an hour to one address (the key is the address).
+    "reset_password": "20/m/ip,3/h/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
@@ -377,7 +386,13 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
 }
 
+# Headless, except allauth's sign-in pages that the admin's sign-in uses (config/urls.py).
 HEADLESS_ONLY = True
+# The admin redirects to LOGIN_URL (allauth's sign-in page) and gets the person back via
+# `next`; without one they land on the admin.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/admin/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 HEADLESS_CLIENTS = ("browser", "app")
 # allauth's own OpenAPI specification of its headless API, at /_allauth/openapi.json (and
 # .yaml), linked from our schema and docs. Its HTML page loads Redoc from a CDN: not served
@@ -408,8 +423,17 @@ MODERATION_REQUIRE_MFA = env.bool("MODERATION_REQUIRE_MFA", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -13,13 +13,18 @@ import environ
 environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 
 from .base import *  # noqa: E402, F403
-from .base import VAR_DIR, cache_from_env, env  # noqa: E402
+from .base import DATABASES, VAR_DIR, cache_from_env, env  # noqa: E402
 
 VAR_DIR.mkdir(exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-secret")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+# runserver serves each request in a new thread, and a persistent connection belongs to its
+# thread: with CONN_MAX_AGE > 0 every request would leave one open until PostgreSQL's
+# max_connections is reached. One connection per request, closed at its end.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -289,9 +289,16 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
         "ever see `published`.",
     )
     author = ReviewAuthorOutputSerializer(help_text="Who wrote it.")
-    conflict_of_interest = serializers.BooleanField(
+    conflict_of_interest = serializers.SerializerMethodField(
         help_text="The author disclosed working for the model's provider; such a review "
-        "never counts toward the rating."
+        "never counts toward the rating. An affiliation the author keeps private stays "
+        "private: then this is null for everyone but the author (moderators see it in the "
+        "moderation API); see `counts_toward_rating`."
+    )
+    counts_toward_rating = serializers.SerializerMethodField(
+        help_text="Whether the review counts toward the model's rating now: published, not "
+        "held out during a surge, and no disclosed conflict of interest (whose reason may be "
+        "private)."
     )
     usage_verified = serializers.BooleanField(help_text="A moderator saw evidence of use.")
     helpful_count = serializers.IntegerField(help_text="People who found it helpful.")
@@ -326,6 +333,26 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
             "usage_verified": review.usage_verified,
         }
 
+    def sees_affiliation(self, review: Review) -> bool:
+        """Whether the reader may see why a review does not count: the author's affiliation
+        is public, or the reader (context `viewer`) is the author. Moderators read it in the
+        moderation API and the admin (ModerationReviewOutputSerializer shows it always)."""
+        if review.author.affiliation_public:
+            return True
+        viewer = self.context.get("viewer")
+        return viewer is not None and viewer.is_authenticated and review.author_id == viewer.pk
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_conflict_of_interest(self, review: Review) -> bool | None:
+        return review.conflict_of_interest if self.sees_affiliation(review) else None
+
+    def get_counts_toward_rating(self, review: Review) -> bool:
+        return (
+            review.status == ReviewStatus.PUBLISHED
+            and not review.conflict_of_interest
+            and not review.rating_held
+        )
+
 
 class PendingEditOutputSerializer(_ContentOutputSerializer):
     number = serializers.IntegerField(help_text="Revision number.")
@@ -357,6 +384,10 @@ class ReviewOwnOutputSerializer(ReviewOutputSerializer):
     has_pending_edit = serializers.BooleanField(
         help_text="An edit of the published text waits for moderation."
     )
+
+    def sees_affiliation(self, review: Review) -> bool:
+        return True  # the author, or moderators (ModerationReviewOutputSerializer)
+
     pending_edit = serializers.SerializerMethodField(
         help_text="The edit waiting for moderation (the public text stays until it is "
         "verified); null if none."

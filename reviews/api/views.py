@@ -55,6 +55,7 @@ from reviews.api.throttles import (
     ReviewEditThrottle,
     ReviewReportThrottle,
     ReviewVoteThrottle,
+    SuccessOnlyThrottling,
 )
 from reviews.models import Review
 from reviews.selectors import REVIEW_ORDERINGS
@@ -104,7 +105,7 @@ REVIEW_EXISTS = OpenApiResponse(
 )
 
 
-class ModelReviewListCreateApi(IdempotentWriteMixin, GenericAPIView):
+class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, GenericAPIView):
     queryset = Review.objects.none()  # for the schema generator; selectors build the real one
     pagination_class = KeysetCursorPagination
     throttle_classes = [*APIView.throttle_classes, ReviewCreateThrottle]
@@ -156,7 +157,7 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, GenericAPIView):
         return _created(request, body, "reviews:review-detail", review.public_id)
 
 
-class ReviewDetailApi(APIView):
+class ReviewDetailApi(SuccessOnlyThrottling, APIView):
     throttle_classes = [*APIView.throttle_classes, ReviewEditThrottle]
 
     def get_permissions(self) -> list[BasePermission]:
@@ -199,7 +200,7 @@ class ReviewDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReviewVoteApi(IdempotentWriteMixin, APIView):
+class ReviewVoteApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView):
     permission_classes = [IsAuthenticated, IsVerified]
     throttle_classes = [*APIView.throttle_classes, ReviewVoteThrottle]
 
@@ -240,7 +241,7 @@ class ReviewVoteApi(IdempotentWriteMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReviewReportCreateApi(IdempotentWriteMixin, APIView):
+class ReviewReportCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView):
     permission_classes = [IsAuthenticated, IsVerified]
     throttle_classes = [*APIView.throttle_classes, ReviewReportThrottle]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Field
 
+from config.text import BIDI_MESSAGE, has_bidi_controls, visible_length
 from models_catalog.models import AIModel
 from reviews.exceptions import InputInvalid, ModelVersionUnknown
 from reviews.models import (
@@ -101,9 +102,14 @@ def _check_ratings(draft: ReviewDraft) -> None:
 
 
 def _check_texts(draft: ReviewDraft) -> None:
-    if not draft.title.strip() or len(draft.title) > TITLE_MAX:
+    # Minimums count visible characters (config.text): invisible padding is not content.
+    # Maximums count every stored character: the column's limit.
+    for name in ("title", "body", "pros", "cons"):
+        if has_bidi_controls(getattr(draft, name)):
+            raise InputInvalid(name, BIDI_MESSAGE)
+    if not visible_length(draft.title) or len(draft.title) > TITLE_MAX:
         raise InputInvalid("title", f"Must be 1 to {TITLE_MAX} characters.")
-    if len(draft.body.strip()) < BODY_MIN or len(draft.body) > BODY_MAX:
+    if visible_length(draft.body) < BODY_MIN or len(draft.body) > BODY_MAX:
         raise InputInvalid("body", f"Must be {BODY_MIN} to {BODY_MAX} characters.")
     for name in ("pros", "cons"):
         if len(getattr(draft, name)) > PROS_CONS_MAX:

@@ -7,7 +7,7 @@ from django.conf import settings as django_settings
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle
 
-from tests.accounts.conftest import APP, AppClient, serve
+from tests.accounts.conftest import APP, AppClient, mails_to, serve
 from tests.conftest import PERSONA_PASSWORD, make_user
 
 
@@ -69,13 +69,23 @@ def test_signup_is_rate_limited_per_ip(settings):
 
 
 @pytest.mark.django_db
-def test_password_reset_is_rate_limited_per_email(settings):
-    payload = {"email": "someone@example.org"}
-    statuses = [
-        AppClient().request("post", f"{APP}/auth/password/request", payload).status_code
-        for _ in range(6)
-    ]
-    assert statuses == [200] * 5 + [429]
+def test_password_reset_mail_to_one_address_is_at_most_three_an_hour(commit, verified):
+    payload = {"email": verified.user.email}
+    with commit():
+        statuses = [
+            AppClient().request("post", f"{APP}/auth/password/request", payload).status_code
+            for _ in range(5)
+        ]
+    assert statuses == [200] * 3 + [429] * 2
+    assert len(mails_to(verified.user.email)) == 3
+
+
+@pytest.mark.django_db
+def test_signup_refuses_a_password_like_the_email():
+    response = AppClient().signup("marvin.paranoid@example.org", password="marvin.paranoid")
+    assert response.status_code == 400
+    assert {error["param"] for error in response.json()["errors"]} == {"password"}
+    assert "too similar" in response.json()["errors"][0]["message"]
 
 
 def test_client_ip_ignores_forwarded_for_without_trusted_proxies(rf, settings):

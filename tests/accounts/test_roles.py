@@ -90,7 +90,7 @@ def test_role_commands_exit_non_zero_for_unknown_email(command):
 def test_moderator_needs_totp_set_up_through_headless_api_when_required(settings):
     # given MFA is required for moderators, and someone just made a moderator
     settings.MODERATION_REQUIRE_MFA = True
-    settings.MFA_TOTP_TOLERANCE = 1  # a code computed at a period's edge stays valid
+    settings.MFA_TOTP_TOLERANCE = 2  # codes of the next periods (each code is used once)
     user = make_user()
     call_command("grant_moderator", user.email)
     app = AppClient()
@@ -102,6 +102,7 @@ def test_moderator_needs_totp_set_up_through_headless_api_when_required(settings
     access = app.request("get", "/api/v1/me/moderation-access/").json()
     assert access == {
         "allowed": False, "has_permission": True, "mfa_enabled": False, "mfa_required": True,
+        "mfa_authenticated": False,
     }  # fmt: skip
 
     # when they set up TOTP through allauth's headless MFA API (re-authenticating first)
@@ -119,7 +120,13 @@ def test_moderator_needs_totp_set_up_through_headless_api_when_required(settings
     )
     assert activated.status_code == 200, activated.json()
 
-    # then the same moderator passes, and has recovery codes too
+    # then this session, which never passed the second factor, is still refused
+    refused = app.request("get", PROBE)
+    assert (refused.status_code, refused.json()["code"]) == (403, "mfa_session_required")
+    # until it re-authenticates with the code; then the same moderator passes, and has
+    # recovery codes too
+    step_up = app.request("post", f"{APP}/auth/2fa/reauthenticate", {"code": totp_code(secret, 1)})
+    assert step_up.status_code == 200, step_up.json()
     assert app.request("get", PROBE).status_code == 200
     assert app.request("get", "/api/v1/me/moderation-access/").json()["allowed"] is True
     codes = app.request("get", f"{APP}/account/authenticators/recovery-codes")
@@ -130,7 +137,7 @@ def test_moderator_needs_totp_set_up_through_headless_api_when_required(settings
     pending = second.login(user.email, PERSONA_PASSWORD)
     assert pending.status_code == 401
     assert flows(pending)["mfa_authenticate"]["is_pending"] is True
-    done = second.request("post", f"{APP}/auth/2fa/authenticate", {"code": totp_code(secret, 1)})
+    done = second.request("post", f"{APP}/auth/2fa/authenticate", {"code": totp_code(secret, 2)})
     assert done.status_code == 200
     assert second.request("get", PROBE).status_code == 200
 

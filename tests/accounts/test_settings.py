@@ -10,7 +10,7 @@ from tests.accounts.conftest import PROJECT_DIR
 NAMES = [
     "CACHES", "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "DEFAULT_FROM_EMAIL",
     "MODERATION_REQUIRE_MFA", "HEADLESS_FRONTEND_URLS", "ALLAUTH_TRUSTED_PROXY_COUNT",
-    "REST_FRAMEWORK", "CELERY_TASK_ROUTES",
+    "REST_FRAMEWORK", "CELERY_TASK_ROUTES", "DATABASES",
 ]  # fmt: skip
 CLEARED = ["CACHE_URL", "CELERY_BROKER_URL", "DATABASE_URL", "EMAIL_URL", "FRONTEND_URL"]
 
@@ -41,6 +41,12 @@ def test_local_settings_share_rate_limits_in_a_file_cache_and_write_mail_to_var(
     assert local["EMAIL_BACKEND"] == "config.mail.LoggingFileBackend"
     assert local["MODERATION_REQUIRE_MFA"] is False
     assert local["CELERY_TASK_ROUTES"]["accounts.tasks.mail_send_task"] == {"queue": "mail"}
+
+
+def test_make_run_on_postgresql_holds_no_connection_per_runserver_thread():
+    # runserver starts a thread per request; persistent connections would pile up
+    local = settings_of("config.settings.local", DATABASE_URL="postgres://u@db/reviews")
+    assert local["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
 
 
 def test_production_settings_take_mail_frontend_and_proxies_from_the_environment():

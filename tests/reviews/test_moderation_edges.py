@@ -181,7 +181,12 @@ def test_moderators_work_the_admin_through_the_services(author, create_review):
     # when they verify a review with the admin action
     response = client.post(
         "/admin/reviews/review/",
-        {"action": "verify", "_selected_action": [review.pk], "note": "Looks first-hand."},
+        {
+            "action": "verify",
+            "_selected_action": [review.pk],
+            "note": "Looks first-hand.",
+            f"seen_revision_{review.pk}": "1",  # the revision the list showed
+        },
     )
     assert response.status_code == 302
     # then it is published through the service, with its audit event
