@@ -99,6 +99,14 @@ def test_with_redis_frozen_verify_and_rating_reads_answer_within_the_budget(
                 # then each answers correctly: published; the stored summary (from the db)
                 assert (verified.status_code, verified.json()["status"]) == (200, "published")
                 assert (rating.status_code, rating.json()["review_count"]) == (200, 1)
+            # a review written meanwhile: its account throttle (a Lua script) is skipped too
+            writer = token_client(make_user())
+            with watch.time():
+                created = writer.post(
+                    f"/api/v1/models/{model.slug}/reviews/",
+                    {"rating": 4, "title": "t", "body": BODY}, format="json",
+                )  # fmt: skip
+            assert (created.status_code, created.json()["status"]) == (201, "pending")
             time.sleep(2.1)  # the circuit's open period is over: the next call is a probe
             with watch.time():
                 assert client.get(_rating_url(model)).status_code == 200
