@@ -22,6 +22,7 @@ from accounts.exceptions import (
 )
 from accounts.models import MODERATOR_GROUP, User
 from accounts.selectors import user_email_verified
+from config.documents import REVIEWERS, generations_bump
 
 # Lowercase letters and digits without the look-alikes (l, o, 0, 1).
 _USERNAME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -91,6 +92,8 @@ def profile_update(
         setattr(user, name, value)
     if changes:
         user.save(update_fields=list(changes))
+    if "display_name" in changes:  # the byline of their reviews
+        generations_bump([REVIEWERS])
     return user
 
 
@@ -204,6 +207,7 @@ def user_erase(*, user: User) -> None:
     ).update(object_repr=str(user))
     for erase in _ERASERS.values():
         erase(user)
+    generations_bump([REVIEWERS])  # "deleted account" beside their reviews
 
 
 def user_erase_self(*, user: User, password: str | None, recently_reauthenticated: bool) -> None:
