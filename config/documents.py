@@ -21,6 +21,7 @@ entries that expire within ENTRY_TIMEOUT (the same bound as the rating cache).
 """
 
 import copy
+import functools
 import gzip
 import hashlib
 import logging
@@ -130,7 +131,8 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     return document
 
 
-def _bump(names: Iterable[str]) -> None:
+def generations_bump_now(names: Iterable[str]) -> None:
+    """Replace the tokens of these generations now (no transaction involved). Never raises."""
     tokens = {_generation_key(name): secrets.token_hex(8) for name in names}
     if not tokens:
         return
@@ -144,8 +146,8 @@ def generations_bump(names: Iterable[str]) -> None:
     """Invalidate every document rendered under these generations: now, and again after the
     current transaction commits (see the module docstring). Never raises."""
     names = sorted(set(names))
-    _bump(names)
-    transaction.on_commit(lambda: _bump(names), robust=True)
+    generations_bump_now(names)
+    transaction.on_commit(functools.partial(generations_bump_now, names), robust=True)
 
 
 class Uncacheable(Exception):
