@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from config.api import PageNumberPagination
+from config.api import FirstRendererNegotiation, PageNumberPagination
 from config.documents import CATALOG, RATINGS, document_response
 from config.openapi import (
     BAD_REQUEST,
@@ -51,6 +51,7 @@ from models_catalog.models import AIModel, Provider
 class ProviderListApi(ListAPIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
     serializer_class = ProviderListOutputSerializer
     pagination_class = PageNumberPagination
     filter_backends: list = []
@@ -70,6 +71,7 @@ class ProviderListApi(ListAPIView):
 class ProviderDetailApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[
@@ -104,6 +106,7 @@ class ModelListApi(ListAPIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
     serializer_class = ModelListOutputSerializer
     pagination_class = PageNumberPagination
     filter_backends = [DjangoFilterBackend]
@@ -148,6 +151,7 @@ def _include(request: Request) -> list[str]:
 class ModelDetailApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, INCLUDE_PARAMETER, IF_NONE_MATCH],
@@ -167,6 +171,7 @@ class ModelDetailApi(APIView):
 class ModelCostApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, ModelCostInputSerializer, IF_NONE_MATCH],
@@ -184,6 +189,7 @@ class ModelCostApi(APIView):
 class ModelRanksApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
