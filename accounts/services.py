@@ -23,6 +23,7 @@ from accounts.exceptions import (
 )
 from accounts.models import MODERATOR_GROUP, User
 from accounts.selectors import user_email_verified
+from config.documents import REVIEWERS, generations_bump
 from config.idempotency.store import idempotency_keys_forget
 from config.text import BIDI_MESSAGE, comparable, has_bidi_controls, visible_length
 
@@ -116,6 +117,8 @@ def profile_update(
         setattr(user, name, value)
     if changes:
         user.save(update_fields=list(changes))
+    if "display_name" in changes:  # the byline of their reviews
+        generations_bump([REVIEWERS])
     return user
 
 
@@ -232,6 +235,7 @@ def user_erase(*, user: User) -> None:
     idempotency_keys_forget(user_id=user.pk)
     for erase in _ERASERS.values():
         erase(user)
+    generations_bump([REVIEWERS])  # "deleted account" beside their reviews
 
 
 def user_erase_self(*, user: User, password: str | None, recently_reauthenticated: bool) -> None:

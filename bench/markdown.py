@@ -3,6 +3,7 @@ profiles that explain a missed target."""
 
 from typing import Any
 
+from bench.targets import DOCUMENT_TARGETS
 from bench.targets import fmt as _fmt
 from bench.targets import verdict as _verdict
 
@@ -73,9 +74,16 @@ def _read(results: dict[str, Any]) -> list[str]:
         "## Read path (requests/s, latency in ms)",
         "",
         *_table(
-            ["endpoint", "req/s", "p50", "p99", "body bytes"],
+            ["endpoint", "req/s", "p50", "p99", "body bytes", "gzipped bytes"],
             [
-                [name, f"{e['rps']:,.0f}", e["p50_ms"], e["p99_ms"], e.get("body_bytes")]
+                [
+                    name,
+                    f"{e['rps']:,.0f}",
+                    e["p50_ms"],
+                    e["p99_ms"],
+                    e.get("body_bytes"),
+                    e.get("gzip_bytes", ""),
+                ]
                 for name, e in read["endpoints"].items()
             ],
         ),
@@ -206,6 +214,10 @@ def _profiles(results: dict[str, Any], missed: list[dict[str, Any]]) -> list[str
             (f"in-process profile of the {n} endpoint", results["read"]["profile"][n])
             for n in ("rating", "floor_drf", "floor")
         ]
+    profiles = results["read"].get("profile", {})
+    for label, key, _, _ in DOCUMENT_TARGETS:
+        if label in names and key in profiles:
+            sections.append((f"in-process profile of the {key} endpoint", profiles[key]))
     if "recompute_ratings" in names:
         sections.append(("profile of `recompute_ratings`", results["recompute"]["profile"]))
     for title, prof in sections:

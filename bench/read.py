@@ -1,5 +1,7 @@
-"""Step 2: the read path. wrk against gunicorn for the rating endpoint, the model detail and
-the model list, beside the floor and the naive peer served by the same server in the same run.
+"""Step 2: the read path. wrk against gunicorn for the rating endpoint and every document of
+the model page (detail, list, ranks, cost, first page of reviews, the page in one request,
+warm, compressed, conditional and cold), beside the floor and the naive peer served by the
+same server in the same run.
 """
 
 import functools
@@ -14,7 +16,11 @@ from bench.progress import BenchError, say
 
 # Measured in this order. The floor runs first and again last: on a shared machine the two
 # tell how much the capacity drifted during the step, and ratios use their mean.
-ORDER = ("floor", "floor_drf", "rating", "rating_304", "naive", "detail", "list", "floor_again")
+ORDER = (
+    "floor", "floor_drf", "rating", "rating_304", "naive", "detail", "detail_304",
+    "detail_cold", "list", "ranks", "cost", "reviews", "page", "page_gzip", "floor_again",
+)  # fmt: skip
+GZIP = {"Accept-Encoding": "gzip"}
 
 
 def http_get(
@@ -53,12 +59,41 @@ def endpoints(port: int, slug: str) -> dict[str, dict[str, Any]]:
         "detail": {"path": f"/api/v1/models/{model_path(slug)}/"},
         "list": {"path": "/api/v1/models/?page_size=50"},
     }
+    found.update(_document_endpoints(port, slug))
     etag = {k.lower(): v for k, v in headers.items()}.get("etag")
     if etag:
         found["rating_304"] = {"path": rating, "headers": {"If-None-Match": etag}, "body_bytes": 0}
     for name, spec in found.items():
         if "body_bytes" not in spec and name != "floor_again":
             spec["body_bytes"] = len(_must_get(port, spec["path"])[1])
+        if name in ("detail", "list", "ranks", "reviews", "page"):
+            # Bytes on the wire with compression (anonymous requests of documents >= 1 KB).
+            status, _, body = http_get(port, spec["path"], GZIP)
+            spec["gzip_bytes"] = len(body) if status == 200 else None
+    return found
+
+
+def _document_endpoints(port: int, slug: str) -> dict[str, dict[str, Any]]:
+    """The pre-rendered documents of the model page (issue 14), and the conditional,
+    compressed and cold variants."""
+    base = f"/api/v1/models/{model_path(slug)}/"
+    page = f"{base}?include=rating,ranks,reviews"
+    found: dict[str, dict[str, Any]] = {
+        # Every request renders: the bench view retires the model's generation first.
+        "detail_cold": {"path": f"/bench/cold/{model_path(slug)}/"},
+        "ranks": {"path": f"{base}ranks/"},
+        "cost": {"path": f"{base}cost/?input_tokens=1000000&output_tokens=1000000"},
+        "reviews": {"path": f"{base}reviews/"},
+        "page": {"path": page},
+        "page_gzip": {"path": page, "headers": GZIP},
+    }
+    status, _, page_gzip = http_get(port, page, GZIP)
+    if status != 200:
+        raise BenchError(f"GET {page} (gzip) answered {status}: {page_gzip[:500]!r}")
+    found["page_gzip"]["body_bytes"] = len(page_gzip)
+    etag = {k.lower(): v for k, v in _must_get(port, base)[0].items()}.get("etag")
+    if etag:
+        found["detail_304"] = {"path": base, "headers": {"If-None-Match": etag}, "body_bytes": 0}
     return found
 
 
@@ -80,6 +115,8 @@ def read_path(
         run(duration_s=warmup_s, headers=spec.get("headers"))
         measured = run(duration_s=duration_s, headers=spec.get("headers"))
         measured["body_bytes"] = spec.get("body_bytes", targets["floor"]["body_bytes"])
+        if spec.get("gzip_bytes") is not None:
+            measured["gzip_bytes"] = spec["gzip_bytes"]
         results[name] = measured
         say(
             f"  {name:<10} {measured['rps']:>9,.0f} req/s  p50 {measured['p50_ms']:.2f} ms  "
@@ -91,7 +128,14 @@ def read_path(
         "rating_over_floor": _ratio(rps, "rating", "floor"),
         "rating_over_naive": _ratio(rps, "rating", "naive"),
         "detail_over_floor": _ratio(rps, "detail", "floor"),
+        "detail_304_over_floor": _ratio(rps, "detail_304", "floor"),
+        "detail_cold_over_floor": _ratio(rps, "detail_cold", "floor"),
         "list_over_floor": _ratio(rps, "list", "floor"),
+        "ranks_over_floor": _ratio(rps, "ranks", "floor"),
+        "cost_over_floor": _ratio(rps, "cost", "floor"),
+        "reviews_over_floor": _ratio(rps, "reviews", "floor"),
+        "page_over_floor": _ratio(rps, "page", "floor"),
+        "page_gzip_over_floor": _ratio(rps, "page_gzip", "floor"),
         "naive_over_floor": _ratio(rps, "naive", "floor"),
         "floor_drf_over_floor": _ratio(rps, "floor_drf", "floor"),
         "rating_over_floor_drf": _ratio(rps, "rating", "floor_drf"),
@@ -122,7 +166,11 @@ def profile_endpoints(slug: str, floor_bytes: int, repeat: int = 20) -> dict[str
         "rating": f"/api/v1/models/{model_path(slug)}/rating/",
         "naive": f"/bench/naive/{model_path(slug)}/rating/",
         "detail": f"/api/v1/models/{model_path(slug)}/",
+        "detail_cold": f"/bench/cold/{model_path(slug)}/",
         "list": "/api/v1/models/?page_size=50",
+        "ranks": f"/api/v1/models/{model_path(slug)}/ranks/",
+        "reviews": f"/api/v1/models/{model_path(slug)}/reviews/",
+        "page": f"/api/v1/models/{model_path(slug)}/?include=rating,ranks,reviews",
         "floor": f"/bench/floor/{floor_bytes}/",
         "floor_drf": f"/bench/floor-drf/{floor_bytes}/",
     }

@@ -14,5 +14,6 @@ urlpatterns = [
         views.NaiveRatingApi.as_view(),
         name="bench-naive-rating",
     ),
+    path("bench/cold/<str:provider>/<str:model>/", views.ColdModelDetailApi.as_view()),
     path("", include("config.urls")),
 ]

@@ -25,6 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.documents import generations_bump_now, model_generation
+from models_catalog.api.views import ModelDetailApi
 from models_catalog.models import AIModel
 from reviews.models import SUB_RATINGS, Review, ReviewStatus
 from reviews.scoring import STARS, RatingInputs, summarise
@@ -166,3 +168,12 @@ class NaiveRatingApi(APIView):
         body["computed_at"] = dt.datetime.now(dt.UTC).isoformat()
         body["method_version"] = "naive"
         return Response(body)
+
+
+class ColdModelDetailApi(ModelDetailApi):
+    """The model page with a cold cache on every request: the model's generation is retired
+    first (one cache write), so the page renders from the database, as after any change."""
+
+    def get(self, request: Request, provider: str, model: str) -> Any:
+        generations_bump_now([model_generation(f"{provider}/{model}")])
+        return super().get(request, provider, model)

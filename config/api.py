@@ -5,12 +5,15 @@ Every error response has the shape
 where `fields` appears only for validation errors.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from rest_framework import exceptions, pagination, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -146,3 +149,16 @@ class BoundedPageSize(pagination.BasePagination):
 
 class PageNumberPagination(BoundedPageSize, pagination.PageNumberPagination):
     """Page numbers with a bounded, client-chosen page size."""
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """No negotiation: a view with this answers one media type whatever the Accept header
+    (an <img> asks for images; any client of a JSON document gets JSON), and errors are
+    rendered by the first renderer, JSON, in the one error body. Also spares hot paths the
+    parsing of Accept."""
+
+    def select_renderer(
+        self, request: HttpRequest, renderers: Iterable[BaseRenderer], format_suffix: Any = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return first, first.media_type

@@ -1,7 +1,7 @@
 """OpenAPI building blocks every app's views share: error responses and path parameters."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from config.api import ErrorOutputSerializer
 
@@ -41,3 +41,10 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     ),
 )  # fmt: skip
 IDEMPOTENCY_ERRORS = {409: ErrorOutputSerializer, 422: ErrorOutputSerializer}
+
+# Conditional reads of pre-rendered public documents (config.documents).
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="An ETag from an earlier answer: 304 Not Modified while it is current.",
+)  # fmt: skip
+NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: the ETag is current.")}

@@ -23,7 +23,7 @@ from models_catalog.models import (
     Price,
     Provider,
 )
-from models_catalog.services import model_update_by_editor
+from models_catalog.services import catalog_documents_invalidate, model_update_by_editor
 
 SPECIFICATION_FIELDS = (
     "input_modalities",
@@ -83,8 +83,29 @@ class FAQInline(admin.StackedInline):
     fields = ("position", "question", "answer")
 
 
+class CatalogAdmin(admin.ModelAdmin):
+    """Every admin save or delete invalidates the pre-rendered catalog documents (inlines,
+    providers, families, metrics and aliases are saved by the admin itself, not a service)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        catalog_documents_invalidate()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        catalog_documents_invalidate()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        catalog_documents_invalidate()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        catalog_documents_invalidate()
+
+
 @admin.register(AIModel)
-class AIModelAdmin(admin.ModelAdmin):
+class AIModelAdmin(CatalogAdmin):
     list_display = ("slug", "name", "provider", "lifecycle", "listing_verified", "current_price")
     list_filter = ("listing_verified", "lifecycle", "open_weights", "provider")
     list_editable = ("listing_verified",)
@@ -116,13 +137,13 @@ class AIModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(CatalogAdmin):
     list_display = ("slug", "name", "website")
     search_fields = ("slug", "name")
 
 
 @admin.register(ModelFamily)
-class ModelFamilyAdmin(admin.ModelAdmin):
+class ModelFamilyAdmin(CatalogAdmin):
     list_display = ("slug", "name", "provider")
     list_filter = ("provider",)
     search_fields = ("slug", "name", "provider__name")
@@ -130,12 +151,12 @@ class ModelFamilyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(CatalogAdmin):
     list_display = ("key", "name", "unit", "direction")
 
 
 @admin.register(ModelAlias)
-class ModelAliasAdmin(admin.ModelAdmin):
+class ModelAliasAdmin(CatalogAdmin):
     list_display = ("slug", "model", "source", "as_of")
     search_fields = ("slug", "model__slug")
     autocomplete_fields = ("model",)

@@ -24,6 +24,7 @@ from django.core.exceptions import AppRegistryNotReady
 from django.db.models import F, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from rest_framework.serializers import Serializer
 
 from models_catalog.models import AIModel, Direction
@@ -121,3 +122,23 @@ def model_versions(model: AIModel) -> list[ModelVersion]:
     if _version_lister:
         return _version_lister[0](model)
     return [ModelVersion(slug=model.version_slug or model.slug, current=True, review_count=0)]
+
+
+# --- Parts of the model page bundle (`?include=`) -----------------------------------------
+
+# (request, the model's canonical slug) -> a JSON body, pre-rendered where possible. A part
+# must show only what the generations of the bundle cover (config.documents): the catalog,
+# the ratings, the reviewers and the model's own generation.
+PagePart = Callable[[HttpRequest, str], bytes]
+_PAGE_PARTS: dict[str, PagePart] = {}
+
+
+def page_part_register(name: str, part: PagePart) -> None:
+    """Add (or replace) a part the model page can include by `name`; call from `ready()`."""
+    _PAGE_PARTS[name] = part
+
+
+def page_part_list() -> dict[str, PagePart]:
+    """Registered parts by name, in registration order."""
+    _check_ready()
+    return dict(_PAGE_PARTS)

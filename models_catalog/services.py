@@ -9,6 +9,7 @@ Two rules hold for every imported value:
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.db.models import DecimalField, Model
 from django.utils.text import slugify
 
+from config.documents import CATALOG, RATINGS, REVIEWERS, generations_bump, model_generation
 from models_catalog.models import (
     AIModel,
     Direction,
@@ -189,6 +191,8 @@ def model_import(
         relation_changed = _apply_modalities(model, attr, slugs, source=source, as_of=as_of)
         if relation_changed and not change.created:
             change.changed_fields.append(attr)
+    if change.changed:
+        catalog_documents_invalidate()
     return model, change
 
 
@@ -217,6 +221,7 @@ def model_update_by_editor(model: AIModel, changed_fields: list[str]) -> None:
         if name in ATTRIBUTE_FIELDS or name in RELATION_FIELDS:
             model.provenance[name] = {"source": Source.EDITOR.value, "as_of": today}
     model.save()
+    catalog_documents_invalidate()
 
 
 def alias_record(*, slug: str, model: AIModel, source: str, as_of: dt.date) -> Change:
@@ -228,10 +233,12 @@ def alias_record(*, slug: str, model: AIModel, source: str, as_of: dt.date) -> C
         slug=slug, defaults={"model": model, "source": source, "as_of": as_of}
     )
     if created:
+        catalog_documents_invalidate()
         return Change(created=True)
     if alias.model_id != model.id and as_of >= alias.as_of:
         alias.model, alias.source, alias.as_of = model, source, as_of
         alias.save()
+        catalog_documents_invalidate()
         return Change(changed_fields=["model"])
     return Change()
 
@@ -304,6 +311,7 @@ def price_record(
     )  # fmt: skip
     if written:
         price_refresh_current(model)
+        catalog_documents_invalidate()
     return written
 
 
@@ -345,12 +353,15 @@ def metric_record(
 ) -> bool:
     """Record a metric observation; True when history changed (rounded as `price_record`)."""
     series = MetricValue.objects.filter(model=model, metric=metric, source=source)
-    return _record_observation(
+    written = _record_observation(
         series,
         as_of=as_of,
         values=_fit_columns(MetricValue, value=value, ci_low=ci_low, ci_high=ci_high),
         create={"model": model, "metric": metric, "source": source, "via": via},
     )
+    if written:
+        catalog_documents_invalidate()
+    return written
 
 
 def models_missing_from_snapshot(
@@ -369,3 +380,29 @@ def models_missing_from_snapshot(
         for slug, prov in rows
         if slug not in seen_slugs and "" < prov.get("seen_by", {}).get(source, "") < before
     )
+
+
+# --- Pre-rendered documents (config.documents) -------------------------------------------
+
+
+def catalog_documents_invalidate() -> None:
+    """Every document that shows catalog data (pages, lists, ranks, costs, and the reviews
+    pages, which name the model) stops being served: now and after commit. Called by every
+    catalog write above and by the admin; cheap (one cache write each time)."""
+    generations_bump([CATALOG])
+
+
+def model_documents_invalidate(
+    model_ids: Iterable[int], *, ratings: bool = False, reviewers: bool = False
+) -> None:
+    """What apps above the catalog call when something a model's documents show changed:
+    its page and its reviews pages (always); with `ratings`, every list and ranks (a stored
+    rating orders them); with `reviewers`, the reviews pages of every model (a reviewer's
+    published count or byline). One query for the slugs; never raises for the cache."""
+    slugs = AIModel.objects.filter(pk__in=list(model_ids)).values_list("slug", flat=True)
+    names = [model_generation(slug) for slug in slugs]
+    if ratings:
+        names.append(RATINGS)
+    if reviewers:
+        names.append(REVIEWERS)
+    generations_bump(names)

@@ -17,6 +17,7 @@ from events.registry import consumer_register
 from models_catalog import registry
 from models_catalog.models import Direction
 from reviews import selectors, services
+from reviews.api.documents import rating_part, reviews_part
 from reviews.api.rating_serializers import RatingBriefOutputSerializer
 from reviews.ratings.brief import RATING_RELATION, model_rating_brief
 from reviews.ratings.selectors import model_version_list
@@ -58,6 +59,9 @@ def catalog_register() -> None:
     )
     # The model page lists its versions with their review counts.
     registry.model_versions_register(model_version_list)
+    # The model page in one request (`?include=rating,reviews`).
+    registry.page_part_register("rating", rating_part)
+    registry.page_part_register("reviews", reviews_part)
 
 
 def _erase_reviews(user: User) -> None:

@@ -446,3 +446,28 @@ class RankOutputSerializer(serializers.Serializer):
 class ModelRanksOutputSerializer(serializers.Serializer):
     model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
     ranks = RankOutputSerializer(many=True, help_text="Per category, then per measure.")
+
+
+# --- The page in one request (`?include=`) ---------------------------------------------
+
+
+class ModelPageIncludedOutputSerializer(serializers.Serializer):
+    """The parts `include` asked for, each exactly as its own endpoint answers it."""
+
+    rating = serializers.DictField(
+        required=False, help_text="`include=rating`: as `GET …/rating/` answers it."
+    )
+    ranks = ModelRanksOutputSerializer(
+        required=False, help_text="`include=ranks`: as `GET …/ranks/` answers it."
+    )
+    reviews = serializers.DictField(
+        required=False,
+        help_text="`include=reviews`: the first page of `GET …/reviews/` (newest first, "
+        "default page size) as an anonymous reader sees it; follow its `next`.",
+    )
+
+
+class ModelPageOutputSerializer(ModelDetailOutputSerializer):
+    included = ModelPageIncludedOutputSerializer(
+        required=False, help_text="Only with `include`: the parts named, under their names."
+    )

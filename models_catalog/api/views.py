@@ -1,27 +1,39 @@
 """The read API of the catalog. Anonymous reads: each view says `AllowAny` explicitly.
 
 Views parse input, call one selector and serialize; behaviour lives in `selectors.py`.
+Every read is public and the same for everyone, so no authenticator runs (no session or
+token lookup, and no `Vary: Cookie`), and each answer is a pre-rendered document
+(`api/documents.py`) with an ETag, 304 on `If-None-Match` and `Cache-Control`.
 """
 
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import PageNumberPagination
-from config.openapi import BAD_REQUEST, MODEL_PATH_PARAMETERS, NOT_FOUND
+from config.api import FirstRendererNegotiation, PageNumberPagination
+from config.documents import CATALOG, RATINGS, document_response
+from config.openapi import (
+    BAD_REQUEST,
+    IF_NONE_MATCH,
+    MODEL_PATH_PARAMETERS,
+    NOT_FOUND,
+    NOT_MODIFIED,
+)
 from models_catalog import selectors
+from models_catalog.api import documents
 from models_catalog.api.filters import ModelListFilter
 from models_catalog.api.serializers import (
     ModelCostInputSerializer,
     ModelCostOutputSerializer,
-    ModelDetailOutputSerializer,
     ModelListOutputSerializer,
+    ModelPageOutputSerializer,
     ModelRanksOutputSerializer,
     ProviderDetailOutputSerializer,
     ProviderListOutputSerializer,
@@ -31,12 +43,15 @@ from models_catalog.models import AIModel, Provider
 
 @extend_schema_view(
     get=extend_schema(
-        responses={200: ProviderListOutputSerializer(many=True), **BAD_REQUEST},
+        parameters=[IF_NONE_MATCH],
+        responses={200: ProviderListOutputSerializer(many=True), **NOT_MODIFIED, **BAD_REQUEST},
         description="Providers by name, with how many models each has in the catalog.",
     )
 )
 class ProviderListApi(ListAPIView):
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
     serializer_class = ProviderListOutputSerializer
     pagination_class = PageNumberPagination
     filter_backends: list = []
@@ -44,27 +59,44 @@ class ProviderListApi(ListAPIView):
     def get_queryset(self) -> QuerySet[Provider]:
         return selectors.provider_list()
 
+    # A pre-rendered body, not a DRF Response: narrower than ListAPIView's `get` on purpose.
+    def get(  # type: ignore[override]
+        self, request: Request, *args: object, **kwargs: object
+    ) -> HttpResponseBase:
+        render = lambda: documents.json_render(self.list(request).data)  # noqa: E731
+        document = documents.list_document(request, "providers", [CATALOG], render)
+        return document_response(request, document)
+
 
 class ProviderDetailApi(APIView):
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[
             OpenApiParameter(
                 "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Provider slug."
-            )
+            ),
+            IF_NONE_MATCH,
         ],
-        responses={200: ProviderDetailOutputSerializer, **NOT_FOUND},
+        responses={200: ProviderDetailOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="One provider with its model families and their model counts.",
     )
-    def get(self, request: Request, slug: str) -> Response:
-        provider = selectors.provider_get(slug=slug)
-        return Response(ProviderDetailOutputSerializer(provider, context={"request": request}).data)
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
+        def render() -> bytes:
+            provider = selectors.provider_get(slug=slug)
+            serializer = ProviderDetailOutputSerializer(provider, context={"request": request})
+            return documents.json_render(serializer.data)
+
+        document = documents.list_document(request, "provider", [CATALOG], render)
+        return document_response(request, document)
 
 
 @extend_schema_view(
     get=extend_schema(
-        responses={200: ModelListOutputSerializer(many=True), **BAD_REQUEST},
+        parameters=[IF_NONE_MATCH],
+        responses={200: ModelListOutputSerializer(many=True), **NOT_MODIFIED, **BAD_REQUEST},
         description="Models, filtered and ordered. A bad parameter value is a 400 naming it.",
     )
 )
@@ -72,7 +104,9 @@ class ModelListApi(ListAPIView):
     """Filtering, ordering and paging are declared here (`ModelListFilter`) so that the schema
     documents them; the rows come from the `model_list` selector."""
 
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
     serializer_class = ModelListOutputSerializer
     pagination_class = PageNumberPagination
     filter_backends = [DjangoFilterBackend]
@@ -81,47 +115,87 @@ class ModelListApi(ListAPIView):
     def get_queryset(self) -> QuerySet[AIModel]:
         return selectors.model_list()
 
+    # A pre-rendered body, not a DRF Response: narrower than ListAPIView's `get` on purpose.
+    def get(  # type: ignore[override]
+        self, request: Request, *args: object, **kwargs: object
+    ) -> HttpResponseBase:
+        # Lists embed each model's rating and order by it: kept under the ratings too.
+        render = lambda: documents.json_render(self.list(request).data)  # noqa: E731
+        document = documents.list_document(request, "models", [CATALOG, RATINGS], render)
+        return document_response(request, document)
+
+
+INCLUDE_PARAMETER = OpenApiParameter(
+    "include", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+    description="Comma-separated parts to add under `included`, so that one request renders "
+    "the whole page: `rating` (as `/rating/`), `ranks` (as `/ranks/`), `reviews` (the first "
+    "page of `/reviews/`, newest first, as an anonymous reader sees it). One ETag covers the "
+    "whole body. An unknown name is a 400 naming `include`.",
+)  # fmt: skip
+
+
+def _include(request: Request) -> list[str]:
+    """The known parts `include` names, in the fixed order of `page_parts()`; 400 else."""
+    raw = request.query_params.get("include")
+    if raw is None:
+        return []
+    wanted = {name.strip() for name in raw.split(",") if name.strip()}
+    known = list(documents.page_parts())
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        message = f"Unknown part(s) {', '.join(unknown)}; known: {', '.join(known)}."
+        raise ValidationError({"include": [message]})
+    return [name for name in known if name in wanted]
+
 
 class ModelDetailApi(APIView):
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=MODEL_PATH_PARAMETERS,
-        responses={200: ModelDetailOutputSerializer, **NOT_FOUND},
+        parameters=[*MODEL_PATH_PARAMETERS, INCLUDE_PARAMETER, IF_NONE_MATCH],
+        responses={200: ModelPageOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="The whole model page. An alias or a variant id is served as the model it "
-        "names, with that model's canonical slug.",
+        "names, with that model's canonical slug. With `include`, the page in one request.",
     )
-    def get(self, request: Request, provider: str, model: str) -> Response:
-        ai_model = selectors.model_detail_get(f"{provider}/{model}")
-        return Response(ModelDetailOutputSerializer(ai_model, context={"request": request}).data)
+    def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
+        slug, include = f"{provider}/{model}", _include(request)
+        if include:
+            document = documents.model_page_document(request, slug, include)
+        else:
+            document = documents.model_detail_document(request, slug)
+        return document_response(request, document)
 
 
 class ModelCostApi(APIView):
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, ModelCostInputSerializer],
-        responses={200: ModelCostOutputSerializer, **BAD_REQUEST, **NOT_FOUND},
+        parameters=[*MODEL_PATH_PARAMETERS, ModelCostInputSerializer, IF_NONE_MATCH],
+        responses={200: ModelCostOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="Exact cost of a request. 404 `price_unavailable` when the model has no "
         "fixed price (router models bill the price of the model they route to).",
     )
-    def get(self, request: Request, provider: str, model: str) -> Response:
+    def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         params = ModelCostInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        estimate = selectors.model_cost_estimate(
-            slug=f"{provider}/{model}", **params.validated_data
-        )
-        return Response(ModelCostOutputSerializer(estimate).data)
+        document = documents.model_cost_document(f"{provider}/{model}", params.validated_data)
+        return document_response(request, document)
 
 
 class ModelRanksApi(APIView):
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=MODEL_PATH_PARAMETERS,
-        responses={200: ModelRanksOutputSerializer, **NOT_FOUND},
+        parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
+        responses={200: ModelRanksOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="The model's rank on each measure it has, within each category it is in.",
     )
-    def get(self, request: Request, provider: str, model: str) -> Response:
-        ranks = selectors.model_ranks_get(slug=f"{provider}/{model}")
-        return Response(ModelRanksOutputSerializer(ranks).data)
+    def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
+        document = documents.model_ranks_document(f"{provider}/{model}")
+        return document_response(request, document)

@@ -6,22 +6,21 @@ cached publicly for a short while.
 """
 
 import hashlib
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.negotiation import BaseContentNegotiation
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.openapi import MODEL_PATH_PARAMETERS, NOT_FOUND
+from config.api import FirstRendererNegotiation
+from config.documents import CACHE_CONTROL
+from config.openapi import IF_NONE_MATCH, MODEL_PATH_PARAMETERS, NOT_FOUND, NOT_MODIFIED
 from reviews.api.rating_badge import badge_svg
 from reviews.api.rating_serializers import (
     ModelRatingOutputSerializer,
@@ -29,16 +28,6 @@ from reviews.api.rating_serializers import (
 )
 from reviews.ratings.cache import rating_rendered_get
 from reviews.ratings.selectors import model_rating_get, rating_methodology_get
-
-MAX_AGE = 30  # seconds: a recompute shows within this long behind a shared cache
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="An ETag from an earlier answer: 304 Not Modified while it is current.",
-)  # fmt: skip
-NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: the ETag is current.")}
-
-
-CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 
 
 def _cacheable(
@@ -58,31 +47,20 @@ def _cacheable(
     return response
 
 
-class _FirstRenderer(BaseContentNegotiation):
-    """No negotiation: these views answer one media type whatever the Accept header (an
-    <img> asks for images; any client of the rating gets JSON), and errors are rendered by
-    the first renderer, JSON, in the one error body. Also spares the hot path the parsing."""
-
-    def select_renderer(
-        self, request: HttpRequest, renderers: Iterable[BaseRenderer], format_suffix: Any = None
-    ) -> tuple[BaseRenderer, str]:
-        first = next(iter(renderers))
-        return first, first.media_type
-
-
 class ModelRatingApi(APIView):
     # Public, identical for everyone and the most requested read: nobody needs to be known,
     # so no authenticator runs (no session or token lookup on the hot path).
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
         responses={200: ModelRatingOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="The model's rating summary, as the rating pipeline last stored it "
         "(zeros and nulls before its first counted review). ETag and Last-Modified change "
-        "with every stored recompute; `Cache-Control: public, max-age=30`.",
+        "with every stored recompute; `Cache-Control: public, max-age=30, "
+        "stale-while-revalidate=60`.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         # Served pre-rendered from the cache (see reviews.ratings.cache): the hot path runs no
@@ -97,7 +75,7 @@ class ModelRatingApi(APIView):
 
 class ModelRatingBadgeApi(APIView):
     permission_classes = [AllowAny]
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],

@@ -5,9 +5,10 @@ Moderation views are in `moderation_views.py`.
 """
 
 import uuid
-from typing import cast
 
+from django.http import HttpResponse, HttpResponseBase
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -20,20 +21,24 @@ from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.api import PageNumberPagination
+from config.documents import document_response
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
     BAD_REQUEST,
     CONFLICT,
     IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY_PARAMETER,
+    IF_NONE_MATCH,
     MODEL_PATH_PARAMETERS,
     NOT_FOUND,
+    NOT_MODIFIED,
     WRITE_ERRORS,
 )
 from models_catalog.exceptions import ModelNotFound
 from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
 from reviews import selectors, services
+from reviews.api.documents import review_first_page_document, review_page_render
 from reviews.api.pagination import KeysetCursorPagination
 from reviews.api.schema import REVIEW_ID_PARAMETER
 from reviews.api.serializers import (
@@ -58,7 +63,6 @@ from reviews.api.throttles import (
     SuccessOnlyThrottling,
 )
 from reviews.models import Review
-from reviews.selectors import REVIEW_ORDERINGS
 
 
 def _read_or_write_permissions(request: Request) -> list[BasePermission]:
@@ -114,23 +118,28 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, Gene
         return _read_or_write_permissions(self.request)
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, ReviewListFilterInputSerializer],
-        responses={200: ReviewOutputSerializer(many=True), **BAD_REQUEST, **NOT_FOUND},
+        parameters=[*MODEL_PATH_PARAMETERS, ReviewListFilterInputSerializer, IF_NONE_MATCH],
+        responses={
+            200: ReviewOutputSerializer(many=True),
+            **NOT_MODIFIED,
+            **BAD_REQUEST,
+            **NOT_FOUND,
+        },
         description="Published reviews of the model, cursor-paginated (`page_size` up to "
-        "100; follow `next` / `previous`). A bad parameter value is a 400 naming it.",
+        "100; follow `next` / `previous`). A bad parameter value is a 400 naming it. The "
+        "first page for an anonymous reader carries an ETag (304 on `If-None-Match`).",
     )
-    def get(self, request: Request, provider: str, model: str) -> Response:
-        ai_model = _model(provider, model)
-        filters = ReviewListFilterInputSerializer(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        order = filters.validated_data.pop("order")
-        reviews = selectors.review_list_for_model(
-            model=ai_model, viewer=request.user, **filters.validated_data
-        )
-        cast(KeysetCursorPagination, self.paginator).ordering = REVIEW_ORDERINGS[order]
-        page = self.paginate_queryset(reviews)
-        output = ReviewOutputSerializer(page, many=True, context=_viewer(request))
-        return self.get_paginated_response(output.data)
+    def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
+        if not request.user.is_authenticated and "cursor" not in request.query_params:
+            # The first page as everyone anonymous sees it: pre-rendered, with an ETag.
+            document = review_first_page_document(request, f"{provider}/{model}")
+            response = document_response(request, document)
+        else:
+            body = review_page_render(request, _model(provider, model), viewer=request.user)
+            response = HttpResponse(body, content_type="application/json")
+        # The answer depends on who asks (`viewer`): caches keep one per credential.
+        patch_vary_headers(response, ["Cookie", "X-Session-Token"])
+        return response
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, LOCATION_HEADER, IDEMPOTENCY_KEY_PARAMETER],

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from config.enqueue import publish, task_name
 from config.redis_health import fallback_log
+from models_catalog.services import model_documents_invalidate
 from reviews.models import ModelRatingState
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ def rating_mark_stale(model_id: int) -> None:
                 )
         except IntegrityError:
             _mark_existing(model_id)
+    # What is published changed: the model's reviews pages and page, and (a published count)
+    # the reviewer facts beside every model's reviews.
+    model_documents_invalidate([model_id], reviewers=True)
     # robust: even an unexpected error here must not stop the transaction's other callbacks
     # (the outcome mail); the stale mark is already committed and the sweep covers it.
     transaction.on_commit(functools.partial(rating_enqueue, model_id), robust=True)

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from events.services import outbox_record_many
 from models_catalog.models import AIModel
+from models_catalog.services import model_documents_invalidate
 from reviews.models import SCORE_TOLERANCE, ModelRating, ModelRatingState, RatingPrior
 from reviews.ratings.cache import rating_cache_refresh
 from reviews.ratings.summary import (
@@ -334,6 +335,9 @@ def _write(
         # After commit, so the refresh reads the committed rows; robust: a cache error never
         # stops the transaction's other callbacks (the entries then expire on their own).
         transaction.on_commit(functools.partial(rating_cache_refresh, stored), robust=True)
+        # Registered after the refresh, so its after-commit bump runs after it: a document
+        # rendered under the new tokens embeds the refreshed rating.
+        model_documents_invalidate(stored, ratings=True)
     return stored
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from models_catalog.services import model_documents_invalidate
 from reviews.exceptions import (
     CannotReportOwnReview,
     InputInvalid,
@@ -74,6 +75,8 @@ def _flag(review: Review, report: Report, *, hide: bool) -> None:
     if hide:
         review.status = ReviewStatus.HIDDEN
     review.save()
+    if hide:  # it leaves the public list (and its author's published count)
+        model_documents_invalidate([review.model_id], reviewers=True)
     count = open_reports(review).count()
     event_record(
         review, actor_id=None,

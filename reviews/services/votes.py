@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from accounts.models import User
+from models_catalog.services import model_documents_invalidate
 from reviews.exceptions import CannotVoteOwnReview, ReviewNotPublished
 from reviews.models import HelpfulVote, Review, ReviewStatus
 from reviews.services.authoring import author_check
@@ -36,6 +37,7 @@ def _counts_refresh(review: Review) -> None:
     review.helpful_count, review.not_helpful_count = counts["yes"], counts["no"]
     review.helpfulness = wilson_lower_bound(counts["yes"], counts["yes"] + counts["no"])
     review.save(update_fields=["helpful_count", "not_helpful_count", "helpfulness"])
+    model_documents_invalidate([review.model_id])  # the counts show on its reviews pages
 
 
 @transaction.atomic

@@ -81,3 +81,18 @@ def test_factories_build_priced_model():
     PriceFactory(model=model)
     model.refresh_from_db()
     assert model.current_price is not None
+
+
+def test_admin_save_invalidates_the_pre_rendered_pages(editor_client, api_client):
+    # given a model page served from the cache
+    model = AIModelFactory()
+    detail = f"/api/v1/models/{model.slug}/"
+    assert api_client.get(detail).json()["provider"]["name"] != "Renamed Provider"
+    # when an editor renames its provider in the admin (saved by the admin, not a service)
+    provider = model.provider
+    url = reverse("admin:models_catalog_provider_change", args=[provider.pk])
+    data = {"slug": provider.slug, "name": "Renamed Provider", "website": "", "description": ""}
+    response = editor_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    # then the next read of the page shows it
+    assert api_client.get(detail).json()["provider"]["name"] == "Renamed Provider"

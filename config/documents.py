@@ -1,0 +1,228 @@
+"""Pre-rendered public documents in the shared cache, invalidated by generation tokens.
+
+A document (a model page, a list page, ranks, a first page of reviews) is rendered once to
+bytes with an ETag and kept in the cache together with the tokens of the generations it
+depends on (e.g. "catalog", "model:openai/o4-mini"). A read fetches the document and the
+current tokens in ONE round trip (`get_many`) and serves the document only if every token it
+was rendered under is still current; a write bumps the generations it touches (a new random
+token), so every document that shows the change stops matching at once, however many keys
+(query strings, page sizes) it was stored under.
+
+Why this is race-free without locks: a reader takes the tokens *before* reading the database.
+If a change commits after that, its bump (after commit) replaces a token the reader's entry
+names, so that entry is never served. Writers bump twice: at once (reads inside the writing
+transaction, and tests, see the change) and after commit (the bump correctness rests on: a
+reader between the first bump and the commit read the old rows under the new token).
+
+Tokens are random, never counters: a token evicted from the cache and created again can never
+equal one an old entry was rendered under. A missing token is created by the reader (`add`).
+A cache outage falls back to rendering from the database; a bump the cache refused leaves
+entries that expire within ENTRY_TIMEOUT (the same bound as the rating cache).
+"""
+
+import copy
+import functools
+import gzip
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.utils.cache import get_conditional_response, patch_vary_headers
+
+logger = logging.getLogger(__name__)
+ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
+ENTRY_FORMAT = 1  # bumped with Document's fields: an older release's entries are never read
+GZIP_MIN_LENGTH = 1024  # bytes: smaller bodies gain too little from compression
+
+# Generations. Per model: `model_generation(slug)`.
+CATALOG = "catalog"  # any catalog write: imports, editor edits, prices, metrics, aliases
+RATINGS = "ratings"  # a stored rating of any model (lists and ranks order by ratings)
+REVIEWERS = "reviewers"  # reviewer bylines and facts shown beside reviews of every model
+
+
+@dataclass(frozen=True)
+class Document:
+    etag: str  # a strong validator, quoted
+    body: bytes
+    tokens: tuple[str, ...] = ()  # the generations' tokens it was rendered under
+    gzip: bytes | None = None  # the body gzipped once, when at least GZIP_MIN_LENGTH
+
+
+def model_generation(slug: str) -> str:
+    return f"model:{slug}"
+
+
+def etag_of(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def document_of(body: bytes, tokens: tuple[str, ...] = ()) -> Document:
+    # Compressed once when rendered (mtime 0: the same body gives the same bytes), so a
+    # compressed answer costs no CPU per request.
+    compressed = gzip.compress(body, mtime=0) if len(body) >= GZIP_MIN_LENGTH else None
+    return Document(etag=etag_of(body), body=body, tokens=tokens, gzip=compressed)
+
+
+def _generation_key(name: str) -> str:
+    # Digested: a slug from a URL may hold anything (a key must stay short and printable).
+    return f"docgen:{ENTRY_FORMAT}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+
+
+def document_key(kind: str, *parts: str) -> str:
+    """The cache key of a document: its kind and a digest of what selects it."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:40]
+    return f"doc:{ENTRY_FORMAT}:{kind}:{digest}"
+
+
+def _tokens_create(keys: Sequence[str], found: dict[str, object]) -> tuple[str, ...] | None:
+    """Create the missing tokens (`add` never replaces a concurrent bump) and read them back;
+    None if the cache refuses (then the document is rendered but not kept)."""
+    try:
+        for key in keys:
+            if key not in found:
+                cache.add(key, secrets.token_hex(8), None)
+        current = cache.get_many(list(keys))
+    except Exception:
+        logger.warning("document cache unreachable; tokens not created", exc_info=True)
+        return None
+    tokens = tuple(current.get(key) for key in keys)
+    return None if None in tokens else tuple(str(token) for token in tokens)
+
+
+def document_get(key: str, generations: Sequence[str], render: Callable[[], bytes]) -> Document:
+    """The document cached under `key` if rendered under the current tokens of
+    `generations`, else `render()` (which may raise: nothing is kept then), kept for the
+    next reader. Never raises for a cache failure: renders from the database instead."""
+    token_keys = [_generation_key(name) for name in generations]
+    try:
+        found = cache.get_many([key, *token_keys])
+    except Exception:
+        logger.warning("document cache unreachable; rendering from the database", exc_info=True)
+        try:
+            return document_of(render())
+        except Uncacheable as uncacheable:
+            return document_of(uncacheable.body)
+    entry = found.get(key)
+    tokens: tuple[str, ...] | None = tuple(str(found[k]) for k in token_keys if k in found)
+    if len(tokens or ()) != len(token_keys):
+        tokens = _tokens_create(token_keys, found)
+    elif isinstance(entry, Document) and entry.tokens == tokens:
+        return entry
+    try:
+        body = render()
+    except Uncacheable as uncacheable:
+        return document_of(uncacheable.body)
+    document = document_of(body, tokens or ())
+    if tokens is not None:
+        try:
+            cache.set(key, document, ENTRY_TIMEOUT)
+        except Exception:
+            logger.warning("document cache unreachable; entry not written", exc_info=True)
+    return document
+
+
+def generations_bump_now(names: Iterable[str]) -> None:
+    """Replace the tokens of these generations now (no transaction involved). Never raises."""
+    tokens = {_generation_key(name): secrets.token_hex(8) for name in names}
+    if not tokens:
+        return
+    try:
+        cache.set_many(tokens, None)
+    except Exception:
+        logger.warning("document cache unreachable; generations not bumped", exc_info=True)
+
+
+def generations_bump(names: Iterable[str]) -> None:
+    """Invalidate every document rendered under these generations: now, and again after the
+    current transaction commits (see the module docstring). Never raises."""
+    names = sorted(set(names))
+    generations_bump_now(names)
+    transaction.on_commit(functools.partial(generations_bump_now, names), robust=True)
+
+
+class Uncacheable(Exception):
+    """Raised by a renderer whose body is right for this request but must not be kept under
+    this key (an alias or variant: its documents follow another model's generation)."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__("not kept")
+        self.body = body
+
+
+# Public documents may be kept by browsers and shared caches for a short while, and served
+# stale for a little longer while they revalidate (the ETag makes that a cheap 304).
+CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
+
+
+def origin(request: HttpRequest) -> str:
+    """Scheme and host: documents hold absolute links, so they are kept per origin."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# What signs a request in (allauth's app token, DRF's Authorization, the session cookie).
+_CREDENTIAL_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_SESSION_TOKEN")
+
+
+def _compressible(request: HttpRequest, document: Document) -> bool:
+    """gzip only for anonymous requests (BREACH: never compress an answer to a request
+    carrying credentials, whose body could hold a secret beside reflected input)."""
+    if document.gzip is None:
+        return False
+    if not _ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        return False
+    if any(request.META.get(header) for header in _CREDENTIAL_HEADERS):
+        return False
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def document_response(
+    request: HttpRequest, document: Document, *, content_type: str = "application/json"
+) -> HttpResponseBase:
+    """The document (gzipped when the client accepts it and is anonymous), or 304 when
+    If-None-Match names its ETag; with `ETag`, `Cache-Control` and, for a body that may
+    be compressed, `Vary: Accept-Encoding` (the only thing the answer varies on)."""
+    compressed = _compressible(request, document)
+    # The compressed answer is another representation: a weak ETag (as Django's own
+    # GZipMiddleware does), which If-None-Match's weak comparison still matches.
+    etag = f"W/{document.etag}" if compressed else document.etag
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(
+            document.gzip if compressed else document.body, content_type=content_type
+        )
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    if document.gzip is not None:
+        patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+def subrequest(request: HttpRequest, path: str) -> HttpRequest:
+    """A GET of `path` without a query, on the same origin and with nothing else of the
+    request (no credentials): how a bundle renders a part exactly as its own URL would."""
+    request = getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
+    sub = copy.copy(request)
+    sub.path = sub.path_info = path
+    sub.method = "GET"
+    sub.GET = QueryDict()
+    sub.COOKIES = {}
+    keep = ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "SERVER_NAME")
+    sub.META = {k: v for k, v in request.META.items() if k in keep or k.startswith("wsgi.")}
+    sub.META.update(
+        {"PATH_INFO": path, "QUERY_STRING": "", "REQUEST_METHOD": "GET",
+         "SERVER_PORT": request.META.get("SERVER_PORT", "80")}
+    )  # fmt: skip
+    return sub

@@ -1,0 +1,127 @@
+"""The catalog's public documents, pre-rendered in the cache (see config.documents).
+
+What each shows, and so the generations it is kept under:
+- model page: the catalog (its data, siblings, successor) and the model's own generation
+  (its rating brief and versions with review counts);
+- list pages and providers: the catalog and the ratings (lists embed and order by them);
+- ranks: the catalog and the ratings (any model's change can move any rank);
+- cost: the catalog (prices) only;
+- the page bundle: all of the above plus the reviewers (its reviews part).
+A model page or bundle asked for by an alias or variant is rendered, served, never kept:
+it follows the generation of the model the name points at, which the key cannot name.
+"""
+
+from collections.abc import Callable, Sequence
+
+from django.http import HttpRequest
+from rest_framework.renderers import JSONRenderer
+
+from config.documents import (
+    CATALOG,
+    RATINGS,
+    REVIEWERS,
+    Document,
+    Uncacheable,
+    document_get,
+    document_key,
+    document_of,
+    model_generation,
+    origin,
+)
+from models_catalog import registry, selectors
+from models_catalog.api.serializers import (
+    ModelCostOutputSerializer,
+    ModelDetailOutputSerializer,
+    ModelRanksOutputSerializer,
+)
+from models_catalog.models import AIModel
+
+# "Common inputs" of the cost calculator: each token count 0 or a power of ten (1K to 1B).
+# Only these are kept; any other count is computed on each request (two indexed queries),
+# so arbitrary query strings cannot fill the cache.
+COMMON_TOKEN_COUNTS = frozenset([0, *(10**n for n in range(3, 10))])
+BUNDLE_GENERATIONS = (CATALOG, RATINGS, REVIEWERS)
+
+
+def json_render(data: object) -> bytes:
+    return JSONRenderer().render(data)
+
+
+def model_detail_document(request: HttpRequest, slug: str) -> Document:
+    """The model page (`GET /models/{slug}/`). Raises ModelNotFound."""
+
+    def render() -> bytes:
+        model = selectors.model_detail_get(slug)
+        body = json_render(ModelDetailOutputSerializer(model, context={"request": request}).data)
+        if model.slug != slug:
+            raise Uncacheable(body)
+        return body
+
+    key = document_key("detail", origin(request), slug)
+    return document_get(key, [CATALOG, model_generation(slug)], render)
+
+
+def model_ranks_body(slug: str) -> bytes:
+    """The ranks document's body; a part of the bundle. Raises ModelNotFound."""
+    return model_ranks_document(slug).body
+
+
+def model_ranks_document(slug: str) -> Document:
+    """Ranks (`GET /models/{slug}/ranks/`): no links, so one entry for every origin; an
+    alias's entry is right too, since every change of what it shows bumps a generation it
+    is kept under (an alias moving bumps the catalog). Raises ModelNotFound."""
+
+    def render() -> bytes:
+        return json_render(ModelRanksOutputSerializer(selectors.model_ranks_get(slug=slug)).data)
+
+    return document_get(document_key("ranks", slug), [CATALOG, RATINGS], render)
+
+
+def model_cost_document(slug: str, params: dict[str, int | str | None]) -> Document:
+    """The cost calculator's answer for validated `params`, kept for common inputs only.
+    Raises ModelNotFound, PriceUnavailable."""
+
+    def render() -> bytes:
+        estimate = selectors.model_cost_estimate(slug=slug, **params)  # type: ignore[arg-type]
+        return json_render(ModelCostOutputSerializer(estimate).data)
+
+    counts = [value for value in params.values() if isinstance(value, int)]
+    if not all(count in COMMON_TOKEN_COUNTS for count in counts):
+        return document_of(render())
+    parts = [f"{name}={params[name]}" for name in sorted(params)]
+    return document_get(document_key("cost", slug, *parts), [CATALOG], render)
+
+
+def list_document(
+    request: HttpRequest, kind: str, generations: Sequence[str], render: Callable[[], bytes]
+) -> Document:
+    """A list page, kept per origin and exact path with query (its links are absolute)."""
+    key = document_key(kind, origin(request), request.get_full_path())
+    return document_get(key, generations, render)
+
+
+def page_parts() -> dict[str, registry.PagePart]:
+    """What `?include=` may name: ranks (the catalog's own) and the registered parts."""
+    return {"ranks": lambda request, slug: model_ranks_body(slug), **registry.page_part_list()}
+
+
+def model_page_document(request: HttpRequest, slug: str, include: Sequence[str]) -> Document:
+    """The model page with the parts `include` names (known names, in a fixed order), in
+    one body: `{...the model page..., "included": {"<part>": <its document>, ...}}`.
+    Composed from the parts' own pre-rendered bodies, kept as one document with one ETag.
+    Raises ModelNotFound."""
+    parts = page_parts()
+
+    def render() -> bytes:
+        canonical = selectors.model_get_by_slug(slug, queryset=AIModel.objects.only("slug")).slug
+        detail = model_detail_document(request, canonical).body
+        included = b",".join(
+            b'"%s":%s' % (name.encode(), parts[name](request, canonical)) for name in include
+        )
+        body = detail[:-1] + b',"included":{' + included + b"}}"
+        if canonical != slug:
+            raise Uncacheable(body)
+        return body
+
+    key = document_key("page", origin(request), slug, ",".join(include))
+    return document_get(key, [*BUNDLE_GENERATIONS, model_generation(slug)], render)
