@@ -5,6 +5,7 @@ rows it returns (lists prefetch; ranks load the whole catalog's current values i
 queries and rank in Python). Slugs are resolved in one place, `model_resolve`.
 """
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
@@ -188,6 +189,53 @@ def model_detail_get(slug: str) -> AIModel:
         )
     )
     return model_get_by_slug(slug, queryset=queryset)
+
+
+# --- Price history ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceSeries:
+    """The dated prices of one offering as one source stated them, oldest first."""
+
+    offering: str
+    source: str
+    prices: list[Price]
+
+
+@dataclass(frozen=True)
+class PriceHistory:
+    model: AIModel
+    series: list[PriceSeries]
+
+
+def model_price_history_get(
+    *,
+    slug: str,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    offering: str | None = None,
+) -> PriceHistory:
+    """Every stored price row of the model, grouped per (offering, source), oldest first.
+
+    A row's `as_of` is the date a source stated that price; it stays in force until the next
+    row of its series. `since`/`until` bound `as_of` (inclusive). Two queries (the model, its
+    rows), whatever the history's length. Raises `ModelNotFound`.
+    """
+    model = model_get_by_slug(slug, queryset=AIModel.objects.all())
+    rows = Price.objects.filter(model=model)
+    if since is not None:
+        rows = rows.filter(as_of__gte=since)
+    if until is not None:
+        rows = rows.filter(as_of__lte=until)
+    if offering is not None:
+        rows = rows.filter(offering=offering)
+    series: dict[tuple[str, str], list[Price]] = {}
+    for price in rows.order_by("offering", "source", "as_of", "id"):
+        series.setdefault((price.offering, price.source), []).append(price)
+    # The standard offering first, then the others by name.
+    keys = sorted(series, key=lambda k: (k[0] != Price.STANDARD, k))
+    return PriceHistory(model, [PriceSeries(o, s, series[(o, s)]) for o, s in keys])
 
 
 # --- Cost ------------------------------------------------------------------------------

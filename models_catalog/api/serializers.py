@@ -145,6 +145,48 @@ class PriceOutputSerializer(PriceSummaryOutputSerializer):
     as_of = serializers.DateField(help_text="Date the source stated this price.")
 
 
+class PriceHistoryInputSerializer(serializers.Serializer):
+    since = serializers.DateField(
+        required=False, help_text="Only prices stated on or after this date (YYYY-MM-DD)."
+    )
+    until = serializers.DateField(
+        required=False, help_text="Only prices stated on or before this date (YYYY-MM-DD)."
+    )
+    offering = serializers.SlugField(
+        max_length=32, required=False, help_text="Only this offering, e.g. `standard`, `free`."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since is not None and until is not None and since > until:
+            raise serializers.ValidationError({"until": ["Must not be before `since`."]})
+        return attrs
+
+
+class PricePointOutputSerializer(PriceSummaryOutputSerializer):
+    as_of = serializers.DateField(
+        help_text="Date the source stated this price; in force until the next point's date."
+    )
+
+
+class PriceSeriesOutputSerializer(serializers.Serializer):
+    offering = serializers.CharField(help_text="`standard`, or a variant such as `free`, `batch`.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who published the prices.")  # type: ignore[assignment]
+    source_name = serializers.SerializerMethodField(help_text="Display name of the source.")
+    prices = PricePointOutputSerializer(many=True, help_text="Dated prices, oldest first.")
+
+    def get_source_name(self, series: Any) -> str:
+        return str(Source(series.source).label)
+
+
+class PriceHistoryOutputSerializer(serializers.Serializer):
+    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    series = PriceSeriesOutputSerializer(
+        many=True, help_text="One series per offering and source; the standard offering first."
+    )
+
+
 # --- Models ----------------------------------------------------------------------------
 
 
@@ -292,6 +334,7 @@ class FieldSourceOutputSerializer(serializers.Serializer):
 class ModelLinksOutputSerializer(serializers.Serializer):
     cost = serializers.URLField(help_text="The cost calculator for this model.")
     ranks = serializers.URLField(help_text="This model's ranks.")
+    prices = serializers.URLField(help_text="This model's price history.")
 
 
 class ModelVersionOutputSerializer(serializers.Serializer):
@@ -367,6 +410,7 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         return {
             "cost": _model_url(self.context, model, "model-cost"),
             "ranks": _model_url(self.context, model, "model-ranks"),
+            "prices": _model_url(self.context, model, "model-prices"),
         }
 
 

@@ -15,6 +15,11 @@ urlpatterns = [
         "models/<str:provider>/<str:model>/cost/", views.ModelCostApi.as_view(), name="model-cost"
     ),
     path(
+        "models/<str:provider>/<str:model>/prices/",
+        views.ModelPriceHistoryApi.as_view(),
+        name="model-prices",
+    ),
+    path(
         "models/<str:provider>/<str:model>/ranks/",
         views.ModelRanksApi.as_view(),
         name="model-ranks",

@@ -23,6 +23,8 @@ from models_catalog.api.serializers import (
     ModelDetailOutputSerializer,
     ModelListOutputSerializer,
     ModelRanksOutputSerializer,
+    PriceHistoryInputSerializer,
+    PriceHistoryOutputSerializer,
     ProviderDetailOutputSerializer,
     ProviderListOutputSerializer,
 )
@@ -125,3 +127,21 @@ class ModelRanksApi(APIView):
     def get(self, request: Request, provider: str, model: str) -> Response:
         ranks = selectors.model_ranks_get(slug=f"{provider}/{model}")
         return Response(ModelRanksOutputSerializer(ranks).data)
+
+
+class ModelPriceHistoryApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[*MODEL_PATH_PARAMETERS, PriceHistoryInputSerializer],
+        responses={200: PriceHistoryOutputSerializer, **BAD_REQUEST, **NOT_FOUND},
+        description="Every dated price the importers stored for the model, per offering and "
+        "source, oldest first; each price is in force until the next one of its series.",
+    )
+    def get(self, request: Request, provider: str, model: str) -> Response:
+        params = PriceHistoryInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        history = selectors.model_price_history_get(
+            slug=f"{provider}/{model}", **params.validated_data
+        )
+        return Response(PriceHistoryOutputSerializer(history).data)
