@@ -7,7 +7,7 @@ queries and rank in Python). Slugs are resolved in one place, `model_resolve`.
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
 from typing import Any, NamedTuple
 
@@ -15,7 +15,12 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, V
 from django.db.models.functions import RowNumber
 
 from models_catalog import registry
-from models_catalog.exceptions import ModelNotFound, PriceUnavailable, ProviderNotFound
+from models_catalog.exceptions import (
+    ModelNotFound,
+    PriceUnavailable,
+    ProviderNotFound,
+    UnknownMeasure,
+)
 from models_catalog.models import (
     AIModel,
     Direction,
@@ -348,6 +353,10 @@ class Measure:
     direction: str
     # model id -> value, only models that have the measure (registered ones may be floats)
     values: Mapping[int, Decimal | float]
+    # model id -> (source key, as-of date) of the value; absent for values this site computes
+    # (the rating) or whose origin is not recorded
+    origins: Mapping[int, tuple[str, dt.date]] = field(default_factory=dict)
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -358,27 +367,46 @@ class ModelRanks:
 
 class _CatalogRow(NamedTuple):
     id: int
+    slug: str
+    name: str
     open_weights: bool | None
     supported_parameters: Any
     context_window: int | None
     input_price: Decimal | None
     output_price: Decimal | None
+    price_origin: tuple[str, dt.date] | None  # source and as-of of the current price
+    context_origin: tuple[str, dt.date] | None  # source and as-of of the context window
     # key -> value of each ranked measure other apps register (e.g. the rating scores)
     registered: dict[str, Any]
+
+
+def _origin(source: str | None, as_of: Any) -> tuple[str, dt.date] | None:
+    if not source or as_of is None:
+        return None
+    return source, as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
 
 
 def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
     """One row per model of the whole catalog, with the registered measures (1 query)."""
     rows = AIModel.objects.values_list(
-        "id", "open_weights", "supported_parameters", "context_window",
+        "id", "slug", "name", "open_weights", "supported_parameters", "context_window",
         "current_price__input_per_mtok", "current_price__output_per_mtok",
+        "current_price__source", "current_price__as_of",
+        "provenance__context_window__source", "provenance__context_window__as_of",
         *(measure.lookup for measure in registered),
     )  # fmt: skip
     keys = [measure.key for measure in registered]
     result = []
-    for model_id, open_weights, parameters, context, input_price, output_price, *values in rows:
-        own = (model_id, open_weights, parameters, context, input_price, output_price)
-        result.append(_CatalogRow(*own, registered=dict(zip(keys, values, strict=True))))
+    for row in rows:
+        model_id, slug, name, open_weights, parameters, context, input_price, output_price = row[:8]
+        price_source, price_as_of, context_source, context_as_of = row[8:12]
+        catalog_row = _CatalogRow(
+            model_id, slug, name, open_weights, parameters, context, input_price, output_price,
+            price_origin=_origin(price_source, price_as_of),
+            context_origin=_origin(context_source, context_as_of),
+            registered=dict(zip(keys, row[12:], strict=True)),
+        )  # fmt: skip
+        result.append(catalog_row)
     return result
 
 
@@ -414,23 +442,36 @@ def _catalog_measures(
         row.id: Decimal(row.context_window) for row in rows if row.context_window is not None
     }
     lower, higher = Direction.LOWER_IS_BETTER.value, Direction.HIGHER_IS_BETTER.value
+    prices = {row.id: row.price_origin for row in rows if row.price_origin is not None}
+    contexts = {row.id: row.context_origin for row in rows if row.context_origin is not None}
+    usd, tokens = "USD per 1M tokens", "tokens"
     measures = [
-        Measure("input_price", "Input price per 1M tokens", lower, inputs),
-        Measure("output_price", "Output price per 1M tokens", lower, outputs),
-        Measure("blended_price", "Blended price per 1M tokens (3:1 input:output)", lower, blended),
-        Measure("context_window", "Context window", higher, context),
-    ]
+        Measure("input_price", "Input price per 1M tokens", lower, inputs, prices, usd),
+        Measure("output_price", "Output price per 1M tokens", lower, outputs, prices, usd),
+        Measure(
+            "blended_price", "Blended price per 1M tokens (3:1 input:output)", lower, blended,
+            prices, usd,
+        ),
+        Measure("context_window", "Context window", higher, context, contexts, tokens),
+    ]  # fmt: skip
     # A registered measure is null for a model without it (a rating score without counted
     # reviews): such a model is neither ranked nor counted, like a model without a metric.
     for m in registered:
         values = {r.id: r.registered[m.key] for r in rows if r.registered[m.key] is not None}
         measures.append(Measure(m.key, m.name, m.direction.value, values))
     by_metric: dict[int, dict[int, Decimal]] = {}
-    current = metric_value_current_list().values_list("metric_id", "model_id", "value")
-    for metric_id, model_id, value in current:
+    origins: dict[int, dict[int, tuple[str, dt.date]]] = {}
+    current = metric_value_current_list().values_list(
+        "metric_id", "model_id", "value", "source", "as_of"
+    )
+    for metric_id, model_id, value, source, as_of in current:
         by_metric.setdefault(metric_id, {})[model_id] = value
+        origins.setdefault(metric_id, {})[model_id] = (source, as_of)
     for metric in Metric.objects.filter(id__in=by_metric).order_by("key"):
-        measures.append(Measure(metric.key, metric.name, metric.direction, by_metric[metric.id]))
+        values, origin = by_metric[metric.id], origins[metric.id]
+        measures.append(
+            Measure(metric.key, metric.name, metric.direction, values, origin, metric.unit)
+        )
     return measures
 
 
@@ -470,3 +511,51 @@ def model_ranks_get(*, slug: str) -> ModelRanks:
             rank, total = _competition_rank(measure.values[model.id], values, measure.direction)
             ranks.append(Rank(category, measure.key, measure.name, rank, total, measure.direction))
     return ModelRanks(model=model, ranks=ranks)
+
+
+# --- Charts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    slug: str
+    name: str
+    value: Decimal | float
+    rank: int  # as `model_ranks_get` ranks it: 1 is best, ties share a rank
+    origin: tuple[str, dt.date] | None  # source and as-of; None for computed values
+
+
+@dataclass(frozen=True)
+class Chart:
+    category: str
+    measure: Measure
+    points: list[ChartPoint]  # best first, slug breaking ties
+
+
+def measure_chart_get(*, category: str, measure: str) -> Chart:
+    """Every model of `category` that has `measure`, with its value, origin and rank: one
+    small body for a comparison chart. Ranks equal those of `model_ranks_get` (the same
+    catalog read and competition ranking). A fixed number of queries whatever the catalog
+    size. Raises `UnknownMeasure` (field `measure`).
+    """
+    registered = registry.measure_list(ranked=True)
+    rows = _catalog_rows(registered)
+    members = _catalog_categories(rows)[category]
+    measures = _catalog_measures(rows, registered)
+    found = next((m for m in measures if m.key == measure), None)
+    if found is None:
+        keys = ", ".join(m.key for m in measures)
+        raise UnknownMeasure(
+            f"{measure!r} is not a measure any model has: use {keys}.", field="measure"
+        )
+    higher = found.direction == Direction.HIGHER_IS_BETTER
+    by_id = {row.id: row for row in rows if row.id in members and row.id in found.values}
+    ordered = sorted(by_id.values(), key=lambda row: row.slug)
+    ordered.sort(key=lambda row: found.values[row.id], reverse=higher)  # stable: slug ties
+    points: list[ChartPoint] = []
+    for index, row in enumerate(ordered):
+        value = found.values[row.id]
+        tied = points and points[-1].value == value
+        rank = points[-1].rank if tied else index + 1
+        points.append(ChartPoint(row.slug, row.name, value, rank, found.origins.get(row.id)))
+    return Chart(category=category, measure=found, points=points)

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from models_catalog import registry
 from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
 from models_catalog.registry import model_versions
+from models_catalog.selectors import CATEGORIES
 
 # Modalities are listed in this order, then any other alphabetically.
 CANONICAL_MODALITIES = ("text", "image", "file", "audio", "video")
@@ -490,3 +491,83 @@ class RankOutputSerializer(serializers.Serializer):
 class ModelRanksOutputSerializer(serializers.Serializer):
     model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
     ranks = RankOutputSerializer(many=True, help_text="Per category, then per measure.")
+
+
+# --- Charts ----------------------------------------------------------------------------
+
+
+def measure_value_format(value: Decimal | float) -> str:
+    """A measure's value as an exact decimal string without superfluous zeros."""
+    if isinstance(value, float):
+        return format(Decimal(str(round(value, 4))).normalize(), "f")
+    return format(value.normalize(), "f")
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "4.4"})
+class MeasureValueField(serializers.Field):
+    """A measure's value (a price, a score, a count) as a decimal string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Decimal | float) -> str:
+        return measure_value_format(value)
+
+
+class ChartInputSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(
+        choices=CATEGORIES,
+        help_text="all, multimodal (image input), open_weights, reasoning or free.",
+    )
+    measure = serializers.CharField(
+        max_length=64,
+        help_text="input_price, output_price, blended_price, context_window, a rating measure "
+        "(bayesian_average, lower_bound) or a metric key such as `arena_text`.",
+    )
+
+
+class ChartPointOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Model slug `provider/model`.")
+    name = serializers.CharField(help_text="Display name.")
+    value = MeasureValueField(help_text="The model's current value of the measure.")
+    rank = serializers.IntegerField(
+        help_text="1 is best; equal values share a rank (as in the model's `ranks/`)."
+    )
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="Source key of the value, e.g. `openrouter`; null for values this site "
+        "computes (ratings) or of unrecorded origin."
+    )
+    as_of = serializers.SerializerMethodField(
+        help_text="Date of the source's snapshot; null when `source` is."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source(self, point: Any) -> str | None:
+        return point.origin[0] if point.origin else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_as_of(self, point: Any) -> str | None:
+        return point.origin[1].isoformat() if point.origin else None
+
+
+class ChartOutputSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="The category charted.")
+    measure = serializers.CharField(source="measure.key", help_text="The measure charted.")
+    measure_name = serializers.CharField(source="measure.name", help_text="Its display name.")
+    unit = serializers.CharField(source="measure.unit", help_text="Its unit; may be empty.")
+    direction = serializers.ChoiceField(
+        source="measure.direction",
+        choices=Direction.choices,
+        help_text="Whether a higher or a lower value is better.",
+    )
+    total = serializers.SerializerMethodField(
+        help_text="Models in the category that have the measure (the ranks' total)."
+    )
+    points = ChartPointOutputSerializer(
+        many=True, help_text="Every such model, best first (slug breaks ties)."
+    )
+
+    def get_total(self, chart: Any) -> int:
+        return len(chart.points)

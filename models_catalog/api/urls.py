@@ -9,6 +9,7 @@ app_name = "catalog"
 urlpatterns = [
     path("providers/", views.ProviderListApi.as_view(), name="provider-list"),
     path("providers/<str:slug>/", views.ProviderDetailApi.as_view(), name="provider-detail"),
+    path("charts/", views.ChartApi.as_view(), name="chart"),
     path("models/", views.ModelListApi.as_view(), name="model-list"),
     path("models/<str:provider>/<str:model>/", views.ModelDetailApi.as_view(), name="model-detail"),
     path(

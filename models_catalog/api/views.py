@@ -3,6 +3,9 @@
 Views parse input, call one selector and serialize; behaviour lives in `selectors.py`.
 """
 
+import hashlib
+import json
+
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +21,8 @@ from config.openapi import BAD_REQUEST, MODEL_PATH_PARAMETERS, NOT_FOUND
 from models_catalog import selectors
 from models_catalog.api.filters import ModelListFilter
 from models_catalog.api.serializers import (
+    ChartInputSerializer,
+    ChartOutputSerializer,
     ModelCostInputSerializer,
     ModelCostOutputSerializer,
     ModelDetailOutputSerializer,
@@ -145,3 +150,28 @@ class ModelPriceHistoryApi(APIView):
             slug=f"{provider}/{model}", **params.validated_data
         )
         return Response(PriceHistoryOutputSerializer(history).data)
+
+
+class ChartApi(APIView):
+    """One small body per (category, measure) with a strong ETag of its content: a client
+    that sends it back in `If-None-Match` gets a 304 without the body."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[ChartInputSerializer],
+        responses={200: ChartOutputSerializer, 304: None, **BAD_REQUEST},
+        description="Every model of a category that has a measure, with its value, source, "
+        "date and rank (the same ranks as `ranks/`): a comparison chart in one request. "
+        "A bad parameter or unknown measure is a 400 naming it.",
+    )
+    def get(self, request: Request) -> Response:
+        params = ChartInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        chart = selectors.measure_chart_get(**params.validated_data)
+        data = ChartOutputSerializer(chart).data
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        etag = f'"{hashlib.blake2b(canonical, digest_size=16).hexdigest()}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            return Response(status=304, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
