@@ -11,7 +11,19 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from models_catalog import registry
@@ -96,6 +108,29 @@ def metric_value_current_list() -> QuerySet[MetricValue]:
         order_by=[F("as_of").desc(), F("id").desc()],
     )
     return MetricValue.objects.annotate(row=row).filter(row=1)
+
+
+def metric_value_current(key: str) -> Subquery:
+    """The newest value of metric `key` of the model in the outer query (the row
+    `metric_value_current_list` keeps), for filtering and ordering the model list."""
+    newest = MetricValue.objects.filter(model=OuterRef("pk"), metric__key=key)
+    return Subquery(newest.order_by("-as_of", "-id").values("value")[:1])
+
+
+def metric_keys_unknown(keys: Iterable[str]) -> list[str]:
+    """Those of `keys` that name no metric, in the given order (1 query)."""
+    wanted = list(dict.fromkeys(keys))
+    known = set(Metric.objects.filter(key__in=wanted).values_list("key", flat=True))
+    return [key for key in wanted if key not in known]
+
+
+def model_list_with_metrics(models: QuerySet[AIModel], keys: list[str]) -> QuerySet[AIModel]:
+    """`models` with `listed_metric_values`: the current value of each metric in `keys` each
+    model has, by key (1 query for any page size)."""
+    current = metric_value_current_list().filter(metric__key__in=keys).select_related("metric")
+    listed = Prefetch("metric_values", queryset=current.order_by("metric__key"),
+                      to_attr="listed_metric_values")  # fmt: skip
+    return models.prefetch_related(listed)
 
 
 def price_current_get(model: AIModel, *, offering: str = Price.STANDARD) -> Price | None:

@@ -191,6 +191,33 @@ class PriceHistoryOutputSerializer(serializers.Serializer):
 # --- Models ----------------------------------------------------------------------------
 
 
+class MetricValueOutputSerializer(serializers.Serializer):
+    key = serializers.CharField(source="metric.key", help_text="Metric key, e.g. `arena_text`.")
+    name = serializers.CharField(source="metric.name", help_text="Display name of the metric.")
+    value = serializers.DecimalField(max_digits=12, decimal_places=4, help_text="Newest value.")
+    unit = serializers.CharField(source="metric.unit", help_text="Unit; may be empty.")
+    direction = serializers.ChoiceField(
+        source="metric.direction",
+        choices=Direction.choices,
+        help_text="Whether a higher or a lower value is better.",
+    )
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")  # type: ignore[assignment]
+    source_name = serializers.CharField(
+        source="get_source_display", help_text="Display name of who measured it."
+    )
+    via = serializers.CharField(
+        help_text="Who republished the value (a source key); empty when taken from the source."
+    )
+    as_of = serializers.DateField(help_text="Date of the measurement snapshot.")
+    ci_low = serializers.DecimalField(
+        max_digits=12, decimal_places=4, allow_null=True, help_text="Lower confidence bound."
+    )
+    ci_high = serializers.DecimalField(
+        max_digits=12, decimal_places=4, allow_null=True, help_text="Upper confidence bound."
+    )
+
+
 class ModelSummaryOutputSerializer(serializers.Serializer):
     slug = serializers.CharField(help_text="Model slug `provider/model`.")
     name = serializers.CharField(help_text="Display name.")
@@ -241,7 +268,17 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Current standard price per 1M tokens; null when variable or unknown.",
     )
+    # `Field`: the detail serializer redeclares it as every current metric.
+    metrics: serializers.Field = serializers.SerializerMethodField(
+        help_text="The current value of each metric named by `metrics`, `metric_range` or "
+        "`metric_ordering` that the model has, by key; empty when none is named."
+    )
     url = serializers.SerializerMethodField(help_text="This model's page in the API.")
+
+    @extend_schema_field(MetricValueOutputSerializer(many=True))
+    def get_metrics(self, model: AIModel) -> list[dict[str, Any]]:
+        listed = getattr(model, "listed_metric_values", [])
+        return cast(list[dict[str, Any]], MetricValueOutputSerializer(listed, many=True).data)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # Registered summaries (the rating) go just before `url`, where the rating always was.
@@ -265,33 +302,6 @@ class LifecycleOutputSerializer(serializers.Serializer):
     )
     successor = ModelSummaryOutputSerializer(
         allow_null=True, help_text="The model that replaces this one; null when none."
-    )
-
-
-class MetricValueOutputSerializer(serializers.Serializer):
-    key = serializers.CharField(source="metric.key", help_text="Metric key, e.g. `arena_text`.")
-    name = serializers.CharField(source="metric.name", help_text="Display name of the metric.")
-    value = serializers.DecimalField(max_digits=12, decimal_places=4, help_text="Newest value.")
-    unit = serializers.CharField(source="metric.unit", help_text="Unit; may be empty.")
-    direction = serializers.ChoiceField(
-        source="metric.direction",
-        choices=Direction.choices,
-        help_text="Whether a higher or a lower value is better.",
-    )
-    # A declared field, which DRF takes off the class: not `Field.source`.
-    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")  # type: ignore[assignment]
-    source_name = serializers.CharField(
-        source="get_source_display", help_text="Display name of who measured it."
-    )
-    via = serializers.CharField(
-        help_text="Who republished the value (a source key); empty when taken from the source."
-    )
-    as_of = serializers.DateField(help_text="Date of the measurement snapshot.")
-    ci_low = serializers.DecimalField(
-        max_digits=12, decimal_places=4, allow_null=True, help_text="Lower confidence bound."
-    )
-    ci_high = serializers.DecimalField(
-        max_digits=12, decimal_places=4, allow_null=True, help_text="Upper confidence bound."
     )
 
 
