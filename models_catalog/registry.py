@@ -13,6 +13,9 @@ empty registry would silently lack its keys, so reading early raises.
 
 Model versions: the reviews app lists a model's versions with their review counts for the
 model page (`model_versions_register`).
+
+Comparison rows: the reviews app adds its rows (rating, sub-ratings) to the side-by-side
+comparison (`compare_rows_register`), rendered from the rows `model_list` joined.
 """
 
 from collections.abc import Callable
@@ -121,3 +124,32 @@ def model_versions(model: AIModel) -> list[ModelVersion]:
     if _version_lister:
         return _version_lister[0](model)
     return [ModelVersion(slug=model.version_slug or model.slug, current=True, review_count=0)]
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One row of the side-by-side comparison: one value per compared model, in order."""
+
+    group: str  # e.g. `ratings`
+    key: str
+    name: str
+    direction: Direction | None  # None: no value is better than another
+    values: list[Any]  # Decimal, float, int, date, bool, str or None (no value)
+    unit: str = ""
+
+
+CompareRowsSource = Callable[[list[AIModel]], list[CompareRow]]
+_compare_sources: list[CompareRowsSource] = []
+
+
+def compare_rows_register(source: CompareRowsSource) -> None:
+    """Add a function that returns rows for the compared models (from `model_list`, with the
+    registered briefs' rows joined): it must run no query. Call from `AppConfig.ready()`."""
+    if source not in _compare_sources:
+        _compare_sources.append(source)
+
+
+def compare_rows(models: list[AIModel]) -> list[CompareRow]:
+    """Every registered app's rows for these models, in registration order."""
+    _check_ready()
+    return [row for source in _compare_sources for row in source(models)]

@@ -18,7 +18,7 @@ from models_catalog import registry
 from models_catalog.models import Direction
 from reviews import selectors, services
 from reviews.api.rating_serializers import RatingBriefOutputSerializer
-from reviews.ratings.brief import RATING_RELATION, model_rating_brief
+from reviews.ratings.brief import RATING_RELATION, model_rating_brief, model_rating_compare_rows
 from reviews.ratings.selectors import model_version_list
 from reviews.services.workflow import OUTCOME_EVENT_TYPES
 
@@ -58,6 +58,8 @@ def catalog_register() -> None:
     )
     # The model page lists its versions with their review counts.
     registry.model_versions_register(model_version_list)
+    # The comparison shows the rating and its sub-ratings side by side.
+    registry.compare_rows_register(model_rating_compare_rows)
 
 
 def _erase_reviews(user: User) -> None:

@@ -4,6 +4,7 @@ Output serializers never expose database ids, raw `provenance` or timestamps. Mo
 string rendered by `MoneyField`, never a float.
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
@@ -507,7 +508,8 @@ class ModelRanksOutputSerializer(serializers.Serializer):
 
 
 def measure_value_format(value: Decimal | float) -> str:
-    """A measure's value as an exact decimal string without superfluous zeros."""
+    """A measure's value as an exact decimal string without superfluous zeros (floats, the
+    rating scores, to 4 places)."""
     if isinstance(value, float):
         return format(Decimal(str(round(value, 4))).normalize(), "f")
     return format(value.normalize(), "f")
@@ -581,3 +583,118 @@ class ChartOutputSerializer(serializers.Serializer):
 
     def get_total(self, chart: Any) -> int:
         return len(chart.points)
+
+
+# --- Compare ---------------------------------------------------------------------------
+
+MIN_COMPARED, MAX_COMPARED = 2, 5
+DEFAULT_COMPARE_TOKENS = 1_000_000
+
+
+class CompareInputSerializer(serializers.Serializer):
+    models = serializers.CharField(
+        max_length=MAX_COMPARED * 161,
+        help_text=f"{MIN_COMPARED}-{MAX_COMPARED} comma-separated model slugs or aliases, in "
+        "the order of the columns, e.g. `openai/o4-mini,anthropic/claude-sonnet-4`.",
+    )
+    input_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=DEFAULT_COMPARE_TOKENS,
+        help_text="Input tokens of the request whose cost is compared (default 1,000,000).",
+    )  # fmt: skip
+    cached_input_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=0,
+        help_text="Cached input tokens of that request (default 0).",
+    )  # fmt: skip
+    output_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=DEFAULT_COMPARE_TOKENS,
+        help_text="Output tokens of that request (default 1,000,000).",
+    )  # fmt: skip
+
+    def validate_models(self, value: str) -> list[str]:
+        slugs = [slug.strip() for slug in value.split(",")]
+        if any(not slug or "\x00" in slug for slug in slugs):
+            raise serializers.ValidationError("An empty or invalid slug.")
+        if len(set(slugs)) != len(slugs):
+            raise serializers.ValidationError("A model is named twice.")
+        if not MIN_COMPARED <= len(slugs) <= MAX_COMPARED:
+            raise serializers.ValidationError(
+                f"Name {MIN_COMPARED} to {MAX_COMPARED} models; got {len(slugs)}."
+            )
+        return slugs
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "200000"})
+class CompareValueField(serializers.Field):
+    """A cell's value as text: a decimal, an integer, an ISO date, `true`/`false` or words."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, Decimal | float):
+            return measure_value_format(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+
+class CompareCellOutputSerializer(serializers.Serializer):
+    value = CompareValueField(
+        allow_null=True,
+        help_text="The model's value as text (a decimal, integer, ISO date, true/false or a "
+        "comma-separated list); null when the model has none.",
+    )
+    better = serializers.BooleanField(
+        help_text="The best value of the row by its direction (ties all marked); false in "
+        "every cell when the row has no direction or fewer than two different values."
+    )
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="Source key of the value, e.g. `openrouter`; null for values this site "
+        "computes (ratings, costs from the price) or of unrecorded origin."
+    )
+    as_of = serializers.SerializerMethodField(
+        help_text="Date of the source's snapshot; null when `source` is."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source(self, cell: Any) -> str | None:
+        return cell.origin[0] if cell.origin else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_as_of(self, cell: Any) -> str | None:
+        return cell.origin[1].isoformat() if cell.origin else None
+
+
+class CompareRowOutputSerializer(serializers.Serializer):
+    group = serializers.CharField(
+        help_text="specs, prices, metrics, ratings or sub_ratings (rows of other apps)."
+    )
+    key = serializers.CharField(help_text="Row key, e.g. `context_window`, a metric key.")
+    name = serializers.CharField(help_text="Display name of the row.")
+    unit = serializers.CharField(help_text="Unit of the values; may be empty.")
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        allow_null=True,
+        help_text="Whether a higher or a lower value is better; null when neither is.",
+    )
+    cells = CompareCellOutputSerializer(
+        many=True, help_text="One cell per compared model, in the order of `models`."
+    )
+
+
+class CompareTokensOutputSerializer(serializers.Serializer):
+    input_tokens = serializers.IntegerField(help_text="Input tokens of the compared request.")
+    cached_input_tokens = serializers.IntegerField(help_text="Its cached input tokens.")
+    output_tokens = serializers.IntegerField(help_text="Its output tokens.")
+
+
+class CompareOutputSerializer(serializers.Serializer):
+    models = ModelSummaryOutputSerializer(
+        many=True, help_text="The compared models (canonical slugs), in the order asked."
+    )
+    tokens = CompareTokensOutputSerializer(help_text="The request the `cost` row prices.")
+    rows = CompareRowOutputSerializer(many=True, help_text="Aligned rows, grouped.")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("providers/", views.ProviderListApi.as_view(), name="provider-list"),
     path("providers/<str:slug>/", views.ProviderDetailApi.as_view(), name="provider-detail"),
     path("charts/", views.ChartApi.as_view(), name="chart"),
+    path("compare/", views.CompareApi.as_view(), name="compare"),
     path("models/", views.ModelListApi.as_view(), name="model-list"),
     path("models/<str:provider>/<str:model>/", views.ModelDetailApi.as_view(), name="model-detail"),
     path(

@@ -18,11 +18,13 @@ from rest_framework.views import APIView
 
 from config.api import PageNumberPagination
 from config.openapi import BAD_REQUEST, MODEL_PATH_PARAMETERS, NOT_FOUND
-from models_catalog import selectors
+from models_catalog import compare, selectors
 from models_catalog.api.filters import ModelListFilter
 from models_catalog.api.serializers import (
     ChartInputSerializer,
     ChartOutputSerializer,
+    CompareInputSerializer,
+    CompareOutputSerializer,
     ModelCostInputSerializer,
     ModelCostOutputSerializer,
     ModelDetailOutputSerializer,
@@ -175,3 +177,21 @@ class ChartApi(APIView):
         if etag in request.headers.get("If-None-Match", ""):
             return Response(status=304, headers={"ETag": etag})
         return Response(data, headers={"ETag": etag})
+
+
+class CompareApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[CompareInputSerializer],
+        responses={200: CompareOutputSerializer, **BAD_REQUEST, **NOT_FOUND},
+        description="2-5 models side by side: specs, current standard prices, the cost of "
+        "the same request for each, current metrics, rating and sub-ratings, one aligned row "
+        "per measure with the better value marked. 404 `model_not_found` names the slug.",
+    )
+    def get(self, request: Request) -> Response:
+        params = CompareInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        comparison = compare.model_compare_get(slugs=data.pop("models"), **data)
+        return Response(CompareOutputSerializer(comparison).data)
