@@ -153,3 +153,30 @@ def compare_rows(models: list[AIModel]) -> list[CompareRow]:
     """Every registered app's rows for these models, in registration order."""
     _check_ready()
     return [row for source in _compare_sources for row in source(models)]
+
+
+@dataclass(frozen=True)
+class RegisteredRank:
+    """A rank another app computes for a model (e.g. per use case), shown in `ranks/` among
+    all models as `measure: k of n models`."""
+
+    measure: str
+    measure_name: str
+    rank: int
+    total: int
+    direction: Direction
+
+
+RankLister = Callable[[AIModel], list[RegisteredRank]]
+_rank_listers: list[RankLister] = []
+
+
+def ranks_register(lister: RankLister) -> None:
+    """Add a function that lists a model's ranks in a fixed number of queries."""
+    if lister not in _rank_listers:
+        _rank_listers.append(lister)
+
+
+def registered_ranks(model: AIModel) -> list[RegisteredRank]:
+    _check_ready()
+    return [rank for lister in _rank_listers for rank in lister(model)]

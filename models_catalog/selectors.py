@@ -545,6 +545,9 @@ def model_ranks_get(*, slug: str) -> ModelRanks:
             values = (measure.values[i] for i in members if i in measure.values)
             rank, total = _competition_rank(measure.values[model.id], values, measure.direction)
             ranks.append(Rank(category, measure.key, measure.name, rank, total, measure.direction))
+    # Ranks other apps compute among all models (the rating per use case).
+    for r in registry.registered_ranks(model):
+        ranks.append(Rank("all", r.measure, r.measure_name, r.rank, r.total, r.direction.value))
     return ModelRanks(model=model, ranks=ranks)
 
 
