@@ -1,6 +1,6 @@
 """Typed errors of the catalog, rendered by `config.api.exception_handler`; clients match `code`."""
 
-from config.exceptions import NotFound
+from config.exceptions import ApplicationError, NotFound
 
 
 class ProviderNotFound(NotFound):
@@ -18,3 +18,11 @@ class PriceUnavailable(NotFound):
 
     code = "price_unavailable"
     default_message = "No price is recorded for this model."
+
+
+class UnknownMeasure(ApplicationError):
+    """A chart or comparison names a measure that no model has."""
+
+    code = "unknown_measure"
+    status_code = 400
+    default_message = "No model has this measure."

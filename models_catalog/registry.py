@@ -13,6 +13,9 @@ empty registry would silently lack its keys, so reading early raises.
 
 Model versions: the reviews app lists a model's versions with their review counts for the
 model page (`model_versions_register`).
+
+Comparison rows: the reviews app adds its rows (rating, sub-ratings) to the side-by-side
+comparison (`compare_rows_register`), rendered from the rows `model_list` joined.
 """
 
 from collections.abc import Callable
@@ -142,3 +145,59 @@ def page_part_list() -> dict[str, PagePart]:
     """Registered parts by name, in registration order."""
     _check_ready()
     return dict(_PAGE_PARTS)
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One row of the side-by-side comparison: one value per compared model, in order."""
+
+    group: str  # e.g. `ratings`
+    key: str
+    name: str
+    direction: Direction | None  # None: no value is better than another
+    values: list[Any]  # Decimal, float, int, date, bool, str or None (no value)
+    unit: str = ""
+
+
+CompareRowsSource = Callable[[list[AIModel]], list[CompareRow]]
+_compare_sources: list[CompareRowsSource] = []
+
+
+def compare_rows_register(source: CompareRowsSource) -> None:
+    """Add a function that returns rows for the compared models (from `model_list`, with the
+    registered briefs' rows joined): it must run no query. Call from `AppConfig.ready()`."""
+    if source not in _compare_sources:
+        _compare_sources.append(source)
+
+
+def compare_rows(models: list[AIModel]) -> list[CompareRow]:
+    """Every registered app's rows for these models, in registration order."""
+    _check_ready()
+    return [row for source in _compare_sources for row in source(models)]
+
+
+@dataclass(frozen=True)
+class RegisteredRank:
+    """A rank another app computes for a model (e.g. per use case), shown in `ranks/` among
+    all models as `measure: k of n models`."""
+
+    measure: str
+    measure_name: str
+    rank: int
+    total: int
+    direction: Direction
+
+
+RankLister = Callable[[AIModel], list[RegisteredRank]]
+_rank_listers: list[RankLister] = []
+
+
+def ranks_register(lister: RankLister) -> None:
+    """Add a function that lists a model's ranks in a fixed number of queries."""
+    if lister not in _rank_listers:
+        _rank_listers.append(lister)
+
+
+def registered_ranks(model: AIModel) -> list[RegisteredRank]:
+    _check_ready()
+    return [rank for lister in _rank_listers for rank in lister(model)]

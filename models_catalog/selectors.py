@@ -5,16 +5,34 @@ rows it returns (lists prefetch; ranks load the whole catalog's current values i
 queries and rank in Python). Slugs are resolved in one place, `model_resolve`.
 """
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from models_catalog import registry
-from models_catalog.exceptions import ModelNotFound, PriceUnavailable, ProviderNotFound
+from models_catalog.exceptions import (
+    ModelNotFound,
+    PriceUnavailable,
+    ProviderNotFound,
+    UnknownMeasure,
+)
 from models_catalog.models import (
     AIModel,
     Direction,
@@ -90,6 +108,29 @@ def metric_value_current_list() -> QuerySet[MetricValue]:
         order_by=[F("as_of").desc(), F("id").desc()],
     )
     return MetricValue.objects.annotate(row=row).filter(row=1)
+
+
+def metric_value_current(key: str) -> Subquery:
+    """The newest value of metric `key` of the model in the outer query (the row
+    `metric_value_current_list` keeps), for filtering and ordering the model list."""
+    newest = MetricValue.objects.filter(model=OuterRef("pk"), metric__key=key)
+    return Subquery(newest.order_by("-as_of", "-id").values("value")[:1])
+
+
+def metric_keys_unknown(keys: Iterable[str]) -> list[str]:
+    """Those of `keys` that name no metric, in the given order (1 query)."""
+    wanted = list(dict.fromkeys(keys))
+    known = set(Metric.objects.filter(key__in=wanted).values_list("key", flat=True))
+    return [key for key in wanted if key not in known]
+
+
+def model_list_with_metrics(models: QuerySet[AIModel], keys: list[str]) -> QuerySet[AIModel]:
+    """`models` with `listed_metric_values`: the current value of each metric in `keys` each
+    model has, by key (1 query for any page size)."""
+    current = metric_value_current_list().filter(metric__key__in=keys).select_related("metric")
+    listed = Prefetch("metric_values", queryset=current.order_by("metric__key"),
+                      to_attr="listed_metric_values")  # fmt: skip
+    return models.prefetch_related(listed)
 
 
 def price_current_get(model: AIModel, *, offering: str = Price.STANDARD) -> Price | None:
@@ -188,6 +229,53 @@ def model_detail_get(slug: str) -> AIModel:
         )
     )
     return model_get_by_slug(slug, queryset=queryset)
+
+
+# --- Price history ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceSeries:
+    """The dated prices of one offering as one source stated them, oldest first."""
+
+    offering: str
+    source: str
+    prices: list[Price]
+
+
+@dataclass(frozen=True)
+class PriceHistory:
+    model: AIModel
+    series: list[PriceSeries]
+
+
+def model_price_history_get(
+    *,
+    slug: str,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    offering: str | None = None,
+) -> PriceHistory:
+    """Every stored price row of the model, grouped per (offering, source), oldest first.
+
+    A row's `as_of` is the date a source stated that price; it stays in force until the next
+    row of its series. `since`/`until` bound `as_of` (inclusive). Two queries (the model, its
+    rows), whatever the history's length. Raises `ModelNotFound`.
+    """
+    model = model_get_by_slug(slug, queryset=AIModel.objects.all())
+    rows = Price.objects.filter(model=model)
+    if since is not None:
+        rows = rows.filter(as_of__gte=since)
+    if until is not None:
+        rows = rows.filter(as_of__lte=until)
+    if offering is not None:
+        rows = rows.filter(offering=offering)
+    series: dict[tuple[str, str], list[Price]] = {}
+    for price in rows.order_by("offering", "source", "as_of", "id"):
+        series.setdefault((price.offering, price.source), []).append(price)
+    # The standard offering first, then the others by name.
+    keys = sorted(series, key=lambda k: (k[0] != Price.STANDARD, k))
+    return PriceHistory(model, [PriceSeries(o, s, series[(o, s)]) for o, s in keys])
 
 
 # --- Cost ------------------------------------------------------------------------------
@@ -300,6 +388,10 @@ class Measure:
     direction: str
     # model id -> value, only models that have the measure (registered ones may be floats)
     values: Mapping[int, Decimal | float]
+    # model id -> (source key, as-of date) of the value; absent for values this site computes
+    # (the rating) or whose origin is not recorded
+    origins: Mapping[int, tuple[str, dt.date]] = field(default_factory=dict)
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,27 +402,46 @@ class ModelRanks:
 
 class _CatalogRow(NamedTuple):
     id: int
+    slug: str
+    name: str
     open_weights: bool | None
     supported_parameters: Any
     context_window: int | None
     input_price: Decimal | None
     output_price: Decimal | None
+    price_origin: tuple[str, dt.date] | None  # source and as-of of the current price
+    context_origin: tuple[str, dt.date] | None  # source and as-of of the context window
     # key -> value of each ranked measure other apps register (e.g. the rating scores)
     registered: dict[str, Any]
+
+
+def _origin(source: str | None, as_of: Any) -> tuple[str, dt.date] | None:
+    if not source or as_of is None:
+        return None
+    return source, as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
 
 
 def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
     """One row per model of the whole catalog, with the registered measures (1 query)."""
     rows = AIModel.objects.values_list(
-        "id", "open_weights", "supported_parameters", "context_window",
+        "id", "slug", "name", "open_weights", "supported_parameters", "context_window",
         "current_price__input_per_mtok", "current_price__output_per_mtok",
+        "current_price__source", "current_price__as_of",
+        "provenance__context_window__source", "provenance__context_window__as_of",
         *(measure.lookup for measure in registered),
     )  # fmt: skip
     keys = [measure.key for measure in registered]
     result = []
-    for model_id, open_weights, parameters, context, input_price, output_price, *values in rows:
-        own = (model_id, open_weights, parameters, context, input_price, output_price)
-        result.append(_CatalogRow(*own, registered=dict(zip(keys, values, strict=True))))
+    for row in rows:
+        model_id, slug, name, open_weights, parameters, context, input_price, output_price = row[:8]
+        price_source, price_as_of, context_source, context_as_of = row[8:12]
+        catalog_row = _CatalogRow(
+            model_id, slug, name, open_weights, parameters, context, input_price, output_price,
+            price_origin=_origin(price_source, price_as_of),
+            context_origin=_origin(context_source, context_as_of),
+            registered=dict(zip(keys, row[12:], strict=True)),
+        )  # fmt: skip
+        result.append(catalog_row)
     return result
 
 
@@ -366,23 +477,36 @@ def _catalog_measures(
         row.id: Decimal(row.context_window) for row in rows if row.context_window is not None
     }
     lower, higher = Direction.LOWER_IS_BETTER.value, Direction.HIGHER_IS_BETTER.value
+    prices = {row.id: row.price_origin for row in rows if row.price_origin is not None}
+    contexts = {row.id: row.context_origin for row in rows if row.context_origin is not None}
+    usd, tokens = "USD per 1M tokens", "tokens"
     measures = [
-        Measure("input_price", "Input price per 1M tokens", lower, inputs),
-        Measure("output_price", "Output price per 1M tokens", lower, outputs),
-        Measure("blended_price", "Blended price per 1M tokens (3:1 input:output)", lower, blended),
-        Measure("context_window", "Context window", higher, context),
-    ]
+        Measure("input_price", "Input price per 1M tokens", lower, inputs, prices, usd),
+        Measure("output_price", "Output price per 1M tokens", lower, outputs, prices, usd),
+        Measure(
+            "blended_price", "Blended price per 1M tokens (3:1 input:output)", lower, blended,
+            prices, usd,
+        ),
+        Measure("context_window", "Context window", higher, context, contexts, tokens),
+    ]  # fmt: skip
     # A registered measure is null for a model without it (a rating score without counted
     # reviews): such a model is neither ranked nor counted, like a model without a metric.
     for m in registered:
         values = {r.id: r.registered[m.key] for r in rows if r.registered[m.key] is not None}
         measures.append(Measure(m.key, m.name, m.direction.value, values))
     by_metric: dict[int, dict[int, Decimal]] = {}
-    current = metric_value_current_list().values_list("metric_id", "model_id", "value")
-    for metric_id, model_id, value in current:
+    origins: dict[int, dict[int, tuple[str, dt.date]]] = {}
+    current = metric_value_current_list().values_list(
+        "metric_id", "model_id", "value", "source", "as_of"
+    )
+    for metric_id, model_id, value, source, as_of in current:
         by_metric.setdefault(metric_id, {})[model_id] = value
+        origins.setdefault(metric_id, {})[model_id] = (source, as_of)
     for metric in Metric.objects.filter(id__in=by_metric).order_by("key"):
-        measures.append(Measure(metric.key, metric.name, metric.direction, by_metric[metric.id]))
+        values, origin = by_metric[metric.id], origins[metric.id]
+        measures.append(
+            Measure(metric.key, metric.name, metric.direction, values, origin, metric.unit)
+        )
     return measures
 
 
@@ -421,4 +545,55 @@ def model_ranks_get(*, slug: str) -> ModelRanks:
             values = (measure.values[i] for i in members if i in measure.values)
             rank, total = _competition_rank(measure.values[model.id], values, measure.direction)
             ranks.append(Rank(category, measure.key, measure.name, rank, total, measure.direction))
+    # Ranks other apps compute among all models (the rating per use case).
+    for r in registry.registered_ranks(model):
+        ranks.append(Rank("all", r.measure, r.measure_name, r.rank, r.total, r.direction.value))
     return ModelRanks(model=model, ranks=ranks)
+
+
+# --- Charts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    slug: str
+    name: str
+    value: Decimal | float
+    rank: int  # as `model_ranks_get` ranks it: 1 is best, ties share a rank
+    origin: tuple[str, dt.date] | None  # source and as-of; None for computed values
+
+
+@dataclass(frozen=True)
+class Chart:
+    category: str
+    measure: Measure
+    points: list[ChartPoint]  # best first, slug breaking ties
+
+
+def measure_chart_get(*, category: str, measure: str) -> Chart:
+    """Every model of `category` that has `measure`, with its value, origin and rank: one
+    small body for a comparison chart. Ranks equal those of `model_ranks_get` (the same
+    catalog read and competition ranking). A fixed number of queries whatever the catalog
+    size. Raises `UnknownMeasure` (field `measure`).
+    """
+    registered = registry.measure_list(ranked=True)
+    rows = _catalog_rows(registered)
+    members = _catalog_categories(rows)[category]
+    measures = _catalog_measures(rows, registered)
+    found = next((m for m in measures if m.key == measure), None)
+    if found is None:
+        keys = ", ".join(m.key for m in measures)
+        raise UnknownMeasure(
+            f"{measure!r} is not a measure any model has: use {keys}.", field="measure"
+        )
+    higher = found.direction == Direction.HIGHER_IS_BETTER
+    by_id = {row.id: row for row in rows if row.id in members and row.id in found.values}
+    ordered = sorted(by_id.values(), key=lambda row: row.slug)
+    ordered.sort(key=lambda row: found.values[row.id], reverse=higher)  # stable: slug ties
+    points: list[ChartPoint] = []
+    for index, row in enumerate(ordered):
+        value = found.values[row.id]
+        tied = points and points[-1].value == value
+        rank = points[-1].rank if tied else index + 1
+        points.append(ChartPoint(row.slug, row.name, value, rank, found.origins.get(row.id)))
+    return Chart(category=category, measure=found, points=points)

@@ -394,6 +394,9 @@ class ModelRating(models.Model):
     unusual_activity = models.JSONField(null=True, blank=True)
     # [{"model_version": "...", <the fields above but rating_sum>}, ...] by model_version
     versions = models.JSONField(default=list)
+    # {"<use case>": {"review_count", "average", "bayesian_average", "lower_bound"}} over the
+    # counted reviews tagged with that use case, for each use case that has any
+    use_cases = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
     computed_seq = models.PositiveBigIntegerField(default=0)
     method_version = models.CharField(max_length=32, blank=True)
@@ -433,6 +436,9 @@ class RatingPrior(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     mean = models.FloatField()
     review_count = models.PositiveIntegerField()
+    # {"<use case>": mean of the counted reviews tagged with it}: the prior of the use-case
+    # ratings (a use case without reviews uses `mean`)
+    use_case_means = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
 
     class Meta:

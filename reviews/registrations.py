@@ -19,7 +19,12 @@ from models_catalog.models import Direction
 from reviews import selectors, services
 from reviews.api.documents import rating_part, reviews_part
 from reviews.api.rating_serializers import RatingBriefOutputSerializer
-from reviews.ratings.brief import RATING_RELATION, model_rating_brief
+from reviews.ratings.brief import (
+    RATING_RELATION,
+    model_rating_brief,
+    model_rating_compare_rows,
+    model_use_case_ranks,
+)
 from reviews.ratings.selectors import model_version_list
 from reviews.services.workflow import OUTCOME_EVENT_TYPES
 
@@ -62,6 +67,10 @@ def catalog_register() -> None:
     # The model page in one request (`?include=rating,reviews`).
     registry.page_part_register("rating", rating_part)
     registry.page_part_register("reviews", reviews_part)
+    # The comparison shows the rating and its sub-ratings side by side.
+    registry.compare_rows_register(model_rating_compare_rows)
+    # `ranks/` ranks a model per use case among the models with enough tagged reviews.
+    registry.ranks_register(model_use_case_ranks)
 
 
 def _erase_reviews(user: User) -> None:

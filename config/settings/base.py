@@ -493,6 +493,9 @@ RATING_Z = env.float("RATING_Z", default=1.65)
 # Stored with every summary; bump it when a formula or a parameter above changes, then run
 # `manage.py recompute_ratings` (its --check lists summaries of another version).
 RATING_METHOD_VERSION = env("RATING_METHOD_VERSION", default="1")
+# A model is ranked for a use case (`ranks/`: "1 of 12 models for coding") only with at least
+# this many counted reviews tagged with that use case.
+RATING_USE_CASE_MIN_REVIEWS = env.int("RATING_USE_CASE_MIN_REVIEWS", default=5)
 # The beat sweep re-enqueues models whose rating has been stale longer than this (seconds):
 # long enough for the fast path (debounce + recompute) to have finished.
 RATING_STALE_SWEEP_AFTER = env.float("RATING_STALE_SWEEP_AFTER", default=30.0)

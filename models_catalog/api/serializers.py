@@ -4,6 +4,7 @@ Output serializers never expose database ids, raw `provenance` or timestamps. Mo
 string rendered by `MoneyField`, never a float.
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
@@ -16,6 +17,7 @@ from rest_framework import serializers
 from models_catalog import registry
 from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
 from models_catalog.registry import model_versions
+from models_catalog.selectors import CATEGORIES
 
 # Modalities are listed in this order, then any other alphabetically.
 CANONICAL_MODALITIES = ("text", "image", "file", "audio", "video")
@@ -145,7 +147,76 @@ class PriceOutputSerializer(PriceSummaryOutputSerializer):
     as_of = serializers.DateField(help_text="Date the source stated this price.")
 
 
+class PriceHistoryInputSerializer(serializers.Serializer):
+    since = serializers.DateField(
+        required=False, help_text="Only prices stated on or after this date (YYYY-MM-DD)."
+    )
+    until = serializers.DateField(
+        required=False, help_text="Only prices stated on or before this date (YYYY-MM-DD)."
+    )
+    offering = serializers.SlugField(
+        max_length=32, required=False, help_text="Only this offering, e.g. `standard`, `free`."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since is not None and until is not None and since > until:
+            raise serializers.ValidationError({"until": ["Must not be before `since`."]})
+        return attrs
+
+
+class PricePointOutputSerializer(PriceSummaryOutputSerializer):
+    as_of = serializers.DateField(
+        help_text="Date the source stated this price; in force until the next point's date."
+    )
+
+
+class PriceSeriesOutputSerializer(serializers.Serializer):
+    offering = serializers.CharField(help_text="`standard`, or a variant such as `free`, `batch`.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who published the prices.")  # type: ignore[assignment]
+    source_name = serializers.SerializerMethodField(help_text="Display name of the source.")
+    prices = PricePointOutputSerializer(many=True, help_text="Dated prices, oldest first.")
+
+    def get_source_name(self, series: Any) -> str:
+        return str(Source(series.source).label)
+
+
+class PriceHistoryOutputSerializer(serializers.Serializer):
+    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    series = PriceSeriesOutputSerializer(
+        many=True, help_text="One series per offering and source; the standard offering first."
+    )
+
+
 # --- Models ----------------------------------------------------------------------------
+
+
+class MetricValueOutputSerializer(serializers.Serializer):
+    key = serializers.CharField(source="metric.key", help_text="Metric key, e.g. `arena_text`.")
+    name = serializers.CharField(source="metric.name", help_text="Display name of the metric.")
+    value = serializers.DecimalField(max_digits=12, decimal_places=4, help_text="Newest value.")
+    unit = serializers.CharField(source="metric.unit", help_text="Unit; may be empty.")
+    direction = serializers.ChoiceField(
+        source="metric.direction",
+        choices=Direction.choices,
+        help_text="Whether a higher or a lower value is better.",
+    )
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")  # type: ignore[assignment]
+    source_name = serializers.CharField(
+        source="get_source_display", help_text="Display name of who measured it."
+    )
+    via = serializers.CharField(
+        help_text="Who republished the value (a source key); empty when taken from the source."
+    )
+    as_of = serializers.DateField(help_text="Date of the measurement snapshot.")
+    ci_low = serializers.DecimalField(
+        max_digits=12, decimal_places=4, allow_null=True, help_text="Lower confidence bound."
+    )
+    ci_high = serializers.DecimalField(
+        max_digits=12, decimal_places=4, allow_null=True, help_text="Upper confidence bound."
+    )
 
 
 class ModelSummaryOutputSerializer(serializers.Serializer):
@@ -198,7 +269,17 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Current standard price per 1M tokens; null when variable or unknown.",
     )
+    # `Field`: the detail serializer redeclares it as every current metric.
+    metrics: serializers.Field = serializers.SerializerMethodField(
+        help_text="The current value of each metric named by `metrics`, `metric_range` or "
+        "`metric_ordering` that the model has, by key; empty when none is named."
+    )
     url = serializers.SerializerMethodField(help_text="This model's page in the API.")
+
+    @extend_schema_field(MetricValueOutputSerializer(many=True))
+    def get_metrics(self, model: AIModel) -> list[dict[str, Any]]:
+        listed = getattr(model, "listed_metric_values", [])
+        return cast(list[dict[str, Any]], MetricValueOutputSerializer(listed, many=True).data)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # Registered summaries (the rating) go just before `url`, where the rating always was.
@@ -222,33 +303,6 @@ class LifecycleOutputSerializer(serializers.Serializer):
     )
     successor = ModelSummaryOutputSerializer(
         allow_null=True, help_text="The model that replaces this one; null when none."
-    )
-
-
-class MetricValueOutputSerializer(serializers.Serializer):
-    key = serializers.CharField(source="metric.key", help_text="Metric key, e.g. `arena_text`.")
-    name = serializers.CharField(source="metric.name", help_text="Display name of the metric.")
-    value = serializers.DecimalField(max_digits=12, decimal_places=4, help_text="Newest value.")
-    unit = serializers.CharField(source="metric.unit", help_text="Unit; may be empty.")
-    direction = serializers.ChoiceField(
-        source="metric.direction",
-        choices=Direction.choices,
-        help_text="Whether a higher or a lower value is better.",
-    )
-    # A declared field, which DRF takes off the class: not `Field.source`.
-    source = serializers.ChoiceField(choices=Source.choices, help_text="Who measured it.")  # type: ignore[assignment]
-    source_name = serializers.CharField(
-        source="get_source_display", help_text="Display name of who measured it."
-    )
-    via = serializers.CharField(
-        help_text="Who republished the value (a source key); empty when taken from the source."
-    )
-    as_of = serializers.DateField(help_text="Date of the measurement snapshot.")
-    ci_low = serializers.DecimalField(
-        max_digits=12, decimal_places=4, allow_null=True, help_text="Lower confidence bound."
-    )
-    ci_high = serializers.DecimalField(
-        max_digits=12, decimal_places=4, allow_null=True, help_text="Upper confidence bound."
     )
 
 
@@ -292,6 +346,7 @@ class FieldSourceOutputSerializer(serializers.Serializer):
 class ModelLinksOutputSerializer(serializers.Serializer):
     cost = serializers.URLField(help_text="The cost calculator for this model.")
     ranks = serializers.URLField(help_text="This model's ranks.")
+    prices = serializers.URLField(help_text="This model's price history.")
 
 
 class ModelVersionOutputSerializer(serializers.Serializer):
@@ -367,6 +422,7 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         return {
             "cost": _model_url(self.context, model, "model-cost"),
             "ranks": _model_url(self.context, model, "model-ranks"),
+            "prices": _model_url(self.context, model, "model-prices"),
         }
 
 
@@ -471,3 +527,199 @@ class ModelPageOutputSerializer(ModelDetailOutputSerializer):
     included = ModelPageIncludedOutputSerializer(
         required=False, help_text="Only with `include`: the parts named, under their names."
     )
+
+
+# --- Charts ----------------------------------------------------------------------------
+
+
+def measure_value_format(value: Decimal | float) -> str:
+    """A measure's value as an exact decimal string without superfluous zeros (floats, the
+    rating scores, to 4 places)."""
+    if isinstance(value, float):
+        return format(Decimal(str(round(value, 4))).normalize(), "f")
+    return format(value.normalize(), "f")
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "4.4"})
+class MeasureValueField(serializers.Field):
+    """A measure's value (a price, a score, a count) as a decimal string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Decimal | float) -> str:
+        return measure_value_format(value)
+
+
+class ChartInputSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(
+        choices=CATEGORIES,
+        help_text="all, multimodal (image input), open_weights, reasoning or free.",
+    )
+    measure = serializers.CharField(
+        max_length=64,
+        help_text="input_price, output_price, blended_price, context_window, a rating measure "
+        "(bayesian_average, lower_bound) or a metric key such as `arena_text`.",
+    )
+
+
+class ChartPointOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="Model slug `provider/model`.")
+    name = serializers.CharField(help_text="Display name.")
+    value = MeasureValueField(help_text="The model's current value of the measure.")
+    rank = serializers.IntegerField(
+        help_text="1 is best; equal values share a rank (as in the model's `ranks/`)."
+    )
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="Source key of the value, e.g. `openrouter`; null for values this site "
+        "computes (ratings) or of unrecorded origin."
+    )
+    as_of = serializers.SerializerMethodField(
+        help_text="Date of the source's snapshot; null when `source` is."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source(self, point: Any) -> str | None:
+        return point.origin[0] if point.origin else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_as_of(self, point: Any) -> str | None:
+        return point.origin[1].isoformat() if point.origin else None
+
+
+class ChartOutputSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="The category charted.")
+    measure = serializers.CharField(source="measure.key", help_text="The measure charted.")
+    measure_name = serializers.CharField(source="measure.name", help_text="Its display name.")
+    unit = serializers.CharField(source="measure.unit", help_text="Its unit; may be empty.")
+    direction = serializers.ChoiceField(
+        source="measure.direction",
+        choices=Direction.choices,
+        help_text="Whether a higher or a lower value is better.",
+    )
+    total = serializers.SerializerMethodField(
+        help_text="Models in the category that have the measure (the ranks' total)."
+    )
+    points = ChartPointOutputSerializer(
+        many=True, help_text="Every such model, best first (slug breaks ties)."
+    )
+
+    def get_total(self, chart: Any) -> int:
+        return len(chart.points)
+
+
+# --- Compare ---------------------------------------------------------------------------
+
+MIN_COMPARED, MAX_COMPARED = 2, 5
+DEFAULT_COMPARE_TOKENS = 1_000_000
+
+
+class CompareInputSerializer(serializers.Serializer):
+    models = serializers.CharField(
+        max_length=MAX_COMPARED * 161,
+        help_text=f"{MIN_COMPARED}-{MAX_COMPARED} comma-separated model slugs or aliases, in "
+        "the order of the columns, e.g. `openai/o4-mini,anthropic/claude-sonnet-4`.",
+    )
+    input_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=DEFAULT_COMPARE_TOKENS,
+        help_text="Input tokens of the request whose cost is compared (default 1,000,000).",
+    )  # fmt: skip
+    cached_input_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=0,
+        help_text="Cached input tokens of that request (default 0).",
+    )  # fmt: skip
+    output_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_TOKENS, default=DEFAULT_COMPARE_TOKENS,
+        help_text="Output tokens of that request (default 1,000,000).",
+    )  # fmt: skip
+
+    def validate_models(self, value: str) -> list[str]:
+        slugs = [slug.strip() for slug in value.split(",")]
+        if any(not slug or "\x00" in slug for slug in slugs):
+            raise serializers.ValidationError("An empty or invalid slug.")
+        if len(set(slugs)) != len(slugs):
+            raise serializers.ValidationError("A model is named twice.")
+        if not MIN_COMPARED <= len(slugs) <= MAX_COMPARED:
+            raise serializers.ValidationError(
+                f"Name {MIN_COMPARED} to {MAX_COMPARED} models; got {len(slugs)}."
+            )
+        return slugs
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "200000"})
+class CompareValueField(serializers.Field):
+    """A cell's value as text: a decimal, an integer, an ISO date, `true`/`false` or words."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, Decimal | float):
+            return measure_value_format(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+
+class CompareCellOutputSerializer(serializers.Serializer):
+    value = CompareValueField(
+        allow_null=True,
+        help_text="The model's value as text (a decimal, integer, ISO date, true/false or a "
+        "comma-separated list); null when the model has none.",
+    )
+    better = serializers.BooleanField(
+        help_text="The best value of the row by its direction (ties all marked); false in "
+        "every cell when the row has no direction or fewer than two different values."
+    )
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="Source key of the value, e.g. `openrouter`; null for values this site "
+        "computes (ratings, costs from the price) or of unrecorded origin."
+    )
+    as_of = serializers.SerializerMethodField(
+        help_text="Date of the source's snapshot; null when `source` is."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source(self, cell: Any) -> str | None:
+        return cell.origin[0] if cell.origin else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_as_of(self, cell: Any) -> str | None:
+        return cell.origin[1].isoformat() if cell.origin else None
+
+
+class CompareRowOutputSerializer(serializers.Serializer):
+    group = serializers.CharField(
+        help_text="specs, prices, metrics, ratings or sub_ratings (rows of other apps)."
+    )
+    key = serializers.CharField(help_text="Row key, e.g. `context_window`, a metric key.")
+    name = serializers.CharField(help_text="Display name of the row.")
+    unit = serializers.CharField(help_text="Unit of the values; may be empty.")
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        allow_null=True,
+        help_text="Whether a higher or a lower value is better; null when neither is.",
+    )
+    cells = CompareCellOutputSerializer(
+        many=True, help_text="One cell per compared model, in the order of `models`."
+    )
+
+
+class CompareTokensOutputSerializer(serializers.Serializer):
+    input_tokens = serializers.IntegerField(help_text="Input tokens of the compared request.")
+    cached_input_tokens = serializers.IntegerField(help_text="Its cached input tokens.")
+    output_tokens = serializers.IntegerField(help_text="Its output tokens.")
+
+
+class CompareOutputSerializer(serializers.Serializer):
+    models = ModelSummaryOutputSerializer(
+        many=True, help_text="The compared models (canonical slugs), in the order asked."
+    )
+    tokens = CompareTokensOutputSerializer(help_text="The request the `cost` row prices.")
+    rows = CompareRowOutputSerializer(many=True, help_text="Aligned rows, grouped.")

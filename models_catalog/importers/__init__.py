@@ -4,6 +4,7 @@ OpenRouter creates the catalog; the others only enrich models it already has, so
 OpenRouter first (`load_shipped_catalog` follows `data/catalog/manifest.json` in order).
 """
 
+from models_catalog.importers.artificial_analysis import ArtificialAnalysisImporter
 from models_catalog.importers.base import Importer
 from models_catalog.importers.litellm import LiteLLMImporter
 from models_catalog.importers.lmarena import LMArenaImporter
@@ -15,6 +16,7 @@ IMPORTERS: dict[str, type[Importer]] = {
     "litellm": LiteLLMImporter,
     "models_dev": ModelsDevImporter,
     "lmarena": LMArenaImporter,
+    "artificial_analysis": ArtificialAnalysisImporter,
 }
 
 

@@ -23,6 +23,7 @@ from reviews.ratings.types import (
     RatingSummary,
     SubRating,
     UnusualActivity,
+    UseCaseSummary,
     VersionSummary,
 )
 from reviews.scoring import STARS
@@ -82,6 +83,9 @@ UnusualActivityOutputSerializer = _serializer(
         },
     ),
 )
+UseCaseRatingOutputSerializer = _serializer(
+    "UseCaseRatingOutputSerializer", None, _fields_of(UseCaseSummary, {})
+)
 _GROUP_NESTED = {
     "distribution": lambda h: RatingDistributionOutputSerializer(help_text=h),
     "sub_ratings": lambda h: RatingSubRatingsOutputSerializer(help_text=h),
@@ -103,6 +107,9 @@ ModelRatingOutputSerializer = _serializer(
             **_GROUP_NESTED,
             **_NOTICE,
             "versions": lambda h: VersionRatingOutputSerializer(many=True, help_text=h),
+            "use_cases": lambda h: serializers.DictField(
+                child=UseCaseRatingOutputSerializer(), help_text=h
+            ),
         },
     ),
 )
@@ -126,6 +133,7 @@ class RatingFormulasOutputSerializer(serializers.Serializer):
     lower_bound = serializers.CharField(help_text="The ranking lower bound.")
     recent_score = serializers.CharField(help_text="The recency-weighted score.")
     prior_mean = serializers.CharField(help_text="How the prior mean m is obtained.")
+    use_cases = serializers.CharField(help_text="The rating and rank per use case.")
 
 
 class IntegrityParametersOutputSerializer(serializers.Serializer):
@@ -182,11 +190,17 @@ class RatingMethodologyOutputSerializer(serializers.Serializer):
         source="params.half_life_days", help_text="Age at which a review weighs half."
     )
     z = serializers.FloatField(source="params.z", help_text="z of the lower bound (1.65: 95 %).")
+    use_case_min_reviews = serializers.SerializerMethodField(
+        help_text="Counted reviews tagged with a use case a model needs to be ranked for it."
+    )
     formulas = serializers.SerializerMethodField(help_text="The formulas, in words and symbols.")
     integrity = serializers.SerializerMethodField(
         help_text="How the rating is protected from campaigns: reporter standing, surges, "
         "duplicate and ring flags, the facts shown beside each review; with the parameters."
     )
+
+    def get_use_case_min_reviews(self, methodology: object) -> int:
+        return int(settings.RATING_USE_CASE_MIN_REVIEWS)
 
     @extend_schema_field(RatingFormulasOutputSerializer)
     def get_formulas(self, methodology: object) -> dict[str, str]:
@@ -208,6 +222,12 @@ FORMULAS = {
     "recent_score": "(C·m + Σ w·r) / (C + Σ w) with w = 0.5 ** (age_days / half_life_days).",
     "prior_mean": "m = mean of all counted reviews of all models, refreshed daily with every "
     "summary; 3.0 (the middle of the scale) while there is none.",
+    "use_cases": "Per use case u (coding, agents, ...): the same count, average, Bayesian "
+    "average and lower bound over the counted reviews tagged with u (a review with two tags "
+    "counts in both), computed with the model's summary, with m_u = the mean of all counted "
+    "reviews tagged with u (refreshed with m; m while u has none) as the prior. A model is "
+    "ranked for u by its lower bound among the models with at least `use_case_min_reviews` "
+    "such reviews (equal scores share a rank).",
 }
 
 

@@ -50,13 +50,16 @@ def _same(stored: Any, expected: Any) -> bool:
     return stored == expected
 
 
-def _differences(stored: ModelRating | None, totals: ModelTotals, prior_mean: float) -> list[str]:
+def _differences(
+    stored: ModelRating | None, totals: ModelTotals, prior_mean: float, use_case_means: Any
+) -> list[str]:
     if stored is None:
         # Never computed: right only while no review counts.
         return ["missing"] if totals.totals.count else []
     expected = summary_build(
-        totals, prior_mean=prior_mean, params=rating_params(), now=stored.computed_at
-    )
+        totals, prior_mean=prior_mean, params=rating_params(), now=stored.computed_at,
+        use_case_means=use_case_means,
+    )  # fmt: skip
     return [name for name, value in expected.items() if not _same(getattr(stored, name), value)]
 
 
@@ -65,6 +68,7 @@ def ratings_check(model_ids: Sequence[int] | None = None) -> list[RatingDifferen
     current counted reviews, by slug, with the differing fields. A fixed number of queries."""
     prior = RatingPrior.objects.filter(pk=1).first()
     prior_mean = prior.mean if prior is not None else DEFAULT_PRIOR_MEAN
+    use_case_means = prior.use_case_means if prior is not None else {}
     models = AIModel.objects.select_related("rating").order_by("slug")
     if model_ids is not None:
         models = models.filter(pk__in=model_ids)
@@ -76,8 +80,9 @@ def ratings_check(model_ids: Sequence[int] | None = None) -> list[RatingDifferen
             differences.append(RatingDifference(model.slug, [], failed[model.pk]))
             continue
         stored = getattr(model, "rating", None)
+        model_totals_ = totals.get(model.pk) or ModelTotals(model.pk)
         try:
-            fields = _differences(stored, totals.get(model.pk) or ModelTotals(model.pk), prior_mean)
+            fields = _differences(stored, model_totals_, prior_mean, use_case_means)
         except (ArithmeticError, ValueError) as exc:
             differences.append(RatingDifference(model.slug, [], f"{type(exc).__name__}: {exc}"))
             continue

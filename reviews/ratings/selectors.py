@@ -6,7 +6,10 @@ the model and its summary (a `select_related` join).
 
 import datetime as dt
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from models_catalog.models import AIModel
 from models_catalog.registry import ModelVersion
@@ -81,3 +84,32 @@ def rating_methodology_get() -> Methodology:
     if prior is None:
         return Methodology(rating_params(), DEFAULT_PRIOR_MEAN, 0, None)
     return Methodology(rating_params(), prior.mean, prior.review_count, prior.computed_at)
+
+
+# --- Use cases ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UseCaseRank:
+    use_case: str
+    rank: int  # 1 is best; equal scores share a rank
+    total: int  # models with enough counted reviews tagged with the use case
+
+
+def use_case_rank_list(model_ids: Collection[int]) -> dict[int, list[UseCaseRank]]:
+    """Each given model's rank per use case, by the use case's lower bound, among the models
+    with at least `RATING_USE_CASE_MIN_REVIEWS` counted reviews tagged with it (a model with
+    fewer is not ranked on it). Reads the stored summaries only: one query."""
+    minimum = settings.RATING_USE_CASE_MIN_REVIEWS
+    scores: dict[str, dict[int, float]] = {}
+    rows = ModelRating.objects.exclude(use_cases={}).values_list("model_id", "use_cases")
+    for model_id, use_cases in rows:
+        for use_case, summary in use_cases.items():
+            if summary["review_count"] >= minimum and summary["lower_bound"] is not None:
+                scores.setdefault(use_case, {})[model_id] = summary["lower_bound"]
+    result: dict[int, list[UseCaseRank]] = {model_id: [] for model_id in model_ids}
+    for use_case, by_model in sorted(scores.items()):
+        for model_id in result.keys() & by_model.keys():
+            better = sum(1 for score in by_model.values() if score > by_model[model_id])
+            result[model_id].append(UseCaseRank(use_case, better + 1, len(by_model)))
+    return result

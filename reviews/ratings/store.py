@@ -42,7 +42,9 @@ from reviews.ratings.summary import (
     model_totals_isolated,
     rating_params,
     site_totals,
+    site_use_case_means,
     summary_build,
+    use_case_means_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ WRITE_BATCH = 500
 WRITE_FIELDS = [
     "review_count", "rating_sum", "average", "bayesian_average", "lower_bound", "recent_score",
     "distribution", "sub_ratings", "usage_verified_count", "unusual_activity", "versions",
-    "method_version",
+    "use_cases", "method_version",
     "computed_at", "computed_seq", "recompute_count",
 ]  # fmt: skip
 # The values whose change is a `rating.changed` event (outbox). Not `recent_score`: it decays
@@ -82,16 +84,20 @@ class RebuildReport:
 # --- The prior -------------------------------------------------------------------------
 
 
-def _prior_row(total: int, count: int, now: dt.datetime) -> RatingPrior:
+def _prior_row(
+    total: int, count: int, now: dt.datetime, use_case_means: dict[str, float]
+) -> RatingPrior:
     mean = total / count if count else DEFAULT_PRIOR_MEAN
-    return RatingPrior(pk=1, mean=mean, review_count=count, computed_at=now)
+    return RatingPrior(
+        pk=1, mean=mean, review_count=count, use_case_means=use_case_means, computed_at=now
+    )
 
 
 def prior_get_or_create(*, now: dt.datetime | None = None) -> RatingPrior:
     """The stored prior; on first use, created from the reviews counted now."""
     prior = RatingPrior.objects.filter(pk=1).first()
     if prior is None:
-        row = _prior_row(*site_totals(), now or timezone.now())
+        row = _prior_row(*site_totals(), now or timezone.now(), site_use_case_means())
         # Two first uses at once: one INSERT wins, the other is ignored, both read the winner.
         RatingPrior.objects.bulk_create([row], ignore_conflicts=True)
         prior = RatingPrior.objects.get(pk=1)
@@ -102,12 +108,12 @@ def _prior_refresh(totals: dict[int, ModelTotals], now: dt.datetime) -> RatingPr
     # The site-wide sums are the sums of every model's: no second scan of the reviews.
     total = sum(model.totals.total for model in totals.values())
     count = sum(model.totals.count for model in totals.values())
-    prior = _prior_row(total, count, now)
+    prior = _prior_row(total, count, now, use_case_means_of(totals))
     RatingPrior.objects.bulk_create(
         [prior],
         update_conflicts=True,
         unique_fields=["id"],
-        update_fields=["mean", "review_count", "computed_at"],
+        update_fields=["mean", "review_count", "use_case_means", "computed_at"],
     )
     return prior
 
@@ -138,7 +144,10 @@ def _computations(
     for model_id in model_ids:
         model = totals.get(model_id) or ModelTotals(model_id)
         try:
-            values = summary_build(model, prior_mean=prior.mean, params=params, now=now)
+            values = summary_build(
+                model, prior_mean=prior.mean, params=params, now=now,
+                use_case_means=prior.use_case_means,
+            )  # fmt: skip
             summary_values_check(values)
         except (ArithmeticError, ValueError) as exc:  # bad data: this model only
             failed[model_id] = f"{type(exc).__name__}: {exc}"

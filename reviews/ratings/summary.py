@@ -15,11 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DataError, transaction
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Power
 from rest_framework.fields import DateTimeField
 
-from reviews.models import SUB_RATINGS, ModelRatingState, ModelSurge, Review, ReviewStatus
+from reviews.models import SUB_RATINGS, ModelRatingState, ModelSurge, Review, ReviewStatus, UseCase
 from reviews.ratings.types import GroupSummary, SubRating
 from reviews.scoring import (
     MIN_HALF_LIFE_DAYS,
@@ -33,6 +33,8 @@ from reviews.scoring import (
 # The middle of the 1-5 scale: the prior mean while no review counts anywhere.
 DEFAULT_PRIOR_MEAN = 3.0
 SCORE_FIELDS = ("average", "bayesian_average", "lower_bound", "recent_score")
+# What a use-case summary keeps of a group summary.
+USE_CASE_FIELDS = ("review_count", "average", "bayesian_average", "lower_bound")
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,8 @@ class ModelTotals:
     seq: int = 0
     totals: GroupTotals = field(default_factory=GroupTotals)
     versions: dict[str, GroupTotals] = field(default_factory=dict)
+    # Per use case: the counted reviews tagged with it (a review with two tags counts in both)
+    use_cases: dict[str, GroupTotals] = field(default_factory=dict)
     # The public notice while the model has an open surge: {"since": ..., "kind": ...}.
     unusual_activity: dict[str, str] | None = None
 
@@ -165,9 +169,33 @@ def _unusual_activity(result: dict[int, "ModelTotals"], model_ids: Collection[in
         result.setdefault(model_id, ModelTotals(model_id)).unusual_activity = notice
 
 
+class _UseCaseOf(Func):
+    """Each use case a review is tagged with, one row per tag (PostgreSQL): grouped by, it
+    sums the tagged reviews of every use case in one scan."""
+
+    function = "jsonb_array_elements_text"
+    output_field = CharField()
+
+
+def _use_case_totals(
+    reviews: QuerySet[Review], result: dict[int, "ModelTotals"], half_life_days: float
+) -> None:
+    rows = (
+        reviews.annotate(use_case=_UseCaseOf(F("use_cases")))
+        .values("model_id", "use_case")
+        .annotate(**_aggregates(half_life_days))
+        .order_by("model_id", "use_case")
+    )
+    known = set(UseCase.values)
+    for row in rows:
+        if row["use_case"] in known:  # the service accepts no other; a stray tag counts nowhere
+            totals = result.setdefault(row["model_id"], ModelTotals(row["model_id"]))
+            totals.use_cases[row["use_case"]] = GroupTotals.from_row(row)
+
+
 def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
-    """Review sums of the given models (None: every model), and their open surges' notices,
-    in three queries.
+    """Review sums of the given models (None: every model), per version and per use case,
+    and their open surges' notices, in four queries.
 
     `change_seq` is read BEFORE the reviews: whatever the aggregate then sees includes
     every change up to `seq`, so storing it as `computed_seq` never claims too much.
@@ -192,6 +220,7 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
         group = GroupTotals.from_row(row)
         totals.versions[row["model_version"]] = group
         totals.totals.add(group)
+    _use_case_totals(reviews, result, rating_params().half_life_days)
     _unusual_activity(result, model_ids)
     return result
 
@@ -258,10 +287,17 @@ def _group_summary(
 
 
 def summary_build(
-    totals: ModelTotals, *, prior_mean: float, params: RatingParams, now: dt.datetime
+    totals: ModelTotals,
+    *,
+    prior_mean: float,
+    params: RatingParams,
+    now: dt.datetime,
+    use_case_means: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The values of a `ModelRating` row (but bookkeeping) for `totals` at time `now`.
-    Pure: the same inputs give the same values, which `recompute_ratings --check` uses."""
+    Pure: the same inputs give the same values, which `recompute_ratings --check` uses.
+    A use case's summary is pulled toward its own prior mean (`use_case_means`), else
+    toward `prior_mean`."""
     scale = recency_scale(now, params.half_life_days)
     build = partial(_group_summary, prior_mean=prior_mean, params=params, scale=scale)
     versions = [
@@ -269,11 +305,18 @@ def summary_build(
         for version, group in sorted(totals.versions.items())
         if group.count
     ]
+    means = use_case_means or {}
+    use_cases = {}
+    for use_case, group in sorted(totals.use_cases.items()):
+        if group.count:
+            summary = build(group, prior_mean=means.get(use_case, prior_mean))
+            use_cases[use_case] = {name: summary[name] for name in USE_CASE_FIELDS}
     return {
         **build(totals.totals),
         "rating_sum": totals.totals.total,
         "unusual_activity": totals.unusual_activity,
         "versions": versions,
+        "use_cases": use_cases,
         "method_version": params.method_version,
     }
 
@@ -282,3 +325,27 @@ def site_totals() -> tuple[int, int]:
     """(sum of ratings, count) over every counted review of every model."""
     result = counted_reviews().aggregate(count=Count("pk"), total=Sum("rating"))
     return result["total"] or 0, result["count"]
+
+
+def site_use_case_means() -> dict[str, float]:
+    """The mean of the counted reviews tagged with each use case that has any (1 query)."""
+    rows = (
+        counted_reviews()
+        .annotate(use_case=_UseCaseOf(F("use_cases")))
+        .values("use_case")
+        .annotate(count=Count("pk"), total=Sum("rating"))
+        .order_by("use_case")
+    )
+    known = set(UseCase.values)
+    return {r["use_case"]: r["total"] / r["count"] for r in rows if r["use_case"] in known}
+
+
+def use_case_means_of(totals: Mapping[int, ModelTotals]) -> dict[str, float]:
+    """The same means from already-read model totals (the full rebuild: no second scan)."""
+    sums: dict[str, list[int]] = {}
+    for model in totals.values():
+        for use_case, group in model.use_cases.items():
+            pair = sums.setdefault(use_case, [0, 0])
+            pair[0] += group.total
+            pair[1] += group.count
+    return {use_case: total / count for use_case, (total, count) in sums.items() if count}

@@ -131,6 +131,29 @@ UNUSUAL_ACTIVITY_HELP = (
 
 
 @dataclass(frozen=True)
+class UseCaseSummary:
+    """The rating of a model for one use case, over its counted reviews tagged with it."""
+
+    review_count: int = field(metadata=_help("Counted reviews tagged with this use case."))
+    average: float | None = field(metadata=_help("Plain mean of their star ratings."))
+    bayesian_average: float | None = field(
+        metadata=_help(
+            "Their mean pulled toward the site-wide mean of reviews tagged with this use case "
+            "(the use-case prior; see /ratings/methodology/)."
+        )
+    )
+    lower_bound: float | None = field(
+        metadata=_help("Lower bound of their mean (as the model's); the score for ranking.")
+    )
+
+
+USE_CASES_HELP = (
+    "Per use case (coding, agents, ...) that has counted reviews tagged with it: the same "
+    "summary over those reviews. Absent use cases have none."
+)
+
+
+@dataclass(frozen=True)
 class VersionSummary(GroupSummary):
     model_version: str = field(metadata=_help("The model version the reviews name."))
 
@@ -149,6 +172,7 @@ class RatingSummary(GroupSummary):
     versions: tuple[VersionSummary, ...] = field(
         metadata=_help("The same summary per reviewed model version, by version name.")
     )
+    use_cases: dict[str, UseCaseSummary] = field(metadata=_help(USE_CASES_HELP))
 
     @classmethod
     def from_row(cls, rating: ModelRating) -> Self:
@@ -165,6 +189,9 @@ class RatingSummary(GroupSummary):
                 )
                 for version in rating.versions
             ),
+            use_cases={
+                name: UseCaseSummary(**stored) for name, stored in sorted(rating.use_cases.items())
+            },
         )
 
 
@@ -173,6 +200,8 @@ def _render(value: Any) -> Any:
         return {key: _render(item) for key, item in value.items()}
     if isinstance(value, SubRating):
         return {"average": value.average, "count": value.count}
+    if isinstance(value, UseCaseSummary):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
     if isinstance(value, UnusualActivity):
         return {"since": value.since, "kind": value.kind}
     if isinstance(value, tuple):

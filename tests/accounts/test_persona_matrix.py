@@ -57,6 +57,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "catalog:model-detail": {"get": _everyone(200)},
     "catalog:model-cost": {"get": _everyone(200)},
     "catalog:model-ranks": {"get": _everyone(200)},
+    "catalog:model-prices": {"get": _everyone(200)},
+    "catalog:chart": {"get": _everyone(200)},
+    # Without `models=` (this test has one priced model): a 400, the same for everyone.
+    "catalog:compare": {"get": _everyone(400)},
     # Reviews: each call gets a fresh review written by other_verified (see REVIEW_STATUS).
     "reviews:model-reviews": {"get": _everyone(200), "post": _signed_in(201, unverified=403)},
     "reviews:review-detail": {
@@ -100,6 +104,8 @@ REVIEW_STATUS = {
 BODY = "Used it through the API for three months of code review; fast and mostly right."
 BODIES = {
     ("accounts:me", "patch"): {"bio": "Evaluates models."},
+    # A GET's data is its query string.
+    ("catalog:chart", "get"): {"category": "all", "measure": "input_price"},
     ("reviews:model-reviews", "post"): {"rating": 4, "title": "Good", "body": BODY},
     ("reviews:review-detail", "patch"): {"rating": 3, "title": "Edited", "body": BODY},
     ("reviews:review-vote", "put"): {"helpful": True},

@@ -112,6 +112,7 @@ def test_model_detail_returns_the_whole_model_page(api_client, o4_mini):
     assert body["links"] == {
         "cost": "http://testserver/api/v1/models/openai/o4-mini/cost/",
         "ranks": "http://testserver/api/v1/models/openai/o4-mini/ranks/",
+        "prices": "http://testserver/api/v1/models/openai/o4-mini/prices/",
     }
 
 

@@ -87,6 +87,7 @@ def test_model_list_returns_items_with_explicit_fields(api_client, catalog):
             "cached_input_per_mtok": "0.275",
             "currency": "USD",
         },
+        "metrics": [],  # only the metrics a parameter names
         # never reviewed: the reviews app has stored no rating summary
         "rating": {
             "review_count": 0,

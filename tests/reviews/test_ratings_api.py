@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 SUMMARY_FIELDS = {
     "review_count", "average", "bayesian_average", "lower_bound", "recent_score",
     "distribution", "sub_ratings", "usage_verified_count", "computed_at", "method_version",
-    "unusual_activity", "versions",
+    "unusual_activity", "versions", "use_cases",
 }  # fmt: skip
 
 
@@ -57,7 +57,7 @@ def test_rating_endpoint_serves_the_stored_summary(api_client):
     assert body["sub_ratings"]["quality"] == {"average": 4.0, "count": 3}
     assert body["method_version"] == "1"
     [version] = body["versions"]
-    per_model = {"computed_at", "method_version", "unusual_activity", "versions"}
+    per_model = {"computed_at", "method_version", "unusual_activity", "versions", "use_cases"}
     assert set(version) == SUMMARY_FIELDS - per_model | {"model_version"}
     assert (version["model_version"], version["review_count"]) == ("v1", 3)
 

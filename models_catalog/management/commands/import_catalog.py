@@ -6,13 +6,14 @@ guarantees (nothing written for a malformed file, a rejected record rolled back 
 """
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from models_catalog.importers import IMPORTERS, importer_for
+from models_catalog.importers import IMPORTERS, artificial_analysis, importer_for
 from models_catalog.importers.base import (
     AsOfRequired,
     MalformedFile,
@@ -23,7 +24,8 @@ from models_catalog.importers.base import (
 class Command(BaseCommand):
     help = (
         "Import one snapshot file into the catalog. OpenRouter creates models; litellm, "
-        "models_dev and lmarena only enrich models the catalog already has."
+        "models_dev, lmarena and artificial_analysis only enrich models the catalog already "
+        "has."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,6 +45,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--board", choices=["text", "vision"], help="lmarena only (default: from the file)"
         )
+        parser.add_argument(
+            "--fetch",
+            action="store_true",
+            help="artificial_analysis only: download their models API body to FILE first "
+            "(needs ARTIFICIAL_ANALYSIS_API_KEY)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         extra = {"board": options["board"]} if options["board"] else {}
@@ -50,6 +58,8 @@ class Command(BaseCommand):
             importer = importer_for(options["source"], **extra)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if options["fetch"]:
+            fetch_artificial_analysis(options["source"], Path(options["file"]))
         try:
             report = importer.run(
                 Path(options["file"]),
@@ -68,6 +78,19 @@ class Command(BaseCommand):
         self.stdout.write(prefix + report.summary())
         for line in report.details():
             self.stdout.write(f"  {line}")
+
+
+def fetch_artificial_analysis(source: str, destination: Path) -> None:
+    """`--fetch`: download the Artificial Analysis body to `destination` with the API key."""
+    if source != "artificial_analysis":
+        raise CommandError("--fetch applies to --source artificial_analysis only")
+    api_key = os.environ.get("ARTIFICIAL_ANALYSIS_API_KEY", "")
+    if not api_key:
+        raise CommandError("--fetch needs ARTIFICIAL_ANALYSIS_API_KEY in the environment")
+    try:
+        artificial_analysis.fetch(destination, api_key)
+    except MalformedFile as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def parse_as_of(value: str | dt.date | None) -> dt.date | None:
