@@ -1,6 +1,6 @@
 """Typed errors of the catalog, rendered by `config.api.exception_handler`; clients match `code`."""
 
-from config.exceptions import NotFound
+from config.exceptions import ApplicationError, NotFound
 
 
 class ProviderNotFound(NotFound):
@@ -18,3 +18,15 @@ class PriceUnavailable(NotFound):
 
     code = "price_unavailable"
     default_message = "No price is recorded for this model."
+
+
+class MembershipInvalid(ApplicationError):
+    code = "membership_invalid"
+    status_code = 400
+    default_message = "This membership cannot be granted."
+
+
+class NotProviderManager(ApplicationError):
+    code = "not_provider_manager"
+    status_code = 403
+    default_message = "Only a manager of this provider may do this."

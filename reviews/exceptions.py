@@ -111,3 +111,36 @@ class ReportNotFound(NotFound):
 class ReportNotOpen(Conflict):
     code = "report_not_open"
     default_message = "A moderator already decided on this report; it can no longer be withdrawn."
+
+
+class ReplyNotFound(NotFound):
+    code = "reply_not_found"
+    default_message = "This review has no reply you may see."
+
+
+class ReplyAlreadyExists(Conflict):
+    code = "reply_exists"
+    default_message = "The provider has already replied to this review: edit that reply instead."
+
+
+class NotProviderMember(ApplicationError):
+    code = "not_provider_member"
+    status_code = 403
+    default_message = "Only verified members of the model's provider may reply to its reviews."
+
+
+class NotReplyAuthor(ApplicationError):
+    code = "not_reply_author"
+    status_code = 403
+    default_message = "Only the reply's author or a manager of the provider may change it."
+
+
+class CannotModerateOwnReply(ApplicationError):
+    code = "cannot_moderate_own_reply"
+    status_code = 403
+    default_message = "Moderators never moderate their own replies; another moderator will."
+
+
+class ReplyNotPending(Conflict):
+    code = "reply_not_pending"
+    default_message = "Only a reply waiting for moderation can be published or rejected."

@@ -184,6 +184,8 @@ REST_FRAMEWORK = {
         "review_edit": env("THROTTLE_REVIEW_EDIT", default="30/day"),
         "review_vote": env("THROTTLE_REVIEW_VOTE", default="120/hour"),
         "review_report": env("THROTTLE_REVIEW_REPORT", default="20/day"),
+        # Provider replies (write, edit, delete), per account.
+        "review_reply": env("THROTTLE_REVIEW_REPLY", default="60/day"),
     },
     # Same trust rule as allauth's: None would make DRF believe any X-Forwarded-For.
     "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
@@ -208,7 +210,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LifecycleEnum": "models_catalog.models.Lifecycle"},
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleEnum": "models_catalog.models.Lifecycle",
+        "ReviewStatusEnum": "reviews.models.ReviewStatus",
+        "ReplyStatusEnum": "reviews.models.ReplyStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # allauth's headless API (sign-up, login, verification, MFA) joins ours: one client.
