@@ -43,3 +43,11 @@ class EmailNotVerified(ApplicationError):
     code = "email_not_verified"
     status_code = 403
     default_message = "Verify your email address first."
+
+
+class ModerationNotAllowed(ApplicationError):
+    """Moderation of reviews, replies and provider profiles (every app raises this one)."""
+
+    code = "moderation_not_allowed"
+    status_code = 403
+    default_message = "Only moderators may do this."

@@ -37,6 +37,12 @@ class Provider(TimestampedModel):
     name = models.CharField(max_length=120)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
+    # The claimed profile (models_catalog.profiles): set by editors, or by the provider's
+    # managers once a moderator accepts their edit. Importers never write these.
+    support_url = models.URLField(blank=True)
+    support_email = models.EmailField(blank=True)
+    # [{"label": "Docs", "url": "https://..."}, ...]
+    links = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -112,6 +118,48 @@ class ProviderMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.role} of {self.provider_id}"
+
+
+class ProviderProfileEdit(models.Model):
+    """A change to a provider's public profile proposed by one of its managers: it applies
+    only once a moderator accepts it (like editorial content). At most one waits per
+    provider; a newer proposal supersedes it. Empty `changes` keys are left as they are."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for moderation"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Replaced by a later proposal"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="profile_edits")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_profile_edits"
+    )
+    # {"description": ..., "website": ..., "support_url": ..., "support_email": ..., "links": [...]}
+    changes = models.JSONField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"], condition=Q(state="pending"), name="profile_edit_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "accepted", "rejected", "superseded"]),
+                name="profile_edit_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"profile edit of {self.provider_id} ({self.state})"
 
 
 class ModelFamily(TimestampedModel):

@@ -10,7 +10,19 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from models_catalog import registry
@@ -18,12 +30,14 @@ from models_catalog.exceptions import ModelNotFound, PriceUnavailable, ProviderN
 from models_catalog.models import (
     AIModel,
     Direction,
+    MembershipRole,
     Metric,
     MetricValue,
     ModelAlias,
     ModelFamily,
     Price,
     Provider,
+    ProviderMembership,
 )
 from models_catalog.services import PRICE_SOURCE_PREFERENCE
 
@@ -48,12 +62,17 @@ def provider_list() -> QuerySet[Provider]:
 
 
 def provider_get(*, slug: str) -> Provider:
-    """One provider with `model_count` and its `families` (each with `model_count`).
+    """One provider with `model_count`, `claimed` and its `families` (each with `model_count`).
 
     Raises `ProviderNotFound`.
     """
     families = ModelFamily.objects.annotate(model_count=Count("models")).order_by("name", "slug")
+    managers = ProviderMembership.objects.filter(
+        provider=OuterRef("pk"), role=MembershipRole.MANAGER
+    )
     providers = provider_list().prefetch_related(Prefetch("families", queryset=families))
+    # `claimed`: the provider has a manager who speaks for it on the platform.
+    providers = providers.annotate(claimed=Exists(managers))
     provider = providers.filter(slug=slug).first() if _is_valid_lookup(slug) else None
     if provider is None:
         raise ProviderNotFound(f"No provider has the slug {slug!r}.")

@@ -5,6 +5,7 @@ Clients and tests match `code`; `message` is for people and may change.
 
 import uuid
 
+from accounts.exceptions import ModerationNotAllowed as ModerationNotAllowed
 from config.exceptions import ApplicationError, Conflict, NotFound
 
 
@@ -62,12 +63,6 @@ class RevisionChanged(Conflict):
         "The author changed the text since you read it; reload the queue and decide on the "
         "new revision."
     )
-
-
-class ModerationNotAllowed(ApplicationError):
-    code = "moderation_not_allowed"
-    status_code = 403
-    default_message = "Only moderators may do this."
 
 
 class CannotModerateOwnReview(ApplicationError):

@@ -186,6 +186,8 @@ REST_FRAMEWORK = {
         "review_report": env("THROTTLE_REVIEW_REPORT", default="20/day"),
         # Provider replies (write, edit, delete), per account.
         "review_reply": env("THROTTLE_REVIEW_REPLY", default="60/day"),
+        # Claimed provider profile proposals, per account (models_catalog.api).
+        "provider_profile": env("THROTTLE_PROVIDER_PROFILE", default="30/day"),
     },
     # Same trust rule as allauth's: None would make DRF believe any X-Forwarded-For.
     "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from models_catalog.memberships import membership_grant
+from models_catalog.profiles import profile_edit_propose
 from reviews.models import ModelSurge
 from reviews.services import reply_create, reply_publish
 from tests.conftest import PERSONA_PASSWORD, _persona, make_user
@@ -66,6 +67,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "catalog:provider-list": {"get": _everyone(200)},
     "catalog:provider-detail": {"get": _everyone(200)},
     "catalog:model-list": {"get": _everyone(200)},
+    # Claimed provider profile (issue 16): managers propose, moderators decide.
+    "catalog:provider-profile": {"patch": {**_provider_manager(202), "anonymous": 401}},
+    "catalog:moderation-profile-edits": {"get": _moderators(200)},
+    "catalog:moderation-profile-edit-accept": {"post": _moderators(200)},
+    "catalog:moderation-profile-edit-reject": {"post": _moderators(200)},
     "catalog:model-detail": {"get": _everyone(200)},
     "catalog:model-cost": {"get": _everyone(200)},
     "catalog:model-ranks": {"get": _everyone(200)},
@@ -130,6 +136,7 @@ BODIES = {
     ("reviews:moderation-reject", "post"): {"reason": "off_topic", "note": "Not about the model."},
     ("reviews:moderation-hide", "post"): {"reason": "abusive", "note": "Insults another user."},
     ("reviews:review-reply", "post"): {"body": BODY},
+    ("catalog:provider-profile", "patch"): {"description": "Makes models."},
     ("reviews:review-reply", "patch"): {"body": BODY + " Edited."},
     ("accounts:me", "delete"): {"password": PERSONA_PASSWORD},
 }
@@ -194,6 +201,14 @@ def _reply_to(review: Any, people: dict[str, Any], *, publish: bool) -> Any:
     return reply
 
 
+def _profile_edit(people: dict[str, Any]) -> Any:
+    """A fresh proposal by a manager of a fresh provider, waiting for moderation."""
+    manager = make_user()
+    provider = ProviderFactory.create()
+    membership_grant(provider=provider, user=manager, role="manager")
+    return profile_edit_propose(provider=provider, user=manager, changes={"description": "New"})
+
+
 def _kwargs(
     route: str, people: dict[str, Any], price: Any, name: str, method: str
 ) -> dict[str, str]:
@@ -206,6 +221,12 @@ def _kwargs(
         "provider": provider,
         "model": model,
     }
+    if "slug" in ROUTE_PARAMETER.findall(route):
+        membership_grant(
+            provider=price.model.provider, user=people["provider_manager"].user, role="manager"
+        )
+    if "edit_id" in ROUTE_PARAMETER.findall(route):
+        values["edit_id"] = _profile_edit(people).pk
     if "review_id" in ROUTE_PARAMETER.findall(route):
         # each on a model of its own, so the author's one-review-per-model rule never interferes
         status = REVIEW_STATUS.get(name, "published")
