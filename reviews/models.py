@@ -548,3 +548,32 @@ class ReviewReplyRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.number} of reply {self.reply_id}"
+
+
+class ProviderReplyStats(models.Model):
+    """How a provider answers, over the last `window_days` (computed off the request path by
+    `reply_stats_refresh`, hourly): of the reviews of its models published in the window,
+    how many carry its published reply, and the median time from a review's publication to
+    the provider's reply. One row per provider that had reviews in the window."""
+
+    provider = models.OneToOneField(
+        Provider, on_delete=models.CASCADE, primary_key=True, related_name="reply_stats"
+    )
+    window_days = models.PositiveSmallIntegerField()
+    reviews_published = models.PositiveIntegerField()
+    reviews_replied = models.PositiveIntegerField()
+    reply_rate = models.FloatField(null=True, blank=True)
+    median_reply_seconds = models.PositiveIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "provider reply stats"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviews_replied__lte=models.F("reviews_published")),
+                name="reply_stats_replied_within_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reply stats of {self.provider_id}: {self.reply_rate}"

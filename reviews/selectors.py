@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
+from models_catalog.exceptions import ProviderNotFound
 from models_catalog.memberships import membership_get
-from models_catalog.models import AIModel, ModelAlias
+from models_catalog.models import AIModel, ModelAlias, Provider
 from reviews.exceptions import ReplyNotFound, ReportNotFound, ReviewNotFound
 from reviews.integrity.standing import with_reviewer_facts
 from reviews.models import (
@@ -23,6 +24,7 @@ from reviews.models import (
     HelpfulVote,
     IntegrityFlag,
     ModerationEvent,
+    ProviderReplyStats,
     ReplyStatus,
     Report,
     Review,
@@ -32,6 +34,9 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
+
+# Window of the provider reply figures (reviews.services.reply_stats uses the same).
+REPLY_STATS_WINDOW_DAYS = 90
 
 # `?order=` of the public list -> ordering. Each ends in `id`, so every row has a unique
 # position and the keyset cursor never skips or repeats a review.
@@ -323,6 +328,23 @@ def reply_moderation_get(*, public_id: uuid.UUID) -> ReviewReply:
     if reply is None:
         raise ReplyNotFound()
     return reply
+
+
+def reply_stats_get(*, provider_slug: str) -> ProviderReplyStats:
+    """The provider's stored reply figures (computed hourly by `reply_stats_refresh`); an
+    unsaved row of zeros when it had no review in the window or none was computed yet.
+    ProviderNotFound for an unknown slug. One query."""
+    provider = Provider.objects.filter(slug=provider_slug).select_related("reply_stats").first()
+    if provider is None:
+        raise ProviderNotFound(f"No provider has the slug {provider_slug!r}.")
+    stats = getattr(provider, "reply_stats", None)
+    if stats is None:
+        # Unsaved: `computed_at` stays None (never computed).
+        return ProviderReplyStats(
+            provider=provider, window_days=REPLY_STATS_WINDOW_DAYS, reviews_published=0,
+            reviews_replied=0,
+        )  # fmt: skip
+    return stats
 
 
 # --- Personal-data export (sections registered with accounts in `reviews.registrations`) ---

@@ -275,6 +275,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # Provider reply rate and median time to reply (reviews.services.reply_stats).
+    "reply-stats-refresh": {
+        "task": "reviews.tasks.reply_stats_refresh_task",
+        "schedule": crontab(minute=41),
+        "options": {"expires": 3000},
+    },
     # The outbox (events.services): re-publish deliveries that are due and not done.
     "outbox-sweep": {
         "task": "events.tasks.delivery_sweep_task",

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
@@ -26,7 +27,11 @@ from reviews import selectors, services
 from reviews.api.moderation_serializers import ReviewModerationNoteInputSerializer
 from reviews.api.moderation_views import MODERATORS
 from reviews.api.schema import REPLY_ID_PARAMETER, REVIEW_ID_PARAMETER
-from reviews.api.serializers import ReplyInputSerializer, ReplyOwnOutputSerializer
+from reviews.api.serializers import (
+    ProviderReplyStatsOutputSerializer,
+    ReplyInputSerializer,
+    ReplyOwnOutputSerializer,
+)
 from reviews.api.throttles import ReviewReplyThrottle
 from reviews.api.views import LOCATION_HEADER
 from reviews.models import ReviewReply
@@ -159,3 +164,21 @@ class ModerationReplyRejectApi(_ReplyActionApi):
         return self.act(request, reply_id)
 
     service = services.reply_reject
+
+
+class ProviderReplyStatsApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Provider slug."
+            )
+        ],
+        responses={200: ProviderReplyStatsOutputSerializer, **NOT_FOUND},
+        description="How the provider answers reviews over the last 90 days: reply rate and "
+        "median time to reply, for the provider page. Computed hourly, off the request path.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        stats = selectors.reply_stats_get(provider_slug=slug)
+        return Response(ProviderReplyStatsOutputSerializer(stats).data)

@@ -467,3 +467,23 @@ class ReviewExistsErrorOutputSerializer(ErrorOutputSerializer):
     existing_review = serializers.UUIDField(
         required=False, help_text="With `review_exists`: the id of your active review."
     )
+
+
+class ProviderReplyStatsOutputSerializer(serializers.Serializer):
+    provider = serializers.CharField(source="provider.slug", help_text="Provider slug.")
+    window_days = serializers.IntegerField(help_text="The figures cover this many days.")
+    reviews_published = serializers.IntegerField(
+        help_text="Reviews of the provider's models published in the window."
+    )
+    reviews_replied = serializers.IntegerField(help_text="Of those, how many it replied to.")
+    reply_rate = serializers.FloatField(
+        allow_null=True, help_text="`reviews_replied / reviews_published`, 0-1; null if none."
+    )
+    median_reply_seconds = serializers.IntegerField(
+        allow_null=True,
+        help_text="Median time from a review's publication to the provider's reply, in "
+        "seconds; null without replies.",
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the figures were computed (hourly); null if never."
+    )

@@ -24,6 +24,11 @@ urlpatterns = [
         name="review-reply",
     ),
     path(
+        "providers/<str:slug>/reply-stats/",
+        reply_views.ProviderReplyStatsApi.as_view(),
+        name="provider-reply-stats",
+    ),
+    path(
         "moderation/replies/",
         reply_views.ModerationReplyQueueApi.as_view(),
         name="moderation-replies",

@@ -111,6 +111,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "delete": {**_provider_manager(204), "anonymous": 401},
     },
     "reviews:moderation-replies": {"get": _moderators(200)},
+    "reviews:provider-reply-stats": {"get": _everyone(200)},
     "reviews:moderation-reply-publish": {"post": _moderators(200)},
     "reviews:moderation-reply-reject": {"post": _moderators(200)},
     # Ratings (issue 5): public reads of the stored summary.

@@ -1,19 +1,29 @@
 """Provider replies (issue 16): members of the model's provider answer a published review in
 public, once per review; moderators publish; the review's author is mailed and may update."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.selectors import user_export_get
 from accounts.services import user_erase
 from models_catalog.memberships import membership_grant
 from reviews.exceptions import ReviewNotPublished
-from reviews.models import ReplyStatus, Review, ReviewReply, ReviewReplyRevision
+from reviews.models import (
+    ProviderReplyStats,
+    ReplyStatus,
+    Review,
+    ReviewReply,
+    ReviewReplyRevision,
+)
 from reviews.services import reply_create, reply_publish, review_update
+from reviews.services.reply_stats import reply_stats_refresh
+from reviews.tasks import reply_stats_refresh_task
 from tests.conftest import make_user, token_client
 from tests.factories import AIModelFactory, ProviderFactory, ReviewFactory
 from tests.reviews.conftest import BODY, review_url, reviews_url
@@ -309,3 +319,45 @@ def test_a_members_review_of_another_model_of_a_different_provider_has_no_reply_
     other = ReviewFactory(model=AIModelFactory(), published=True)
     response = member_client.post(reply_url(other), {"body": REPLY}, format="json")
     assert (response.status_code, response.json()["code"]) == (403, "not_provider_member")
+
+
+# --- Reply figures (reply rate, median time to reply; computed off the request path) -----
+
+
+def test_reply_stats_count_the_window_and_the_median_time_to_reply(ai_model, member, moderator):
+    now = timezone.now()
+    reviews = [
+        ReviewFactory(model=ai_model, published=True, published_at=now - dt.timedelta(days=d))
+        for d in (1, 2, 3, 200)  # the last is outside the 90-day window
+    ]
+    for review, hours in zip(reviews[:2], (2, 6), strict=True):
+        reply = reply_publish(reply=_reply(review, member), moderator=moderator.user)
+        created = review.published_at + dt.timedelta(hours=hours)
+        ReviewReply.objects.filter(pk=reply.pk).update(created_at=created)
+    assert reply_stats_refresh(now=now) == 1
+    stats = ProviderReplyStats.objects.get(provider=ai_model.provider)
+    assert (stats.reviews_published, stats.reviews_replied) == (3, 2)
+    assert stats.reply_rate == pytest.approx(2 / 3)
+    assert stats.median_reply_seconds == 4 * 3600
+
+
+def test_reply_stats_are_served_as_stored_and_zero_before_any_computation(
+    ai_model, anonymous, django_assert_num_queries
+):
+    url = "/api/v1/providers/openai/reply-stats/"
+    body = anonymous.client.get(url).json()
+    assert (body["reviews_published"], body["reply_rate"], body["computed_at"]) == (0, None, None)
+    ReviewFactory(model=ai_model, published=True)
+    reply_stats_refresh()
+    with django_assert_num_queries(1):
+        body = anonymous.client.get(url).json()
+    assert (body["reviews_published"], body["reply_rate"]) == (1, 0.0)
+    assert anonymous.client.get("/api/v1/providers/nope/reply-stats/").status_code == 404
+
+
+def test_reply_stats_refresh_runs_hourly_from_beat():
+    from config.celery import app as celery_app
+
+    entry = celery_app.conf.beat_schedule["reply-stats-refresh"]
+    assert entry["task"] == reply_stats_refresh_task.name
+    assert entry["options"]["expires"] < 3600
