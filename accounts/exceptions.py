@@ -54,3 +54,11 @@ class DisplayNameNotAllowed(ApplicationError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, field="display_name")
+
+
+class ModerationNotAllowed(ApplicationError):
+    """Moderation of reviews, replies and provider profiles (every app raises this one)."""
+
+    code = "moderation_not_allowed"
+    status_code = 403
+    default_message = "Only moderators may do this."

@@ -5,23 +5,29 @@ source said on each date. Attribute edits go through `model_update_by_editor`, w
 them as the editor's so that no later import overwrites them.
 """
 
-from typing import Any
+from typing import Any, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
+from accounts.permissions import AuthenticatedHttpRequest
+from models_catalog.memberships import membership_grant, membership_revoke
 from models_catalog.models import (
     AIModel,
     BestForUseCase,
     EditorialPoint,
     FAQEntry,
+    MembershipRole,
     Metric,
     MetricValue,
     ModelAlias,
     ModelFamily,
     Price,
     Provider,
+    ProviderDomain,
+    ProviderMembership,
 )
 from models_catalog.services import catalog_documents_invalidate, model_update_by_editor
 
@@ -136,10 +142,78 @@ class AIModelAdmin(CatalogAdmin):
         model_update_by_editor(obj, list(form.changed_data))
 
 
+class ProviderDomainInline(admin.TabularInline):
+    """Domains whose verified addresses make an account a member (the domain rule)."""
+
+    model = ProviderDomain
+    extra = 0
+    fields = ("domain",)
+
+
 @admin.register(Provider)
 class ProviderAdmin(CatalogAdmin):
     list_display = ("slug", "name", "website")
     search_fields = ("slug", "name")
+    inlines = (ProviderDomainInline,)
+
+
+@admin.register(ProviderMembership)
+class ProviderMembershipAdmin(admin.ModelAdmin):
+    """Staff grant membership here: adding a row, or the actions, go through the services
+    (which record the change for the reviews' conflict-of-interest marks)."""
+
+    list_display = ("user", "provider", "role", "basis", "granted_by", "created_at")
+    list_filter = ("role", "basis", "provider")
+    search_fields = ("user__username", "user__email", "provider__slug")
+    autocomplete_fields = ("provider",)
+    raw_id_fields = ("user",)
+    fields = ("provider", "user", "role")
+    actions = ("make_manager", "make_member", "revoke")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("provider", "user") if obj else ()
+
+    def save_model(
+        self, request: HttpRequest, obj: ProviderMembership, form: Any, change: bool
+    ) -> None:
+        # The admin site lets only signed-in staff in: the user is a User.
+        staff = cast(AuthenticatedHttpRequest, request).user
+        granted = membership_grant(
+            provider=obj.provider, user=obj.user, role=obj.role, granted_by=staff
+        )
+        obj.pk = granted.pk
+
+    def delete_model(self, request: HttpRequest, obj: ProviderMembership) -> None:
+        membership_revoke(provider=obj.provider, user=obj.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._revoke_all(queryset)
+
+    def _set_role(self, request: AuthenticatedHttpRequest, queryset: QuerySet, role: str) -> None:
+        for row in queryset.select_related("provider", "user"):
+            membership_grant(
+                provider=row.provider, user=row.user, role=role, granted_by=request.user
+            )
+        self.message_user(request, f"{queryset.count()} set to {role}.", messages.SUCCESS)
+
+    @admin.action(description="Make the selected members managers")
+    def make_manager(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
+        self._set_role(request, queryset, MembershipRole.MANAGER)
+
+    @admin.action(description="Make the selected managers plain members")
+    def make_member(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
+        self._set_role(request, queryset, MembershipRole.MEMBER)
+
+    def _revoke_all(self, queryset: QuerySet) -> int:
+        rows = list(queryset.select_related("provider", "user"))
+        for row in rows:
+            membership_revoke(provider=row.provider, user=row.user)
+        return len(rows)
+
+    @admin.action(description="Revoke the selected memberships")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = self._revoke_all(queryset)
+        self.message_user(request, f"{count} membership(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(ModelFamily)

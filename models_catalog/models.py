@@ -5,8 +5,10 @@ their own columns, model attributes in `AIModel.provenance`. Prices and metrics 
 history tables: a change is a new row, never an overwrite.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class Source(models.TextChoices):
@@ -35,12 +37,129 @@ class Provider(TimestampedModel):
     name = models.CharField(max_length=120)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
+    # The claimed profile (models_catalog.profiles): set by editors, or by the provider's
+    # managers once a moderator accepts their edit. Importers never write these.
+    support_url = models.URLField(blank=True)
+    support_email = models.EmailField(blank=True)
+    # [{"label": "Docs", "url": "https://..."}, ...]
+    links = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProviderDomain(models.Model):
+    """An email domain registered for a provider (`openai.com` for OpenAI): an account that
+    verifies an address at it becomes a member of the provider (`memberships`)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True, help_text="Lowercase, e.g. openai.com.")
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(domain=Lower("domain")), name="provider_domain_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class MembershipRole(models.TextChoices):
+    MEMBER = "member", "Member"
+    MANAGER = "manager", "Manager"
+
+
+class MembershipBasis(models.TextChoices):
+    STAFF = "staff", "Granted by staff"
+    DOMAIN = "domain", "Verified email at a registered domain"
+
+
+class ProviderMembership(models.Model):
+    """A verified tie between an account and a provider (never self-declared): staff grant it
+    or a domain rule does. Members reply to reviews of the provider's models, and their own
+    reviews of those models are conflicted; managers also edit the provider's profile.
+
+    Here, not in accounts: the catalog may depend on accounts, never the other way."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships"
+    )
+    role = models.CharField(
+        max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+    )
+    basis = models.CharField(max_length=16, choices=MembershipBasis.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "provider"], name="membership_unique_per_user_and_provider"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values), name="membership_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(basis__in=MembershipBasis.values), name="membership_basis_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} of {self.provider_id}"
+
+
+class ProviderProfileEdit(models.Model):
+    """A change to a provider's public profile proposed by one of its managers: it applies
+    only once a moderator accepts it (like editorial content). At most one waits per
+    provider; a newer proposal supersedes it. Empty `changes` keys are left as they are."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for moderation"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Replaced by a later proposal"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="profile_edits")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_profile_edits"
+    )
+    # {"description": ..., "website": ..., "support_url": ..., "support_email": ..., "links": [...]}
+    changes = models.JSONField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"], condition=Q(state="pending"), name="profile_edit_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "accepted", "rejected", "superseded"]),
+                name="profile_edit_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"profile edit of {self.provider_id} ({self.state})"
 
 
 class ModelFamily(TimestampedModel):

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -36,12 +37,14 @@ from models_catalog.exceptions import (
 from models_catalog.models import (
     AIModel,
     Direction,
+    MembershipRole,
     Metric,
     MetricValue,
     ModelAlias,
     ModelFamily,
     Price,
     Provider,
+    ProviderMembership,
 )
 from models_catalog.services import PRICE_SOURCE_PREFERENCE
 
@@ -66,12 +69,17 @@ def provider_list() -> QuerySet[Provider]:
 
 
 def provider_get(*, slug: str) -> Provider:
-    """One provider with `model_count` and its `families` (each with `model_count`).
+    """One provider with `model_count`, `claimed` and its `families` (each with `model_count`).
 
     Raises `ProviderNotFound`.
     """
     families = ModelFamily.objects.annotate(model_count=Count("models")).order_by("name", "slug")
+    managers = ProviderMembership.objects.filter(
+        provider=OuterRef("pk"), role=MembershipRole.MANAGER
+    )
     providers = provider_list().prefetch_related(Prefetch("families", queryset=families))
+    # `claimed`: the provider has a manager who speaks for it on the platform.
+    providers = providers.annotate(claimed=Exists(managers))
     provider = providers.filter(slug=slug).first() if _is_valid_lookup(slug) else None
     if provider is None:
         raise ProviderNotFound(f"No provider has the slug {slug!r}.")

@@ -5,6 +5,7 @@ Clients and tests match `code`; `message` is for people and may change.
 
 import uuid
 
+from accounts.exceptions import ModerationNotAllowed as ModerationNotAllowed
 from config.exceptions import ApplicationError, Conflict, NotFound
 
 
@@ -64,12 +65,6 @@ class RevisionChanged(Conflict):
     )
 
 
-class ModerationNotAllowed(ApplicationError):
-    code = "moderation_not_allowed"
-    status_code = 403
-    default_message = "Only moderators may do this."
-
-
 class CannotModerateOwnReview(ApplicationError):
     code = "cannot_moderate_own_review"
     status_code = 403
@@ -111,3 +106,36 @@ class ReportNotFound(NotFound):
 class ReportNotOpen(Conflict):
     code = "report_not_open"
     default_message = "A moderator already decided on this report; it can no longer be withdrawn."
+
+
+class ReplyNotFound(NotFound):
+    code = "reply_not_found"
+    default_message = "This review has no reply you may see."
+
+
+class ReplyAlreadyExists(Conflict):
+    code = "reply_exists"
+    default_message = "The provider has already replied to this review: edit that reply instead."
+
+
+class NotProviderMember(ApplicationError):
+    code = "not_provider_member"
+    status_code = 403
+    default_message = "Only verified members of the model's provider may reply to its reviews."
+
+
+class NotReplyAuthor(ApplicationError):
+    code = "not_reply_author"
+    status_code = 403
+    default_message = "Only the reply's author or a manager of the provider may change it."
+
+
+class CannotModerateOwnReply(ApplicationError):
+    code = "cannot_moderate_own_reply"
+    status_code = 403
+    default_message = "Moderators never moderate their own replies; another moderator will."
+
+
+class ReplyNotPending(Conflict):
+    code = "reply_not_pending"
+    default_message = "Only a reply waiting for moderation can be published or rejected."

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from models_catalog.models import AIModel
+from models_catalog.models import AIModel, Provider
 
 
 class ReviewStatus(models.TextChoices):
@@ -164,10 +164,16 @@ class Review(ReviewContent):
         "ModelSurge", on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     rating_held = models.BooleanField(default=False)
+    # The author changed the public text after the provider's reply was published (set when
+    # a moderator accepts such an edit): readers see "updated after the provider's reply".
+    updated_after_reply = models.BooleanField(default=False)
 
     # Not a column: the pending revisions, set only by the selectors that prefetch them
     # (`Prefetch("revisions", ..., to_attr="pending_revisions")`).
     pending_revisions: list["ReviewRevision"]
+    # Not a column: the published provider replies, set by the selectors that prefetch them
+    # (`Prefetch("replies", ..., to_attr="published_replies")`).
+    published_replies: list["ReviewReply"]
 
     class Meta(ReviewContent.Meta):
         constraints = [
@@ -524,3 +530,110 @@ class IntegrityFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.review_id} ({self.score})"
+
+
+# --- Provider replies ---------------------------------------------------------------------
+
+
+class ReplyStatus(models.TextChoices):
+    PENDING = "pending", "Pending moderation"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    DELETED = "deleted", "Deleted by the provider"
+
+
+class ReviewReply(models.Model):
+    """A provider's public answer to a published review of one of its models, written by a
+    member of the provider (models_catalog.ProviderMembership). Plain text; moderated before
+    it is public; an edit waits for moderation again (every text is a `ReviewReplyRevision`).
+    Deleting is a soft delete, after which the provider may answer again."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="replies")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="review_replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_replies"
+    )
+    body = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=ReplyStatus.choices, default=ReplyStatus.PENDING
+    )
+    # Set while the reply waits for a moderator (the reply queue, oldest first).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    moderation_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # First publication: the start of "time to reply" (an edit does not move it).
+    first_published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One reply per review and provider; a deleted one does not count.
+            models.UniqueConstraint(
+                fields=["review", "provider"],
+                condition=~Q(status=ReplyStatus.DELETED),
+                name="reply_one_per_review_and_provider",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReplyStatus.values), name="reply_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["queued_at"], name="reply_queue_idx", condition=Q(queued_at__isnull=False)
+            ),
+            models.Index(fields=["provider", "status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"reply of {self.provider_id} to {self.review_id} ({self.status})"
+
+
+class ReviewReplyRevision(models.Model):
+    """One submitted text of a reply, kept (the edit history)."""
+
+    reply = models.ForeignKey(ReviewReply, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reply", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reply", "number"], name="reply_revision_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of reply {self.reply_id}"
+
+
+class ProviderReplyStats(models.Model):
+    """How a provider answers, over the last `window_days` (computed off the request path by
+    `reply_stats_refresh`, hourly): of the reviews of its models published in the window,
+    how many carry its published reply, and the median time from a review's publication to
+    the provider's reply. One row per provider that had reviews in the window."""
+
+    provider = models.OneToOneField(
+        Provider, on_delete=models.CASCADE, primary_key=True, related_name="reply_stats"
+    )
+    window_days = models.PositiveSmallIntegerField()
+    reviews_published = models.PositiveIntegerField()
+    reviews_replied = models.PositiveIntegerField()
+    reply_rate = models.FloatField(null=True, blank=True)
+    median_reply_seconds = models.PositiveIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "provider reply stats"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviews_replied__lte=models.F("reviews_published")),
+                name="reply_stats_replied_within_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reply stats of {self.provider_id}: {self.reply_rate}"

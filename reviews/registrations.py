@@ -3,9 +3,11 @@ reviews -> models_catalog -> accounts). Called once from `ReviewsConfig.ready()`
 
 - The catalog: the rating measures it orders and ranks models by, and the rating brief it
   embeds in each model (`models_catalog.registry`).
-- The outbox (`events`): the consumer that mails authors the outcome of moderation.
+- The outbox (`events`): the consumers that mail authors the outcome of moderation and the
+  provider's published reply, and the one that re-marks conflicts when a membership changes.
 - Accounts: the person's reviews (every revision), helpful votes, reports and the audit trail
-  of their reviews in the personal-data export, and what account erasure removes.
+  of their reviews and their provider replies in the personal-data export, and what account
+  erasure removes.
 """
 
 from typing import Any
@@ -15,6 +17,7 @@ from accounts.selectors import export_section_register
 from accounts.services import erasure_register
 from events.registry import consumer_register
 from models_catalog import registry
+from models_catalog.memberships import MEMBERSHIP_CHANGED
 from models_catalog.models import Direction
 from reviews import selectors, services
 from reviews.api.documents import rating_part, reviews_part
@@ -81,15 +84,21 @@ def _erase_report_notes(user: User) -> None:
     services.report_erase_for_reporter(reporter_id=user.pk)
 
 
+def _erase_replies(user: User) -> None:
+    services.reply_erase_for_author(author_id=user.pk)
+
+
 def personal_data_register() -> None:
     export_section_register("reviews", selectors.review_export_for_author)
     export_section_register("helpful_votes", selectors.vote_export_for_voter)
     export_section_register("reports", selectors.report_export_for_reporter)
     export_section_register("moderation_events", selectors.moderation_export_for_author)
+    export_section_register("provider_replies", selectors.reply_export_for_author)
     # Reviews first: erasure locks the person's reviews before any report row (the order
     # every writer of reviews uses). Votes stay, as anonymous counts; the audit trail stays.
     erasure_register("reviews", _erase_reviews)
     erasure_register("report_notes", _erase_report_notes)
+    erasure_register("provider_replies", _erase_replies)
 
 
 def events_register() -> None:
@@ -99,3 +108,13 @@ def events_register() -> None:
         OUTCOME_EVENT_TYPES,
         "reviews.services.notifications.review_outcome_mail",
     )
+    # Provider membership (catalog) decides conflict-of-interest marks on reviews.
+    consumer_register(
+        "review_conflicts_refresh",
+        [MEMBERSHIP_CHANGED],
+        "reviews.services.conflicts.review_conflicts_consumer",
+    )
+    consumer_register(
+        "reply_published_mail", ["reply.published"],
+        "reviews.services.notifications.reply_published_mail",
+    )  # fmt: skip

@@ -14,20 +14,29 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
-from models_catalog.models import AIModel, ModelAlias
-from reviews.exceptions import ReportNotFound, ReviewNotFound
+from models_catalog.exceptions import ProviderNotFound
+from models_catalog.memberships import membership_get
+from models_catalog.models import AIModel, ModelAlias, Provider
+from reviews.exceptions import ReplyNotFound, ReportNotFound, ReviewNotFound
 from reviews.integrity.standing import with_reviewer_facts
 from reviews.models import (
     SUB_RATINGS,
     HelpfulVote,
     IntegrityFlag,
     ModerationEvent,
+    ProviderReplyStats,
+    ReplyStatus,
     Report,
     Review,
     ReviewContent,
+    ReviewReply,
+    ReviewReplyRevision,
     ReviewRevision,
     ReviewStatus,
 )
+
+# Window of the provider reply figures (reviews.services.reply_stats uses the same).
+REPLY_STATS_WINDOW_DAYS = 90
 
 # `?order=` of the public list -> ordering. Each ends in `id`, so every row has a unique
 # position and the keyset cursor never skips or repeats a review.
@@ -57,6 +66,12 @@ def review_waiting_for(review: Review) -> list[str]:
 def _pending_revisions() -> Prefetch:
     pending = ReviewRevision.objects.filter(state=ReviewRevision.State.PENDING)
     return Prefetch("revisions", queryset=pending, to_attr="pending_revisions")
+
+
+def _published_replies() -> Prefetch:
+    """The provider replies shown under a review: one query for a whole page."""
+    published = ReviewReply.objects.filter(status=ReplyStatus.PUBLISHED).select_related("provider")
+    return Prefetch("replies", queryset=published.order_by("pk"), to_attr="published_replies")
 
 
 def review_versions_known(model: AIModel) -> list[str]:
@@ -134,12 +149,14 @@ def review_list_for_model(
     use_case: str | None = None,
     model_version: str | None = None,
     usage_verified: bool | None = None,
+    has_reply: bool | None = None,
     viewer: User | AnonymousUser | None = None,
 ) -> QuerySet[Review]:
     """Published reviews of `model`, filtered, with author and model preloaded (unordered:
     the paginator applies one of `REVIEW_ORDERINGS`). `model_version` may be any name of a
-    version (`review_version_canonical`); `viewer` adds the reader's own state
-    (`_with_viewer`)."""
+    version (`review_version_canonical`); `has_reply` keeps reviews with (or without) a
+    published provider reply; `viewer` adds the reader's own state (`_with_viewer`). The
+    published replies are preloaded as `published_replies`."""
     queryset = Review.objects.filter(model=model, status=ReviewStatus.PUBLISHED)
     if rating is not None:
         queryset = queryset.filter(rating=rating)
@@ -149,7 +166,13 @@ def review_list_for_model(
         queryset = queryset.filter(model_version=review_version_canonical(model, model_version))
     if usage_verified is not None:
         queryset = queryset.filter(usage_verified=usage_verified)
-    return _with_viewer(queryset.select_related("author", "model"), viewer)
+    if has_reply is not None:
+        replied = ReviewReply.objects.filter(review=OuterRef("pk"), status=ReplyStatus.PUBLISHED)
+        queryset = (
+            queryset.filter(Exists(replied)) if has_reply else queryset.exclude(Exists(replied))
+        )
+    queryset = queryset.select_related("author", "model").prefetch_related(_published_replies())
+    return _with_viewer(queryset, viewer)
 
 
 def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Review:
@@ -160,7 +183,7 @@ def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | Non
     if user is not None and user.is_authenticated:
         visible |= Q(author_id=user.pk)
     queryset = Review.objects.select_related("author", "model").prefetch_related(
-        _pending_revisions()
+        _pending_revisions(), _published_replies()
     )
     review = _with_viewer(queryset, user).filter(visible, public_id=public_id).first()
     if review is None:
@@ -175,7 +198,9 @@ def review_list_for_author(*, author: User, model: AIModel | None = None) -> Que
     queryset = Review.objects.filter(author=author)
     if model is not None:
         queryset = queryset.filter(model=model)
-    queryset = queryset.select_related("author", "model").prefetch_related(_pending_revisions())
+    queryset = queryset.select_related("author", "model").prefetch_related(
+        _pending_revisions(), _published_replies()
+    )
     return _with_viewer(queryset, author).order_by("-created_at", "-id")
 
 
@@ -206,6 +231,7 @@ def _moderation_queryset() -> QuerySet[Review]:
     reviews = with_reviewer_facts(Review.objects.select_related("author", "model"))
     return reviews.prefetch_related(
         _pending_revisions(),
+        _published_replies(),
         Prefetch("reports", queryset=open_reports.order_by("created_at"), to_attr="open_reports"),
         Prefetch("integrity_flags", queryset=flags, to_attr="flags"),
     )
@@ -264,6 +290,61 @@ def moderation_event_list(
     if action:
         queryset = queryset.filter(action=action)
     return queryset.order_by("-created_at", "-id")
+
+
+# --- Provider replies ----------------------------------------------------------------------
+
+
+def _reply_queryset() -> QuerySet[ReviewReply]:
+    return ReviewReply.objects.select_related(
+        "provider", "author", "review", "review__model", "review__author"
+    )
+
+
+def reply_get_for_review(*, review_id: uuid.UUID, user: User | AnonymousUser | None) -> ReviewReply:
+    """The provider's reply to the review: a published one for everyone; members of the
+    provider also see theirs while it waits or after a rejection. ReplyNotFound otherwise."""
+    replies = _reply_queryset().filter(review__public_id=review_id)
+    replies = replies.exclude(status=ReplyStatus.DELETED)
+    reply = replies.first()
+    if reply is None:
+        raise ReplyNotFound()
+    if reply.status == ReplyStatus.PUBLISHED:
+        return reply
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if membership_get(user_id=user_id, provider_id=reply.provider_id) is None:
+        raise ReplyNotFound()
+    return reply
+
+
+def reply_moderation_queue() -> QuerySet[ReviewReply]:
+    """Replies waiting for a moderator (new ones and edits), oldest first."""
+    return _reply_queryset().filter(queued_at__isnull=False).order_by("queued_at", "id")
+
+
+def reply_moderation_get(*, public_id: uuid.UUID) -> ReviewReply:
+    """Any reply, as moderators see it. ReplyNotFound."""
+    reply = _reply_queryset().filter(public_id=public_id).first()
+    if reply is None:
+        raise ReplyNotFound()
+    return reply
+
+
+def reply_stats_get(*, provider_slug: str) -> ProviderReplyStats:
+    """The provider's stored reply figures (computed hourly by `reply_stats_refresh`); an
+    unsaved row of zeros when it had no review in the window or none was computed yet.
+    ProviderNotFound for an unknown slug. One query."""
+    provider = Provider.objects.filter(slug=provider_slug).select_related("reply_stats").first()
+    if provider is None:
+        raise ProviderNotFound(f"No provider has the slug {provider_slug!r}.")
+    stats = getattr(provider, "reply_stats", None)
+    if stats is None:
+        # Unsaved: `computed_at` stays None (never computed).
+        return ProviderReplyStats(
+            provider=provider, window_days=REPLY_STATS_WINDOW_DAYS, reviews_published=0,
+            reviews_replied=0,
+        )  # fmt: skip
+    return stats
 
 
 # --- Personal-data export (sections registered with accounts in `reviews.registrations`) ---
@@ -351,3 +432,31 @@ def moderation_export_for_author(user: User) -> list[dict[str, Any]]:
         by = "system" if actor_id is None else "you" if actor_id == user.pk else "moderator"
         result.append({**_export_row(row, hidden=frozenset({"actor_id"})), "by": by})
     return result
+
+
+def reply_export_for_author(user: User) -> list[dict[str, Any]]:
+    """The provider replies the person wrote, with every revision's text (2 queries)."""
+    revisions = Prefetch("revisions", queryset=ReviewReplyRevision.objects.order_by("number"))
+    replies = (
+        ReviewReply.objects.filter(author_id=user.pk)
+        .select_related("review", "provider")
+        .prefetch_related(revisions)
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "id": reply.public_id,
+            "review": reply.review.public_id,
+            "provider": reply.provider.slug,
+            "status": reply.status,
+            "body": reply.body,
+            "created_at": reply.created_at,
+            "updated_at": reply.updated_at,
+            "published_at": reply.published_at,
+            "revisions": [
+                {"number": r.number, "body": r.body, "created_at": r.created_at}
+                for r in reply.revisions.all()
+            ],
+        }
+        for reply in replies
+    ]

@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 
 from config.tasks import PublishSafeTask
 from reviews import ratings
+from reviews.services.reply_stats import reply_stats_refresh
 
 
 class _RetryOptions(TypedDict):
@@ -55,3 +56,9 @@ def rating_refresh_task() -> None:
     """Beat, daily: rebuild every summary, refreshing the prior mean and the recent scores
     (which decay with time even when no review changes)."""
     ratings.ratings_rebuild()
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=300, time_limit=360, **_DB_RETRY)
+def reply_stats_refresh_task() -> None:
+    """Beat, hourly: recompute every provider's reply rate and median time to reply."""
+    reply_stats_refresh()

@@ -199,6 +199,10 @@ REST_FRAMEWORK = {
         "review_edit": env("THROTTLE_REVIEW_EDIT", default="30/day"),
         "review_vote": env("THROTTLE_REVIEW_VOTE", default="120/hour"),
         "review_report": env("THROTTLE_REVIEW_REPORT", default="20/day"),
+        # Provider replies (write, edit, delete), per account.
+        "review_reply": env("THROTTLE_REVIEW_REPLY", default="60/day"),
+        # Claimed provider profile proposals, per account (models_catalog.api).
+        "provider_profile": env("THROTTLE_PROVIDER_PROFILE", default="30/day"),
     },
     # Same trust rule as allauth's: None would make DRF believe any X-Forwarded-For.
     "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
@@ -223,7 +227,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LifecycleEnum": "models_catalog.models.Lifecycle"},
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleEnum": "models_catalog.models.Lifecycle",
+        "ReviewStatusEnum": "reviews.models.ReviewStatus",
+        "ReplyStatusEnum": "reviews.models.ReplyStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # allauth's headless API (sign-up, login, verification, MFA) joins ours: one client.
@@ -300,6 +308,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.rating_refresh_task",
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
+    },
+    # Provider reply rate and median time to reply (reviews.services.reply_stats).
+    "reply-stats-refresh": {
+        "task": "reviews.tasks.reply_stats_refresh_task",
+        "schedule": crontab(minute=41),
+        "options": {"expires": 3000},
     },
     # The outbox (events.services): re-publish deliveries that are due and not done.
     "outbox-sweep": {

@@ -109,11 +109,62 @@ class ProviderFamilyOutputSerializer(serializers.Serializer):
     model_count = serializers.IntegerField(help_text="Number of models in the family.")
 
 
+class ProviderLinkSerializer(serializers.Serializer):
+    # A field named like `Field.label` (the stubs type that attribute as a string); DRF
+    # collects declared fields before the class is built, so the name is free at runtime.
+    label = serializers.CharField(  # type: ignore[assignment]
+        max_length=60, help_text="What the link is, e.g. `Docs`."
+    )
+    url = serializers.URLField(help_text="An http(s) URL.")
+
+
+class ProviderProfileInputSerializer(serializers.Serializer):
+    """The claimed profile's fields; each optional, the ones sent replace the current value."""
+
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=5_000, help_text="About the provider."
+    )
+    website = serializers.URLField(required=False, allow_blank=True, help_text="Website.")
+    support_url = serializers.URLField(required=False, allow_blank=True, help_text="Support.")
+    support_email = serializers.EmailField(
+        required=False, allow_blank=True, help_text="Public support address."
+    )
+    links = ProviderLinkSerializer(
+        many=True, required=False, help_text="Up to 10 links (replaced as a whole)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class ProviderProfileEditOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The proposal's id.")
+    provider = serializers.CharField(source="provider.slug", help_text="Provider slug.")
+    changes = serializers.DictField(help_text="The fields proposed, with their new values.")
+    state = serializers.ChoiceField(
+        choices=["pending", "accepted", "rejected", "superseded"],
+        help_text="`pending` until a moderator accepts or rejects it; `superseded` by a newer "
+        "proposal.",
+    )
+    note = serializers.CharField(help_text="The moderator's note, if any.")
+    created_at = serializers.DateTimeField(help_text="When it was proposed.")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="When it was decided.")
+
+
 class ProviderDetailOutputSerializer(serializers.Serializer):
     slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
     name = serializers.CharField(help_text="Display name.")
     website = serializers.CharField(help_text="Provider website; empty when unknown.")
     description = serializers.CharField(help_text="About the provider; may be empty.")
+    support_url = serializers.CharField(help_text="Where users get support; may be empty.")
+    support_email = serializers.CharField(help_text="Support address; may be empty.")
+    links = ProviderLinkSerializer(many=True, help_text="Links the provider chose to show.")
+    claimed = serializers.BooleanField(
+        help_text="The provider has a verified manager on the platform who keeps this profile "
+        "(each change accepted by a moderator)."
+    )
     model_count = serializers.IntegerField(help_text="Number of models in the catalog.")
     families = ProviderFamilyOutputSerializer(
         many=True, help_text="The provider's model families, by name."

@@ -3,7 +3,7 @@ a leading `~` (`~openai/gpt-latest`, `openai/o4-mini:batch`), which `str` accept
 
 from django.urls import path
 
-from models_catalog.api import views
+from models_catalog.api import profile_views, views
 
 app_name = "catalog"
 urlpatterns = [
@@ -11,6 +11,26 @@ urlpatterns = [
     path("providers/<str:slug>/", views.ProviderDetailApi.as_view(), name="provider-detail"),
     path("charts/", views.ChartApi.as_view(), name="chart"),
     path("compare/", views.CompareApi.as_view(), name="compare"),
+    path(
+        "providers/<str:slug>/profile/",
+        profile_views.ProviderProfileApi.as_view(),
+        name="provider-profile",
+    ),
+    path(
+        "moderation/provider-profiles/",
+        profile_views.ModerationProfileEditQueueApi.as_view(),
+        name="moderation-profile-edits",
+    ),
+    path(
+        "moderation/provider-profiles/<int:edit_id>/accept/",
+        profile_views.ModerationProfileEditAcceptApi.as_view(),
+        name="moderation-profile-edit-accept",
+    ),
+    path(
+        "moderation/provider-profiles/<int:edit_id>/reject/",
+        profile_views.ModerationProfileEditRejectApi.as_view(),
+        name="moderation-profile-edit-reject",
+    ),
     path("models/", views.ModelListApi.as_view(), name="model-list"),
     path("models/<str:provider>/<str:model>/", views.ModelDetailApi.as_view(), name="model-detail"),
     path(

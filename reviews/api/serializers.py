@@ -15,6 +15,7 @@ from reviews.integrity.standing import AGE_BUCKETS, account_age_bucket, author_p
 from reviews.models import (
     SUB_RATINGS,
     ModerationAction,
+    ReplyStatus,
     Report,
     ReportReason,
     Review,
@@ -158,6 +159,24 @@ class ReviewListFilterInputSerializer(serializers.Serializer):
     usage_verified = serializers.BooleanField(
         required=False, help_text="`true`: only reviews whose usage a moderator verified."
     )
+    has_reply = serializers.BooleanField(
+        required=False,
+        help_text="`true`: only reviews the provider replied to (published reply); `false`: "
+        "only those without.",
+    )
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=BODY_MAX, trim_whitespace=False,
+        help_text=f"The reply, plain text ({BODY_MIN} to {BODY_MAX} characters), stored and "
+        "returned as written; never rendered as HTML.",
+    )  # fmt: skip
+
+    def validate_body(self, value: str) -> str:
+        if len(value.strip()) < BODY_MIN:
+            raise serializers.ValidationError(f"Write at least {BODY_MIN} characters.")
+        return value
 
 
 class ReviewVoteInputSerializer(serializers.Serializer):
@@ -280,6 +299,36 @@ def viewer_state(review: Review, viewer: User | AnonymousUser | None) -> dict[st
     }
 
 
+class ReplyProviderOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="The provider's slug, e.g. `openai`.")
+    name = serializers.CharField(help_text="The provider's name.")
+
+
+class ReplyOutputSerializer(serializers.Serializer):
+    """A provider's public reply: who speaks is the provider, never the member's account."""
+
+    id = serializers.UUIDField(source="public_id", help_text="The reply's id (random).")
+    provider = ReplyProviderOutputSerializer(help_text="The provider that replied.")
+    body = serializers.CharField(help_text="The reply, plain text as written (never HTML).")
+    published_at = serializers.DateTimeField(
+        allow_null=True, help_text="When this text was published; null while it waits."
+    )
+    updated_at = serializers.DateTimeField(help_text="When the reply last changed.")
+
+
+class ReplyOwnOutputSerializer(ReplyOutputSerializer):
+    """The provider's members' view: also the moderation state."""
+
+    review = serializers.UUIDField(source="review.public_id", help_text="The review answered.")
+    status = serializers.ChoiceField(
+        choices=ReplyStatus.choices,
+        help_text="`pending` (waiting for moderation, also after an edit), `published` or "
+        "`rejected`; everyone else only ever sees `published` replies.",
+    )
+    moderation_note = serializers.CharField(help_text="The moderator's note, if any.")
+    created_at = serializers.DateTimeField(help_text="When it was first written.")
+
+
 class ReviewOutputSerializer(_ContentOutputSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The review's id (random).")
     model = serializers.CharField(source="model.slug", help_text="Slug of the reviewed model.")
@@ -323,6 +372,18 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
     reviewer = serializers.SerializerMethodField(
         help_text="Facts about the author: account age, published reviews, usage verified."
     )
+    reply = serializers.SerializerMethodField(
+        help_text="The provider's published public reply; null if none."
+    )
+    updated_after_reply = serializers.BooleanField(
+        help_text="The author updated the review after the provider's reply was published."
+    )
+
+    @extend_schema_field(ReplyOutputSerializer(allow_null=True))
+    def get_reply(self, review: Review) -> dict[str, Any] | None:
+        # Preloaded by every selector that feeds this serializer (`published_replies`).
+        replies = review.published_replies
+        return ReplyOutputSerializer(replies[0]).data if replies else None
 
     @extend_schema_field(ReviewerFactsOutputSerializer)
     def get_reviewer(self, review: Review) -> dict[str, Any]:
@@ -436,4 +497,24 @@ class ReviewExistsErrorOutputSerializer(ErrorOutputSerializer):
 
     existing_review = serializers.UUIDField(
         required=False, help_text="With `review_exists`: the id of your active review."
+    )
+
+
+class ProviderReplyStatsOutputSerializer(serializers.Serializer):
+    provider = serializers.CharField(source="provider.slug", help_text="Provider slug.")
+    window_days = serializers.IntegerField(help_text="The figures cover this many days.")
+    reviews_published = serializers.IntegerField(
+        help_text="Reviews of the provider's models published in the window."
+    )
+    reviews_replied = serializers.IntegerField(help_text="Of those, how many it replied to.")
+    reply_rate = serializers.FloatField(
+        allow_null=True, help_text="`reviews_replied / reviews_published`, 0-1; null if none."
+    )
+    median_reply_seconds = serializers.IntegerField(
+        allow_null=True,
+        help_text="Median time from a review's publication to the provider's reply, in "
+        "seconds; null without replies.",
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the figures were computed (hourly); null if never."
     )

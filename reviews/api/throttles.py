@@ -178,3 +178,9 @@ class ReviewVoteThrottle(_AccountWriteThrottle):
 class ReviewReportThrottle(_AccountWriteThrottle):
     scope = "review_report"
     methods = frozenset({"POST"})
+
+
+class ReviewReplyThrottle(_AccountWriteThrottle):
+    # Provider replies: writing, editing and deleting one, per account.
+    scope = "review_reply"
+    methods = frozenset({"POST", "PATCH", "DELETE"})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.api import moderation_views, views
+from reviews.api import moderation_views, reply_views, views
 
 app_name = "reviews"
 urlpatterns = [
@@ -17,6 +17,31 @@ urlpatterns = [
         "reviews/<uuid:review_id>/reports/",
         views.ReviewReportCreateApi.as_view(),
         name="review-reports",
+    ),
+    path(
+        "reviews/<uuid:review_id>/reply/",
+        reply_views.ReviewReplyApi.as_view(),
+        name="review-reply",
+    ),
+    path(
+        "providers/<str:slug>/reply-stats/",
+        reply_views.ProviderReplyStatsApi.as_view(),
+        name="provider-reply-stats",
+    ),
+    path(
+        "moderation/replies/",
+        reply_views.ModerationReplyQueueApi.as_view(),
+        name="moderation-replies",
+    ),
+    path(
+        "moderation/replies/<uuid:reply_id>/publish/",
+        reply_views.ModerationReplyPublishApi.as_view(),
+        name="moderation-reply-publish",
+    ),
+    path(
+        "moderation/replies/<uuid:reply_id>/reject/",
+        reply_views.ModerationReplyRejectApi.as_view(),
+        name="moderation-reply-reject",
     ),
     path("me/reviews/", views.MyReviewListApi.as_view(), name="me-reviews"),
     path("me/reports/", views.MyReportListApi.as_view(), name="me-reports"),

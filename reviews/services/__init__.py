@@ -1,7 +1,8 @@
 """Writes of the reviews app, split by sub-domain; import them from here.
 
 `content` (what an author writes), `workflow` (lock, audit event, queue), `authoring`,
-`moderation`, `votes`, `reports` and `notifications`.
+`moderation`, `votes`, `reports`, `replies` (provider replies), `conflicts` and
+`notifications`.
 """
 
 from reviews.services.authoring import (
@@ -20,11 +21,25 @@ from reviews.services.moderation import (
     review_verify,
 )
 from reviews.services.notifications import review_outcome_notify
+from reviews.services.replies import (
+    reply_create,
+    reply_delete,
+    reply_erase_for_author,
+    reply_publish,
+    reply_reject,
+    reply_update,
+)
 from reviews.services.reports import report_create, report_erase_for_reporter, report_withdraw
 from reviews.services.votes import vote_delete, vote_set, wilson_lower_bound
 
 __all__ = [
     "ReviewDraft",
+    "reply_create",
+    "reply_delete",
+    "reply_erase_for_author",
+    "reply_publish",
+    "reply_reject",
+    "reply_update",
     "report_create",
     "report_erase_for_reporter",
     "report_withdraw",

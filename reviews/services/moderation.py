@@ -26,6 +26,7 @@ from reviews.exceptions import (
 )
 from reviews.models import (
     ModerationAction,
+    ReplyStatus,
     Report,
     ReportReason,
     Review,
@@ -105,6 +106,9 @@ def _accept(review: Review, revision: ReviewRevision | None) -> None:
         draft_apply(review, draft_of(revision))
         # The affiliation may have changed since the review was first published.
         review.conflict_of_interest = conflict_of_interest(review.author, review.model)
+        # The public text changes after the provider answered it in public.
+        if review.replies.filter(status=ReplyStatus.PUBLISHED).exists():
+            review.updated_after_reply = True
     review.has_pending_edit = False
 
 

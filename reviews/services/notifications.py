@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from accounts.services import mail_send
 from events.exceptions import PermanentDeliveryError
 from events.models import Event
-from reviews.models import ModerationEvent, ReportReason
+from reviews.models import ModerationEvent, ReplyStatus, ReportReason, ReviewReply
 
 
 def _message(event: ModerationEvent) -> tuple[str, str]:
@@ -69,3 +69,47 @@ def review_outcome_mail(event: Event) -> str | None:
             raise PermanentDeliveryError(str(exc)) from exc
         raise
     return None if sent else "nothing sent: no address (erased account) or event gone"
+
+
+def reply_published_notify(*, reply_id: int) -> bool:
+    """Mail the review's author that the provider's reply `reply_id` is public (the reply's
+    text, never who at the provider wrote it). False, sending nothing, when the reply is no
+    longer published or the author has no address. Raises what the mail backend raises."""
+    reply = (
+        ReviewReply.objects.select_related("provider", "review__author", "review__model")
+        .filter(pk=reply_id, status=ReplyStatus.PUBLISHED)
+        .first()
+    )
+    if reply is None:
+        return False
+    review = reply.review
+    author = review.author
+    if not author.email or author.erased_at is not None:
+        return False
+    context = {
+        "reply": reply,
+        "review": review,
+        "my_reviews_url": f"{settings.FRONTEND_URL}/me/reviews",
+    }
+    subject = render_to_string("reviews/email/reply_published_subject.txt", context)
+    body = render_to_string("reviews/email/reply_published_message.txt", context)
+    mail_send(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        body=body,
+        html_body="",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipients=[author.email],
+    )
+    return True
+
+
+def reply_published_mail(event: Event) -> str | None:
+    """Outbox consumer `reply_published_mail` (reviews.registrations): the review's author
+    learns of the provider's published reply. Errors as for `review_outcome_mail`."""
+    try:
+        sent = reply_published_notify(reply_id=event.payload["reply_id"])
+    except (smtplib.SMTPException, OSError) as exc:
+        if _permanent(exc):
+            raise PermanentDeliveryError(str(exc)) from exc
+        raise
+    return None if sent else "nothing sent: reply no longer published, or no address"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from events.services import outbox_record
+from models_catalog.memberships import membership_get
 from models_catalog.models import AIModel
 from reviews.models import (
     ModerationAction,
@@ -56,8 +57,11 @@ _OUTCOME_FIELDS = [
 
 
 def conflict_of_interest(author: User, model: AIModel) -> bool:
-    """A disclosed affiliation with the model's provider: shown, never counted in the rating."""
-    return bool(author.affiliation) and author.affiliation == model.provider.slug
+    """A tie with the model's provider: a verified membership (staff or the domain rule) or
+    a disclosed affiliation. Such a review is shown, never counted in the rating."""
+    if author.affiliation and author.affiliation == model.provider.slug:
+        return True
+    return membership_get(user_id=author.pk, provider_id=model.provider_id) is not None
 
 
 def review_lock(review: Review) -> Review:

@@ -12,11 +12,19 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from models_catalog.memberships import membership_grant
+from models_catalog.profiles import profile_edit_propose
 from reviews.models import ModelSurge
-from tests.conftest import PERSONA_PASSWORD
-from tests.factories import AIModelFactory, PriceFactory, ReviewFactory
+from reviews.services import reply_create, reply_publish
+from tests.conftest import PERSONA_PASSWORD, _persona, make_user
+from tests.factories import AIModelFactory, PriceFactory, ProviderFactory, ReviewFactory
 
-PERSONAS = ["anonymous", "unverified", "verified", "other_verified", "moderator", "admin"]
+PERSONAS = [
+    "anonymous", "unverified", "verified", "other_verified", "moderator", "admin",
+    # Provider membership (issue 16): a manager of the reviewed model's provider, and a
+    # member of another provider (fixtures below).
+    "provider_manager", "other_provider_member",
+]  # fmt: skip
 METHODS = ["get", "post", "put", "patch", "delete"]
 
 
@@ -41,6 +49,11 @@ def _moderators(status: int) -> dict[str, int]:
     return {**_everyone(403), "anonymous": 401, "moderator": status, "admin": status}
 
 
+def _provider_manager(status: int) -> dict[str, int]:
+    # Only a member of the reviewed model's provider; everyone else signed in is refused.
+    return {**_everyone(403), "provider_manager": status}
+
+
 # route name -> method -> persona -> status
 EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "accounts:me": {
@@ -54,6 +67,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "catalog:provider-list": {"get": _everyone(200)},
     "catalog:provider-detail": {"get": _everyone(200)},
     "catalog:model-list": {"get": _everyone(200)},
+    # Claimed provider profile (issue 16): managers propose, moderators decide.
+    "catalog:provider-profile": {"patch": {**_provider_manager(202), "anonymous": 401}},
+    "catalog:moderation-profile-edits": {"get": _moderators(200)},
+    "catalog:moderation-profile-edit-accept": {"post": _moderators(200)},
+    "catalog:moderation-profile-edit-reject": {"post": _moderators(200)},
     "catalog:model-detail": {"get": _everyone(200)},
     "catalog:model-cost": {"get": _everyone(200)},
     "catalog:model-ranks": {"get": _everyone(200)},
@@ -88,6 +106,18 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         f"reviews:moderation-{action}": {"post": _moderators(200)}
         for action in ("verify", "reject", "hide", "restore", "verify-usage")
     },
+    # Provider replies (issue 16): each call gets a fresh published review; GET, PATCH and
+    # DELETE find a published reply to it by another member of its provider.
+    "reviews:review-reply": {
+        "get": _everyone(200),
+        "post": {**_provider_manager(201), "anonymous": 401},
+        "patch": {**_provider_manager(200), "anonymous": 401},
+        "delete": {**_provider_manager(204), "anonymous": 401},
+    },
+    "reviews:moderation-replies": {"get": _moderators(200)},
+    "reviews:provider-reply-stats": {"get": _everyone(200)},
+    "reviews:moderation-reply-publish": {"post": _moderators(200)},
+    "reviews:moderation-reply-reject": {"post": _moderators(200)},
     # Ratings (issue 5): public reads of the stored summary.
     "ratings:model-rating": {"get": _everyone(200)},
     "ratings:model-badge": {"get": _everyone(200)},
@@ -112,6 +142,9 @@ BODIES = {
     ("reviews:review-reports", "post"): {"reason": "spam"},
     ("reviews:moderation-reject", "post"): {"reason": "off_topic", "note": "Not about the model."},
     ("reviews:moderation-hide", "post"): {"reason": "abusive", "note": "Insults another user."},
+    ("reviews:review-reply", "post"): {"body": BODY},
+    ("catalog:provider-profile", "patch"): {"description": "Makes models."},
+    ("reviews:review-reply", "patch"): {"body": BODY + " Edited."},
     ("accounts:me", "delete"): {"password": PERSONA_PASSWORD},
 }
 
@@ -152,7 +185,40 @@ def people(request: pytest.FixtureRequest) -> dict[str, Any]:
     return {name: request.getfixturevalue(name) for name in PERSONAS}
 
 
-def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[str, str]:
+@pytest.fixture
+def provider_manager(db: None) -> Any:
+    # A manager of no provider yet: `_kwargs` makes it one of each fresh review's provider.
+    return _persona("provider_manager", make_user())
+
+
+@pytest.fixture
+def other_provider_member(db: None) -> Any:
+    user = make_user()
+    membership_grant(provider=ProviderFactory.create(), user=user, role="manager")
+    return _persona("other_provider_member", user)
+
+
+def _reply_to(review: Any, people: dict[str, Any], *, publish: bool) -> Any:
+    """A reply to `review` by another member of its provider, published if asked."""
+    colleague = make_user()
+    membership_grant(provider=review.model.provider, user=colleague)
+    reply = reply_create(review=review, author=colleague, body=BODY)
+    if publish:
+        reply_publish(reply=reply, moderator=people["moderator"].user)
+    return reply
+
+
+def _profile_edit(people: dict[str, Any]) -> Any:
+    """A fresh proposal by a manager of a fresh provider, waiting for moderation."""
+    manager = make_user()
+    provider = ProviderFactory.create()
+    membership_grant(provider=provider, user=manager, role="manager")
+    return profile_edit_propose(provider=provider, user=manager, changes={"description": "New"})
+
+
+def _kwargs(
+    route: str, people: dict[str, Any], price: Any, name: str, method: str
+) -> dict[str, str]:
     """Values for the route's parameters, e.g. `<str:username>`."""
     provider, model = price.model.slug.split("/", 1)
     values: dict[str, Any] = {
@@ -162,6 +228,12 @@ def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[s
         "provider": provider,
         "model": model,
     }
+    if "slug" in ROUTE_PARAMETER.findall(route):
+        membership_grant(
+            provider=price.model.provider, user=people["provider_manager"].user, role="manager"
+        )
+    if "edit_id" in ROUTE_PARAMETER.findall(route):
+        values["edit_id"] = _profile_edit(people).pk
     if "review_id" in ROUTE_PARAMETER.findall(route):
         # each on a model of its own, so the author's one-review-per-model rule never interferes
         status = REVIEW_STATUS.get(name, "published")
@@ -169,6 +241,14 @@ def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[s
             author=people["other_verified"].user, published=status == "published", status=status
         )
         values["review_id"] = review.public_id
+        membership_grant(
+            provider=review.model.provider, user=people["provider_manager"].user, role="manager"
+        )
+        if name == "reviews:review-reply" and method != "post":
+            _reply_to(review, people, publish=True)
+    if "reply_id" in ROUTE_PARAMETER.findall(route):
+        review = ReviewFactory.create(published=True)
+        values["reply_id"] = _reply_to(review, people, publish=False).public_id
     if "surge_id" in ROUTE_PARAMETER.findall(route):
         surge = ModelSurge.objects.create(
             model=AIModelFactory.create(), kind="review_surge", since=timezone.now()
@@ -195,7 +275,7 @@ def test_persona_gets_expected_status_and_no_foreign_email(persona, people):
     routes = api_routes()
     failures = []
     for name, method in calls:
-        url = reverse(name, kwargs=_kwargs(routes[name][0], people, price, name))
+        url = reverse(name, kwargs=_kwargs(routes[name][0], people, price, name, method))
         response = getattr(me.client, method)(url, BODIES.get((name, method)), format="json")
         expected = EXPECTED[name][method][persona]
         if response.status_code != expected:

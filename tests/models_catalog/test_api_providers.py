@@ -46,6 +46,10 @@ def test_provider_detail_returns_families_with_model_counts(api_client, openai):
         "name": "OpenAI",
         "website": "https://openai.com",
         "description": "",
+        "support_url": "",
+        "support_email": "",
+        "links": [],
+        "claimed": False,
         "model_count": 4,
         "families": [
             {"slug": "dall-e", "name": "DALL-E", "model_count": 0},

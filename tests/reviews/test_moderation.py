@@ -217,8 +217,8 @@ def test_queue_query_count_does_not_grow_with_page_size(
 
 
 # session (2), user, email verified, permissions (2), MFA; count, page, waiting edits, reports,
-# integrity flags
-_QUEUE_QUERIES = 12
+# integrity flags, provider replies
+_QUEUE_QUERIES = 13
 
 
 def test_invalid_transition_error_is_typed(author, create_review, moderator):

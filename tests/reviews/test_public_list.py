@@ -130,8 +130,9 @@ def test_public_list_query_count_does_not_grow_with_page_size(
 ):
     for _ in range(10):
         ReviewFactory(model=ai_model, published=True, author=make_user())
-    # the model with its provider, then one query for the page with authors
-    with django_assert_num_queries(2):
+    # the model with its provider, one query for the page with authors, one for the
+    # provider replies of the page
+    with django_assert_num_queries(3):
         response = anonymous.client.get(f"{reviews_url(ai_model)}?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 
