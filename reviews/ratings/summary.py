@@ -7,14 +7,14 @@ both the model summary and the per-version ones, for one model or the whole cata
 """
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DataError, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import CharField, Count, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Power
 from rest_framework.fields import DateTimeField
@@ -180,17 +180,43 @@ class _UseCaseOf(Func):
 def _use_case_totals(
     reviews: QuerySet[Review], result: dict[int, "ModelTotals"], half_life_days: float
 ) -> None:
-    rows = (
-        reviews.annotate(use_case=_UseCaseOf(F("use_cases")))
-        .values("model_id", "use_case")
-        .annotate(**_aggregates(half_life_days))
-        .order_by("model_id", "use_case")
-    )
+    rows: Iterable[Mapping[str, Any]]
+    if connection.vendor == "postgresql":
+        rows = (
+            reviews.annotate(use_case=_UseCaseOf(F("use_cases")))
+            .values("model_id", "use_case")
+            .annotate(**_aggregates(half_life_days))
+            .order_by("model_id", "use_case")
+        )
+    else:
+        rows = _use_case_rows_portable(reviews, half_life_days)
     known = set(UseCase.values)
     for row in rows:
         if row["use_case"] in known:  # the service accepts no other; a stray tag counts nowhere
             totals = result.setdefault(row["model_id"], ModelTotals(row["model_id"]))
             totals.use_cases[row["use_case"]] = GroupTotals.from_row(row)
+
+
+def _use_case_rows_portable(
+    reviews: QuerySet[Review], half_life_days: float
+) -> list[dict[str, Any]]:
+    """The rows of `_use_case_totals` without a set-returning JSON function (SQLite, the
+    embedded default of `make run`): the tags are read in Python, then one grouped query per
+    use case. Fine at a developer's scale; production runs the single PostgreSQL scan."""
+    tagged: dict[str, list[int]] = {}
+    for pk, tags in reviews.values_list("pk", "use_cases"):
+        for tag in set(tags or ()):
+            tagged.setdefault(tag, []).append(pk)
+    rows: list[dict[str, Any]] = []
+    for tag, pks in sorted(tagged.items()):
+        grouped = (
+            Review.objects.filter(pk__in=pks)
+            .values("model_id")
+            .annotate(**_aggregates(half_life_days))
+            .order_by("model_id")
+        )
+        rows.extend({**row, "use_case": tag} for row in grouped)
+    return rows
 
 
 def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
@@ -328,7 +354,17 @@ def site_totals() -> tuple[int, int]:
 
 
 def site_use_case_means() -> dict[str, float]:
-    """The mean of the counted reviews tagged with each use case that has any (1 query)."""
+    """The mean of the counted reviews tagged with each use case that has any (1 query on
+    PostgreSQL; the tags are read in Python on other databases)."""
+    known = set(UseCase.values)
+    if connection.vendor != "postgresql":
+        sums: dict[str, list[int]] = {}
+        for rating, tags in counted_reviews().values_list("rating", "use_cases"):
+            for tag in set(tags or ()):
+                pair = sums.setdefault(tag, [0, 0])
+                pair[0] += rating
+                pair[1] += 1
+        return {tag: total / count for tag, (total, count) in sums.items() if tag in known}
     rows = (
         counted_reviews()
         .annotate(use_case=_UseCaseOf(F("use_cases")))
@@ -336,7 +372,6 @@ def site_use_case_means() -> dict[str, float]:
         .annotate(count=Count("pk"), total=Sum("rating"))
         .order_by("use_case")
     )
-    known = set(UseCase.values)
     return {r["use_case"]: r["total"] / r["count"] for r in rows if r["use_case"] in known}
 
 
