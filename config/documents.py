@@ -36,6 +36,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
+from config.redis_health import fallback_log
+
 logger = logging.getLogger(__name__)
 ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
 ENTRY_FORMAT = 1  # bumped with Document's fields: an older release's entries are never read
@@ -93,7 +95,7 @@ def _tokens_create(keys: Sequence[str], found: dict[str, object]) -> tuple[str, 
                 cache.add(key, secrets.token_hex(8), None)
         current = cache.get_many(list(keys))
     except Exception:
-        logger.warning("document cache unreachable; tokens not created", exc_info=True)
+        fallback_log(logger, "document cache unreachable; tokens not created")
         return None
     tokens = tuple(current.get(key) for key in keys)
     return None if None in tokens else tuple(str(token) for token in tokens)
@@ -107,7 +109,7 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     try:
         found = cache.get_many([key, *token_keys])
     except Exception:
-        logger.warning("document cache unreachable; rendering from the database", exc_info=True)
+        fallback_log(logger, "document cache unreachable; rendering from the database")
         try:
             return document_of(render())
         except Uncacheable as uncacheable:
@@ -127,7 +129,7 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
         try:
             cache.set(key, document, ENTRY_TIMEOUT)
         except Exception:
-            logger.warning("document cache unreachable; entry not written", exc_info=True)
+            fallback_log(logger, "document cache unreachable; entry not written")
     return document
 
 
@@ -139,7 +141,7 @@ def generations_bump_now(names: Iterable[str]) -> None:
     try:
         cache.set_many(tokens, None)
     except Exception:
-        logger.warning("document cache unreachable; generations not bumped", exc_info=True)
+        fallback_log(logger, "document cache unreachable; generations not bumped")
 
 
 def generations_bump(names: Iterable[str]) -> None:

@@ -27,6 +27,7 @@ from models_catalog.exceptions import (
 )
 from models_catalog.memberships import membership_is_manager
 from models_catalog.models import Provider, ProviderProfileEdit
+from models_catalog.services import catalog_documents_invalidate
 
 PROFILE_FIELDS = ("description", "website", "support_url", "support_email", "links")
 DESCRIPTION_MAX = 5_000
@@ -141,6 +142,7 @@ def profile_edit_accept(
         if name in edit.changes:
             setattr(provider, name, edit.changes[name])
     provider.save()
+    catalog_documents_invalidate()  # the provider shows on every page of its models
     edit.state = ProviderProfileEdit.State.ACCEPTED
     edit.decided_by, edit.decided_at, edit.note = moderator, timezone.now(), note
     edit.save()

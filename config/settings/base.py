@@ -342,6 +342,7 @@ CELERY_TASK_ROUTES = {
     "reviews.tasks.rating_sweep_task": {"queue": "maintenance"},
     "config.idempotency.tasks.idempotency_key_sweep_task": {"queue": "maintenance"},
     "reviews.tasks.rating_refresh_task": {"queue": "ratings"},
+    "reviews.tasks.reply_stats_refresh_task": {"queue": "maintenance"},
 }
 
 # --- Outbox (events) -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from accounts.selectors import moderation_access_get
 from events.services import outbox_record
 from models_catalog.memberships import membership_get
 from models_catalog.models import MembershipRole
+from models_catalog.services import model_documents_invalidate
 from reviews.exceptions import (
     CannotModerateOwnReply,
     InputInvalid,
@@ -38,6 +39,9 @@ def reply_body_check(body: str) -> None:
 
 
 def _event(event_type: str, reply: ReviewReply, review: Review) -> None:
+    # Every change of a reply is a change of the review's pre-rendered pages (the reply shows
+    # under it once published; a deleted or re-moderated one disappears).
+    model_documents_invalidate([review.model_id])
     outbox_record(
         event_type,
         {
@@ -188,4 +192,8 @@ def reply_erase_for_author(*, author_id: int) -> int:
     replies = ReviewReply.objects.filter(author_id=author_id)
     count = replies.update(body="", status=ReplyStatus.DELETED, queued_at=None)
     ReviewReplyRevision.objects.filter(reply__author_id=author_id).update(body="")
+    model_ids = Review.objects.filter(replies__author_id=author_id).values_list(
+        "model_id", flat=True
+    )
+    model_documents_invalidate(set(model_ids))
     return count

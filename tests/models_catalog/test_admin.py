@@ -91,7 +91,12 @@ def test_admin_save_invalidates_the_pre_rendered_pages(editor_client, api_client
     # when an editor renames its provider in the admin (saved by the admin, not a service)
     provider = model.provider
     url = reverse("admin:models_catalog_provider_change", args=[provider.pk])
-    data = {"slug": provider.slug, "name": "Renamed Provider", "website": "", "description": ""}
+    data = {
+        "slug": provider.slug, "name": "Renamed Provider", "website": "", "description": "",
+        "support_url": "", "support_email": "", "links": "[]",
+        # the domains inline (the membership domain rule): an empty formset
+        "domains-TOTAL_FORMS": "0", "domains-INITIAL_FORMS": "0",
+    }  # fmt: skip
     response = editor_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     # then the next read of the page shows it
