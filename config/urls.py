@@ -17,4 +17,6 @@ urlpatterns = [
     path("api/v1/", include("models_catalog.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("reviews.api.urls")),
+    path("api/v1/", include("webhooks.api.urls")),
+    path("feeds/", include("webhooks.feed_urls")),
 ]
