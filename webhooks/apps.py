@@ -11,7 +11,13 @@ class WebhooksConfig(AppConfig):
         from webhooks.services import DISABLED_EVENT
 
         # Dotted paths: handlers load where deliveries run.
-        consumer_register("webhooks", SOURCE_TYPES, "webhooks.services.webhook_fanout")
+        # With no active subscription, events are recorded without a webhooks delivery.
+        consumer_register(
+            "webhooks",
+            SOURCE_TYPES,
+            "webhooks.services.webhook_fanout",
+            wants="webhooks.services.subscriptions_exist",
+        )
         consumer_register(
             "webhook_disabled_mail",
             [DISABLED_EVENT],

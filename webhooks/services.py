@@ -100,6 +100,13 @@ def subscription_disable(subscription_id: int, reason: str) -> bool:
 # --- Fan-out ------------------------------------------------------------------------------
 
 
+def subscriptions_exist(event_type: str) -> bool:
+    """Asked by the outbox when an event is recorded (one EXISTS query): without an active
+    subscription no webhooks delivery is written. A subscription receives what happens after
+    it was registered, so skipping here loses nothing it should get."""
+    return WebhookSubscription.objects.filter(is_active=True).exists()
+
+
 def _body(event: Event, kind: str, data: dict) -> str:
     envelope = {
         "id": f"evt_{event.pk}",

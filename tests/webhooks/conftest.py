@@ -106,3 +106,20 @@ def fan_out(event_type: str | None = None) -> list[WebhookDelivery]:
 
 def last_event(event_type: str) -> Event:
     return Event.objects.filter(type=event_type).latest("pk")
+
+
+def integrator() -> Any:
+    """An account that may manage webhook subscriptions (the permission staff grant)."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user()
+    user.user_permissions.add(Permission.objects.get(codename="manage_subscriptions"))
+    return user
+
+
+@pytest.fixture
+def webhook_client(db: None) -> Any:
+    from tests.conftest import token_client
+
+    client = token_client(integrator())
+    return client

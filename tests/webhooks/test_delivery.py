@@ -2,17 +2,20 @@
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
 from accounts.services import moderator_grant
-from events.models import Delivery
+from events.models import Delivery, Event
+from models_catalog.models import Source
+from models_catalog.services import model_import, price_record
 from events.services import delivery_attempt
 from reviews.services import review_hide
 from tests.conftest import make_user
-from tests.factories import AIModelFactory
+from tests.factories import AIModelFactory, ProviderFactory
 from tests.webhooks.conftest import fan_out, published_review, subscribe
 from webhooks.models import WebhookDelivery
 from webhooks.services import retry_delay, webhook_delivery_attempt, webhook_redeliver
@@ -180,3 +183,33 @@ def test_hiding_a_public_review_sends_review_removed_and_a_submission_sends_noth
     assert kinds == ["review.published", "review.removed"]
     # a submission is nobody's business outside: the consumer does not even receive it
     assert not Delivery.objects.filter(consumer="webhooks", event__type="review.submitted")
+
+
+def test_catalog_imports_send_model_added_and_price_changed(receiver):
+    # given a subscription to the catalog's events for one provider
+    provider = ProviderFactory()
+    subscribe(receiver.url, ["model.added", "price.changed"], provider=provider)
+    # when an importer adds a model and records its price
+    today = dt.date(2026, 11, 1)
+    model, _ = model_import(
+        slug=f"{provider.slug}/fresh", provider=provider, attributes={"name": "Fresh"},
+        source=Source.OPENROUTER, as_of=today,
+    )  # fmt: skip
+    assert model is not None
+    price_record(
+        model=model, source=Source.OPENROUTER, as_of=today,
+        input_per_mtok=Decimal("1.5"), output_per_mtok=Decimal("6"),
+    )  # fmt: skip
+    # then both are delivered with the resource as the API shows it
+    for delivery in fan_out():
+        assert webhook_delivery_attempt(delivery.pk) == "delivered"
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert [b["type"] for b in bodies] == ["model.added", "price.changed"]
+    assert bodies[0]["data"]["model"] == {"slug": model.slug, "name": "Fresh"}
+    assert bodies[1]["data"]["price"]["input_per_mtok"] == "1.50"
+
+
+def test_without_subscriptions_events_are_recorded_without_webhook_deliveries():
+    published_review(AIModelFactory())
+    assert Event.objects.filter(type="review.published").exists()
+    assert not Delivery.objects.filter(consumer="webhooks").exists()
