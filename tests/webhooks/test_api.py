@@ -30,6 +30,7 @@ def test_a_subscription_is_registered_and_its_secret_shown_once(webhook_client, 
     # then the answer carries the secret, and later reads never do
     assert response.status_code == 201, response.content
     created = response.json()
+    assert response["Location"].endswith(f"{URL}{created['id']}/")
     assert created["secret"].startswith("whsec_")
     assert created["models"] == [model.slug] and created["is_active"] is True
     detail = webhook_client.get(f"{URL}{created['id']}/").json()

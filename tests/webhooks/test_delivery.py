@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from accounts.services import moderator_grant
 from events.models import Delivery, Event
+from events.services import delivery_attempt
 from models_catalog.models import Source
 from models_catalog.services import model_import, price_record
-from events.services import delivery_attempt
 from reviews.services import review_hide
 from tests.conftest import make_user
 from tests.factories import AIModelFactory, ProviderFactory

@@ -1,5 +1,6 @@
 """The subscription owner's API: subscriptions, their deliveries, ping and redelivery."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.api import PageNumberPagination
 from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from reviews.api.views import LOCATION_HEADER  # one declaration of the 201 header
 from webhooks import selectors, services
 from webhooks.api.serializers import (
     DeliveryOutputSerializer,
@@ -35,6 +37,7 @@ class SubscriptionListCreateApi(GenericAPIView):
         return self.get_paginated_response(SubscriptionOutputSerializer(page, many=True).data)
 
     @extend_schema(
+        parameters=[LOCATION_HEADER],
         request=SubscriptionCreateInputSerializer,
         responses={201: SubscriptionCreatedOutputSerializer, **WRITE_ERRORS},
         description="Register an endpoint. The URL must resolve to public addresses (and be "
@@ -48,7 +51,9 @@ class SubscriptionListCreateApi(GenericAPIView):
             owner=request.user, **subscription_fields(data.validated_data)
         )
         output = SubscriptionCreatedOutputSerializer(subscription).data
-        return Response(output, status=status.HTTP_201_CREATED)
+        route = reverse("webhooks:subscription-detail", args=[subscription.pk])
+        location = request.build_absolute_uri(route)
+        return Response(output, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 class SubscriptionDetailApi(APIView):
