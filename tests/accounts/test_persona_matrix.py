@@ -15,6 +15,7 @@ from django.utils import timezone
 from reviews.models import ModelSurge
 from tests.conftest import PERSONA_PASSWORD
 from tests.factories import AIModelFactory, PriceFactory, ReviewFactory
+from webhooks.services import subscription_create, webhook_ping
 
 PERSONAS = ["anonymous", "unverified", "verified", "other_verified", "moderator", "admin"]
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -39,6 +40,10 @@ def _author_only(status: int) -> dict[str, int]:
 
 def _moderators(status: int) -> dict[str, int]:
     return {**_everyone(403), "anonymous": 401, "moderator": status, "admin": status}
+
+
+def _integrators(status: int) -> dict[str, int]:
+    return {**_everyone(403), "anonymous": 401, "admin": status}
 
 
 # route name -> method -> persona -> status
@@ -88,6 +93,14 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "ratings:model-rating": {"get": _everyone(200)},
     "ratings:model-badge": {"get": _everyone(200)},
     "ratings:methodology": {"get": _everyone(200)},
+    # Webhooks (issue 17): accounts holding webhooks.manage_subscriptions (here the superuser),
+    # each call on a fresh subscription (and delivery) of the admin persona's.
+    "webhooks:subscriptions": {"get": _integrators(200), "post": _integrators(201)},
+    "webhooks:subscription-detail": {"get": _integrators(200), "delete": _integrators(204)},
+    "webhooks:subscription-enable": {"post": _integrators(200)},
+    "webhooks:subscription-ping": {"post": _integrators(202)},
+    "webhooks:subscription-deliveries": {"get": _integrators(200)},
+    "webhooks:delivery-redeliver": {"post": _integrators(202)},
 }
 
 # The state of the fresh review a call works on; "published" unless named here.
@@ -107,6 +120,10 @@ BODIES = {
     ("reviews:moderation-reject", "post"): {"reason": "off_topic", "note": "Not about the model."},
     ("reviews:moderation-hide", "post"): {"reason": "abusive", "note": "Insults another user."},
     ("accounts:me", "delete"): {"password": PERSONA_PASSWORD},
+    ("webhooks:subscriptions", "post"): {
+        "url": "http://127.0.0.1:9/hook",
+        "event_types": ["rating.changed"],
+    },
 }
 
 
@@ -168,6 +185,12 @@ def _kwargs(route: str, people: dict[str, Any], price: Any, name: str) -> dict[s
             model=AIModelFactory.create(), kind="review_surge", since=timezone.now()
         )
         values["surge_id"] = surge.pk
+    if {"subscription_id", "delivery_id"} & set(ROUTE_PARAMETER.findall(route)):
+        subscription = subscription_create(
+            owner=people["admin"].user, url="http://127.0.0.1:9/hook", event_types=["ping"]
+        )
+        values["subscription_id"] = subscription.pk
+        values["delivery_id"] = webhook_ping(subscription).pk
     return {name: values[name] for name in ROUTE_PARAMETER.findall(route)}
 
 
