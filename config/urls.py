@@ -36,6 +36,8 @@ urlpatterns = [
     path("api/v1/", include("models_catalog.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("reviews.api.urls")),
+    path("api/v1/", include("webhooks.api.urls")),
+    path("feeds/", include("webhooks.feed_urls")),
     # Anything else under the JSON prefixes: a JSON 404, with DEBUG on too.
     re_path(r"^(?:api|_allauth)/(?P<path>.*)$", views.unknown_route),
 ]

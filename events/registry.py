@@ -14,11 +14,23 @@ from events.models import Event
 Handler = Callable[[Event], str | None]
 
 
+# Asked when an event is recorded: does the consumer want it at all (e.g. is anyone
+# subscribed)? False writes no delivery row for it. One cheap query at most.
+Wants = Callable[[str], bool]
+
+
 @dataclass(frozen=True)
 class Consumer:
     name: str
     event_types: frozenset[str]
     handler_ref: Handler | str  # a callable, or its dotted path (imported on first use)
+    wants_ref: Wants | str | None = None  # None: every event of its types
+
+    def wants(self, event_type: str) -> bool:
+        if self.wants_ref is None:
+            return True
+        wants = import_string(self.wants_ref) if isinstance(self.wants_ref, str) else self.wants_ref
+        return bool(wants(event_type))
 
     @property
     def handler(self) -> Handler:
@@ -30,11 +42,14 @@ class Consumer:
 _CONSUMERS: dict[str, Consumer] = {}
 
 
-def consumer_register(name: str, event_types: Iterable[str], handler: Handler | str) -> None:
+def consumer_register(
+    name: str, event_types: Iterable[str], handler: Handler | str, wants: Wants | str | None = None
+) -> None:
     """Register consumer `name` (stable: it is stored on every delivery row) for
-    `event_types`. Registering the same consumer again is a no-op; another one under a
-    taken name raises ImproperlyConfigured."""
-    consumer = Consumer(name, frozenset(event_types), handler)
+    `event_types`; `wants`, if given, is asked per recorded batch whether to deliver at all.
+    Registering the same consumer again is a no-op; another one under a taken name raises
+    ImproperlyConfigured."""
+    consumer = Consumer(name, frozenset(event_types), handler, wants)
     if len(name) > 64:
         raise ImproperlyConfigured(f"consumer name {name!r} is longer than 64 characters")
     existing = _CONSUMERS.setdefault(name, consumer)

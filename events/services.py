@@ -42,9 +42,10 @@ def outbox_record(event_type: str, payload: Mapping[str, Any]) -> Event:
 
 def outbox_record_many(event_type: str, payloads: Sequence[Mapping[str, Any]]) -> list[Event]:
     """Append events of `event_type` (one per payload: small, JSON, ids rather than copies)
-    and a pending delivery for each consumer registered for the type, in the caller's
-    transaction: they commit or roll back with the change. After commit, each delivery is
-    published to the worker (publish-safe; the sweep covers a lost publish). Two INSERTs."""
+    and a pending delivery for each consumer registered for the type that wants it (see
+    `consumer_register`), in the caller's transaction: they commit or roll back with the
+    change. After commit, each delivery is published to the worker (publish-safe; the sweep
+    covers a lost publish). Two INSERTs."""
     if not payloads:
         return []
     now = timezone.now()
@@ -52,7 +53,7 @@ def outbox_record_many(event_type: str, payloads: Sequence[Mapping[str, Any]]) -
         [Event(type=event_type, payload=dict(payload), created_at=now) for payload in payloads],
         batch_size=BATCH,
     )
-    consumers = consumers_for(event_type)
+    consumers = [c for c in consumers_for(event_type) if c.wants(event_type)]
     if consumers:
         deliveries = Delivery.objects.bulk_create(
             [

@@ -19,6 +19,7 @@ from django.db.models import DecimalField, Model
 from django.utils.text import slugify
 
 from config.documents import CATALOG, RATINGS, REVIEWERS, generations_bump, model_generation
+from events.services import outbox_record
 from models_catalog.models import (
     AIModel,
     Direction,
@@ -60,6 +61,11 @@ ATTRIBUTE_FIELDS = {
 }  # fmt: skip
 # Many-to-many attributes: set by `model_import` under the same precedence rules.
 RELATION_FIELDS = {"input_modalities", "output_modalities"}
+
+
+# Outbox events (events app) of the catalog; the webhooks app sends them to subscribers.
+MODEL_ADDED = "model.added"
+PRICE_CHANGED = "price.changed"
 
 
 def _rank(field_name: str, source: str) -> int:
@@ -182,6 +188,9 @@ def model_import(
     seen_changed = _mark_seen(model, source, as_of)
     if change.changed or seen_changed:
         model.save()
+    if change.created:
+        # For integrators (webhooks): recorded with the row, in the importer's transaction.
+        outbox_record(MODEL_ADDED, {"model_id": model.pk})
     for attr, slugs in (
         ("input_modalities", input_modalities),
         ("output_modalities", output_modalities),
@@ -328,6 +337,8 @@ def price_refresh_current(model: AIModel) -> None:
     if model.current_price_id != (newest.id if newest else None):
         model.current_price = newest
         model.save(update_fields=["current_price", "updated_at"])
+        if newest is not None:
+            outbox_record(PRICE_CHANGED, {"model_id": model.pk, "price_id": newest.pk})
 
 
 def metric_get_or_create(

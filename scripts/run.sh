@@ -18,7 +18,7 @@ echo "==> Importing the catalog snapshot shipped in data/catalog (idempotent)"
 $PY manage.py load_shipped_catalog
 
 echo "==> Starting the Celery worker with beat (log: $VAR_DIR/celery.log)"
-.venv/bin/celery -A config worker --beat -Q default,mail,ratings,maintenance --loglevel INFO --concurrency 1 \
+.venv/bin/celery -A config worker --beat -Q default,mail,ratings,maintenance,webhooks --loglevel INFO --concurrency 1 \
   --schedule "$VAR_DIR/celerybeat-schedule" >"$VAR_DIR/celery.log" 2>&1 &
 WORKER_PID=$!
 trap 'echo "==> Stopping the Celery worker"; kill $WORKER_PID 2>/dev/null; wait $WORKER_PID 2>/dev/null' EXIT INT TERM

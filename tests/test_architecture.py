@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.conftest import PROJECT_DIR
 
-PACKAGES = ("config", "events", "accounts", "models_catalog", "reviews")
+PACKAGES = ("config", "events", "accounts", "models_catalog", "reviews", "webhooks")
 # Lowest first: an app may import only apps before it (and itself).
 LAYERS = {name: rank for rank, name in enumerate(PACKAGES)}
 # Wiring that names every app by design.

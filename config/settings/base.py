@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "models_catalog",
     "reviews",
+    "webhooks",  # webhooks and feeds: above reviews, whose events it sends
 ]
 
 MIDDLEWARE = [
@@ -321,23 +322,34 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Webhooks (webhooks.services): the same for deliveries to subscribed endpoints.
+    "webhook-sweep": {
+        "task": "webhooks.tasks.webhook_sweep_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
 # Mail has its own queue so a backlog of retries against a slow mail server never delays
 # other work (and the reverse). Production runs one worker per queue group (Procfile):
 # `ratings`, `mail` and `default`, each also consuming `maintenance`, where the sweeps go, so
 # a sweep runs while any one worker group is alive. `make run`'s one worker consumes all.
+# Webhook POSTs have their own queue (`webhooks`, consumed by the `default` group) so a slow
+# integrator's endpoint never delays mail or ratings.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (
     Queue("default"),
     Queue("mail"),
     Queue("ratings"),  # the rating pipeline of the reviews app routes here
     Queue("maintenance"),  # short periodic sweeps, consumed by every worker group
+    Queue("webhooks"),  # POSTs to integrators' endpoints: slow ones delay nothing else
 )
 CELERY_TASK_ROUTES = {
     "accounts.tasks.mail_send_task": {"queue": "mail"},
     # Outbox deliveries are notifications today (the outcome mail).
     "events.tasks.delivery_task": {"queue": "mail"},
     "events.tasks.delivery_sweep_task": {"queue": "maintenance"},
+    "webhooks.tasks.webhook_delivery_task": {"queue": "webhooks"},
+    "webhooks.tasks.webhook_sweep_task": {"queue": "maintenance"},
     "reviews.tasks.rating_recompute_task": {"queue": "ratings"},
     "reviews.tasks.rating_sweep_task": {"queue": "maintenance"},
     "config.idempotency.tasks.idempotency_key_sweep_task": {"queue": "maintenance"},
@@ -356,6 +368,22 @@ OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # The sweep leaves rows alone this long after they are due: their own message is on its way.
 OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=30)
+
+# --- Webhooks (webhooks app) -------------------------------------------------------------
+# A failed delivery is retried after BASE, 2·BASE, ... seconds (capped at MAX, jittered):
+# with the defaults, 13 attempts over 13 to 27 hours; then it fails for good and the
+# subscription is disabled (its owner is mailed).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=13)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=60.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600.0)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=5.0)
+WEBHOOK_EXCERPT_CHARS = 500  # of an endpoint's answer, kept for its owner; never more
+# SSRF guard (webhooks.net): endpoints must resolve to public addresses and use HTTPS.
+# Production settings fix both; `make run` and the tests relax them for loopback receivers.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)
 
 # --- Mail ------------------------------------------------------------------------------
 # Sent by the Celery worker (accounts.tasks.mail_send_task), never inside a request.

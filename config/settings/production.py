@@ -49,3 +49,7 @@ HEADLESS_FRONTEND_URLS = headless_frontend_urls(FRONTEND_URL)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Moderators must have enabled MFA (TOTP) before the moderation API serves them.
 MODERATION_REQUIRE_MFA = env.bool("MODERATION_REQUIRE_MFA", default=True)
+
+# Webhooks call only public HTTPS endpoints (SSRF guard, webhooks.net): not configurable here.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+WEBHOOK_REQUIRE_HTTPS = True

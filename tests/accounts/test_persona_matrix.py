@@ -18,6 +18,7 @@ from reviews.models import ModelSurge
 from reviews.services import reply_create, reply_publish
 from tests.conftest import PERSONA_PASSWORD, _persona, make_user
 from tests.factories import AIModelFactory, PriceFactory, ProviderFactory, ReviewFactory
+from webhooks.services import subscription_create, webhook_ping
 
 PERSONAS = [
     "anonymous", "unverified", "verified", "other_verified", "moderator", "admin",
@@ -52,6 +53,10 @@ def _moderators(status: int) -> dict[str, int]:
 def _provider_manager(status: int) -> dict[str, int]:
     # Only a member of the reviewed model's provider; everyone else signed in is refused.
     return {**_everyone(403), "provider_manager": status}
+
+
+def _integrators(status: int) -> dict[str, int]:
+    return {**_everyone(403), "anonymous": 401, "admin": status}
 
 
 # route name -> method -> persona -> status
@@ -122,6 +127,14 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "ratings:model-rating": {"get": _everyone(200)},
     "ratings:model-badge": {"get": _everyone(200)},
     "ratings:methodology": {"get": _everyone(200)},
+    # Webhooks (issue 17): accounts holding webhooks.manage_subscriptions (here the superuser),
+    # each call on a fresh subscription (and delivery) of the admin persona's.
+    "webhooks:subscriptions": {"get": _integrators(200), "post": _integrators(201)},
+    "webhooks:subscription-detail": {"get": _integrators(200), "delete": _integrators(204)},
+    "webhooks:subscription-enable": {"post": _integrators(200)},
+    "webhooks:subscription-ping": {"post": _integrators(202)},
+    "webhooks:subscription-deliveries": {"get": _integrators(200)},
+    "webhooks:delivery-redeliver": {"post": _integrators(202)},
 }
 
 # The state of the fresh review a call works on; "published" unless named here.
@@ -146,6 +159,10 @@ BODIES = {
     ("catalog:provider-profile", "patch"): {"description": "Makes models."},
     ("reviews:review-reply", "patch"): {"body": BODY + " Edited."},
     ("accounts:me", "delete"): {"password": PERSONA_PASSWORD},
+    ("webhooks:subscriptions", "post"): {
+        "url": "http://127.0.0.1:9/hook",
+        "event_types": ["rating.changed"],
+    },
 }
 
 
@@ -254,6 +271,12 @@ def _kwargs(
             model=AIModelFactory.create(), kind="review_surge", since=timezone.now()
         )
         values["surge_id"] = surge.pk
+    if {"subscription_id", "delivery_id"} & set(ROUTE_PARAMETER.findall(route)):
+        subscription = subscription_create(
+            owner=people["admin"].user, url="http://127.0.0.1:9/hook", event_types=["ping"]
+        )
+        values["subscription_id"] = subscription.pk
+        values["delivery_id"] = webhook_ping(subscription).pk
     return {name: values[name] for name in ROUTE_PARAMETER.findall(route)}
 
 
