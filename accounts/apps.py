@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
+
+    def ready(self) -> None:
+        # allauth's rate limits read and write `cache` of this module (the default cache):
+        # give them the same cache failing open, so a Redis outage skips the limits instead
+        # of failing sign-up and login with a 500 (config/cache.py).
+        from allauth.core.internal import ratelimit
+
+        from config.cache import FailOpenCache
+
+        ratelimit.cache = FailOpenCache()

@@ -9,15 +9,26 @@ Every cache operation goes through the circuit of its server (config.redis_healt
 Redis is known to be down or frozen, an operation raises RedisUnavailable at once instead of
 waiting for the socket timeout again, so throttles, rate limits, the rating cache and the
 debounce keys fail open fast. Everything else is Django's.
+
+`FailOpenCache` is the default cache as allauth's rate limits see it (accounts.apps): there
+an outage reads as a miss and a write as done, so sign-up, login and password reset are not
+limited while Redis is unreachable, instead of answering 500. Every other caller keeps the
+fail-fast cache and its own fallback.
 """
 
 import functools
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from config.redis_health import RedisCircuit, redis_circuit
+from config.redis_health import RedisCircuit, fallback_log, is_outage, redis_circuit
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _ReusingClient(RedisCacheClient):
@@ -67,3 +78,39 @@ for _name in (
     "delete_many", "clear",
 ):  # fmt: skip
     setattr(_ReusingClient, _name, _guarded(_name))
+
+
+class FailOpenCache:
+    """The default cache (whatever backend it is), failing open on an outage: `get` answers
+    the default, `add` True (allauth's lock is taken), `set` and `delete` do nothing. The
+    outage itself is logged once by its circuit; any other error is raised as before.
+    For allauth's rate limits only, where an unlimited request beats a refused one."""
+
+    @staticmethod
+    def _open(call: Callable[[], T], fallback: T, key: str) -> T:
+        try:
+            return call()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            fallback_log(logger, "rate-limit cache unreachable; %s not limited", key)
+            return fallback
+
+    def add(
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        return self._open(lambda: cache.add(key, value, timeout, version), True, key)
+
+    def get(self, key: str, default: Any = None, version: Any = None) -> Any:
+        return self._open(lambda: cache.get(key, default, version), default, key)
+
+    def set(
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        self._open(lambda: cache.set(key, value, timeout, version), None, key)
+
+    def delete(self, key: str, version: Any = None) -> bool:
+        return self._open(lambda: cache.delete(key, version), False, key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(cache, name)  # anything else allauth may call: as the default cache
