@@ -177,29 +177,41 @@ class _UseCaseOf(Func):
     output_field = CharField()
 
 
-def _use_case_totals(
-    reviews: QuerySet[Review], result: dict[int, "ModelTotals"], half_life_days: float
-) -> None:
+def _use_case_aggregates() -> dict[str, Any]:
+    """What a use-case summary needs (`USE_CASE_FIELDS`: count, mean, Bayesian average, lower
+    bound): counts and star counts only. No recency weights or sub-ratings: they would be
+    computed per tag row and thrown away, which tripled the full rebuild's time."""
+    return {
+        "count": Count("pk"),
+        "total": Sum("rating"),
+        **{f"star_{star}": Count("pk", filter=Q(rating=star)) for star in STARS},
+    }
+
+
+def _use_case_group(row: Mapping[str, Any]) -> GroupTotals:
+    stars = {star: row[f"star_{star}"] for star in STARS}
+    return GroupTotals(count=row["count"], total=row["total"] or 0, stars=stars)
+
+
+def _use_case_totals(reviews: QuerySet[Review], result: dict[int, "ModelTotals"]) -> None:
     rows: Iterable[Mapping[str, Any]]
     if connection.vendor == "postgresql":
         rows = (
             reviews.annotate(use_case=_UseCaseOf(F("use_cases")))
             .values("model_id", "use_case")
-            .annotate(**_aggregates(half_life_days))
+            .annotate(**_use_case_aggregates())
             .order_by("model_id", "use_case")
         )
     else:
-        rows = _use_case_rows_portable(reviews, half_life_days)
+        rows = _use_case_rows_portable(reviews)
     known = set(UseCase.values)
     for row in rows:
         if row["use_case"] in known:  # the service accepts no other; a stray tag counts nowhere
             totals = result.setdefault(row["model_id"], ModelTotals(row["model_id"]))
-            totals.use_cases[row["use_case"]] = GroupTotals.from_row(row)
+            totals.use_cases[row["use_case"]] = _use_case_group(row)
 
 
-def _use_case_rows_portable(
-    reviews: QuerySet[Review], half_life_days: float
-) -> list[dict[str, Any]]:
+def _use_case_rows_portable(reviews: QuerySet[Review]) -> list[dict[str, Any]]:
     """The rows of `_use_case_totals` without a set-returning JSON function (SQLite, the
     embedded default of `make run`): the tags are read in Python, then one grouped query per
     use case. Fine at a developer's scale; production runs the single PostgreSQL scan."""
@@ -212,7 +224,7 @@ def _use_case_rows_portable(
         grouped = (
             Review.objects.filter(pk__in=pks)
             .values("model_id")
-            .annotate(**_aggregates(half_life_days))
+            .annotate(**_use_case_aggregates())
             .order_by("model_id")
         )
         rows.extend({**row, "use_case": tag} for row in grouped)
@@ -246,7 +258,7 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
         group = GroupTotals.from_row(row)
         totals.versions[row["model_version"]] = group
         totals.totals.add(group)
-    _use_case_totals(reviews, result, rating_params().half_life_days)
+    _use_case_totals(reviews, result)
     _unusual_activity(result, model_ids)
     return result
 
