@@ -127,6 +127,7 @@ def gunicorn(env: dict[str, str], scratch: Path, *, workers: int, worker_class: 
     command = [
         str(BIN / "gunicorn"),
         "config.wsgi",
+        "--config", str(Path(__file__).with_name("gunicorn.conf.py")),
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers),
         "--worker-class", worker_class,
