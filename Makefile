@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test faults check lint bench bench-smoke attack-sim clean
+.PHONY: install run test test-sqlite faults check lint bench bench-smoke attack-sim clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The rating pipeline on `make run`'s embedded database (SQLite), where PostgreSQL-only SQL
+# once broke every recompute; the main suite runs on PostgreSQL.
+test-sqlite: $(STAMP)
+	rm -f var/test-sqlite.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 $(PY) -m pytest -q \
+		tests/reviews/test_ratings_summary.py tests/reviews/test_ratings_use_cases.py
 
 # Only the fault suite (tests/faults: its own Redis servers, a real worker, supervisord);
 # `make test` runs it too. Figures in bench/results/tmp/faults.json.
