@@ -114,6 +114,14 @@ def user_get_by_email(email: str) -> User:
     return user
 
 
+def user_get_by_username(username: str) -> User:
+    """The account with this username (erased ones too: their trail stays); UserNotFound."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise UserNotFound("No account has this username.")
+    return user
+
+
 def user_published_review_count(user: User) -> int:
     """How many of the person's reviews are published.
 

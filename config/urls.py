@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # The moderator's workbench: server-rendered pages over the moderation services.
+    path("moderation/", include("reviews.web.urls")),
     # allauth's own sign-in pages, only those the admin's sign-in needs (HEADLESS_ONLY keeps
     # the rest of its browser pages off): password, then the second factor, and sign-out.
     path("accounts/login/", account_views.login, name="account_login"),

@@ -227,8 +227,10 @@ def report_get_own(*, review_id: uuid.UUID, reporter: User) -> Report:
 
 def _moderation_queryset() -> QuerySet[Review]:
     open_reports = Report.objects.filter(state=Report.State.OPEN).select_related("reporter")
-    flags = IntegrityFlag.objects.select_related("similar_review").order_by("created_at", "pk")
-    reviews = with_reviewer_facts(Review.objects.select_related("author", "model"))
+    flags = IntegrityFlag.objects.select_related(
+        "similar_review", "similar_review__author", "similar_review__model"
+    ).order_by("created_at", "pk")
+    reviews = with_reviewer_facts(Review.objects.select_related("author", "model", "surge"))
     return reviews.prefetch_related(
         _pending_revisions(),
         _published_replies(),
@@ -275,6 +277,25 @@ def moderation_queue(
         )
         queryset = queryset.filter(Exists(matching))
     return queryset
+
+
+def moderation_review_list(
+    *, author: User | None = None, model: AIModel | None = None
+) -> QuerySet[Review]:
+    """Every review of one author or one model, in every state, newest first, as moderators
+    see them (preloaded like `moderation_review_get`): where the workbench's author and model
+    links lead."""
+    queryset = _moderation_queryset()
+    if author is not None:
+        queryset = queryset.filter(author=author)
+    if model is not None:
+        queryset = queryset.filter(model=model)
+    return queryset.order_by("-created_at", "-id")
+
+
+def moderation_events_for_review(review: Review) -> QuerySet[ModerationEvent]:
+    """The review's audit trail, oldest first, with the actor."""
+    return review.events.select_related("actor").order_by("created_at", "id")
 
 
 def moderation_event_list(

@@ -76,6 +76,11 @@ def reporter_standing_get(user: User, *, now: dt.datetime | None = None) -> Repo
     return _standings([user.pk], now or timezone.now())[user.pk]
 
 
+def reporter_standings(user_ids: Iterable[int]) -> dict[int, ReporterStanding]:
+    """Each person's standing as a reporter, by user id (one query, whatever their number)."""
+    return _standings(user_ids, timezone.now())
+
+
 def reporters_with_standing(user_ids: Iterable[int]) -> set[int]:
     """Those of `user_ids` who have standing (one query, whatever their number)."""
     standings = _standings(user_ids, timezone.now())

@@ -1,0 +1,189 @@
+"""The workbench's pages through Django's test client: the same queue as the API, the
+revision check, access rules, CSRF and readable text."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from accounts.services import moderator_grant
+from reviews.models import ModerationEvent, Review
+from reviews.services import review_update
+from reviews.web.diff import words_diff
+from tests.conftest import make_user, token_client
+from tests.moderation.conftest import BODY, moderator_with_totp
+
+pytestmark = pytest.mark.django_db
+QUEUE = "/moderation/"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _queue_ids(html: str) -> list[str]:
+    return re.findall(r'data-item data-review-id="([0-9a-f-]+)"', html)
+
+
+def _visible_text(html: str) -> str:
+    """What a person reads: tags, attributes and the inline script removed."""
+    html = re.sub(r"<script.*?</script>|<style.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_queue_page_lists_the_api_queue_items_in_the_same_order(queue):
+    page = _signed_in(queue.moderator).get(QUEUE)
+    api = token_client(queue.moderator).get("/api/v1/moderation/queue/").json()
+    assert page.status_code == 200
+    expected = [str(r.public_id) for r in (queue.new, queue.edited, queue.reported)]
+    assert [item["id"] for item in api["results"]] == expected
+    assert _queue_ids(page.content.decode()) == expected
+
+
+def test_queue_page_and_api_agree_on_filters_and_pages(queue, settings):
+    settings.API_DEFAULT_PAGE_SIZE = 2
+    client, api = _signed_in(queue.moderator), token_client(queue.moderator)
+    for query in ("", "?page=2", "?model=openai/o4-mini", "?reason=spam"):
+        html = client.get(QUEUE + query).content.decode()
+        body = api.get("/api/v1/moderation/queue/" + query).json()
+        assert _queue_ids(html) == [item["id"] for item in body["results"]], query
+
+
+def test_queue_page_reads_as_words_without_ids_or_codes(queue):
+    text = _visible_text(_signed_in(queue.moderator).get(QUEUE).content.decode())
+    for words in ("New review", "Edit of a published review", "Reported", "Ada Lovelace",
+                  "o4 Mini", "Spam", "An ad.", "published review"):  # fmt: skip
+        assert words in text, words
+    assert not UUID.search(text)
+    assert "validation_error" not in text and "['" not in text
+
+
+def test_edit_shows_a_word_diff_and_highlights_rating_changes(queue):
+    html = _signed_in(queue.moderator).get(f"/moderation/reviews/{queue.edited.public_id}/")
+    page = html.content.decode()
+    assert "<del>fast,</del><ins>very slow,</ins>" in page
+    assert re.search(r'<tr class="changed"><td>rating</td><td>4/5</td><td>2/5</td>', page)
+    assert re.search(r'<tr class="changed"><td>speed</td><td>3/5</td><td>1/5</td>', page)
+    assert re.search(r'<tr class=""><td>quality</td><td>4/5</td><td>4/5</td>', page)
+
+
+def test_words_diff_keeps_the_text_and_marks_words():
+    segments = words_diff("one two three", "one 2 three four")
+    assert "".join(t for op, t in segments if op != "removed") == "one 2 three four"
+    assert "".join(t for op, t in segments if op != "added") == "one two three"
+    assert ("removed", "two") in segments and ("added", "2") in segments
+
+
+def test_verify_of_a_text_changed_since_the_page_is_409_and_publishes_nothing(queue):
+    client = _signed_in(queue.moderator)
+    shown = client.get(QUEUE).content.decode()
+    assert 'name="revision" value="2"' in shown  # the edit waiting on `edited`
+    author = queue.authors[1]
+    review_update(review=queue.edited, author=author, changes={"body": "Spam " * 30})
+    url = f"/moderation/reviews/{queue.edited.public_id}/verify/"
+    response = client.post(url, {"revision": "2", "then": "queue"})
+    assert response.status_code == 409
+    assert "The author changed the text" in response.content.decode()
+    assert "Spam Spam" in response.content.decode()  # the new text, for reading
+    queue.edited.refresh_from_db()
+    assert queue.edited.body == BODY and queue.edited.has_pending_edit
+    assert not ModerationEvent.objects.filter(review=queue.edited, action="verify", revision_number=3).exists()
+
+
+def test_verify_without_the_revision_shown_decides_nothing(queue):
+    client = _signed_in(queue.moderator)
+    response = client.post(f"/moderation/reviews/{queue.new.public_id}/verify/", {})
+    assert response.status_code == 409
+    assert Review.objects.get(pk=queue.new.pk).status == "pending"
+
+
+def test_verify_and_open_next_goes_to_the_next_item(queue):
+    client = _signed_in(queue.moderator)
+    url = f"/moderation/reviews/{queue.new.public_id}/verify/"
+    response = client.post(url, {"revision": "1", "then": ["review", "next"]})
+    assert response.status_code == 303
+    assert response["Location"] == f"/moderation/reviews/{queue.edited.public_id}/"
+    assert Review.objects.get(pk=queue.new.pk).status == "published"
+    page = client.get(response["Location"]).content.decode()
+    assert "Verified: “Fast and cheap” by Ada Lovelace." in page
+
+
+def test_reject_needs_a_reason(queue):
+    client = _signed_in(queue.moderator)
+    url = f"/moderation/reviews/{queue.new.public_id}/reject/"
+    refused = client.post(url, {"revision": "1"})
+    assert refused.status_code == 400
+    assert "Choose a reason" in refused.content.decode()
+    assert Review.objects.get(pk=queue.new.pk).status == "pending"
+    done = client.post(url, {"revision": "1", "reason": "off_topic", "note": "Not a review."})
+    assert done.status_code == 303
+    event = ModerationEvent.objects.get(review=queue.new, action="reject")
+    assert (event.reason, event.note) == ("off_topic", "Not a review.")
+
+
+def test_moderator_cannot_act_on_their_own_review_and_is_told_in_words(queue):
+    mine = queue.new
+    mine.author = queue.moderator
+    mine.save()
+    client = _signed_in(queue.moderator)
+    assert "Your own review" in client.get(f"/moderation/reviews/{mine.public_id}/").content.decode()
+    response = client.post(f"/moderation/reviews/{mine.public_id}/verify/", {"revision": "1"})
+    assert response.status_code == 403
+    assert "another moderator will decide" in response.content.decode()
+    assert "cannot_moderate_own_review" not in response.content.decode()
+
+
+def test_every_post_needs_the_csrf_token(queue):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(queue.moderator)
+    response = client.post(f"/moderation/reviews/{queue.new.public_id}/verify/", {"revision": "1"})
+    assert response.status_code == 403
+    assert Review.objects.get(pk=queue.new.pk).status == "pending"
+
+
+def test_signed_out_people_are_sent_to_sign_in(db):
+    response = Client().get(QUEUE)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/moderation/")
+
+
+def test_people_who_are_not_moderators_are_refused(db):
+    response = _signed_in(make_user()).get(QUEUE)
+    assert response.status_code == 403
+    assert "This workbench is for moderators" in response.content.decode()
+
+
+def test_moderator_without_a_second_factor_is_told_to_set_it_up(db, settings):
+    settings.MODERATION_REQUIRE_MFA = True
+    user = make_user()
+    moderator_grant(user=user)
+    response = _signed_in(user).get(QUEUE)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Set up an authenticator app" in page
+    assert "Only moderators" not in page
+
+
+def test_password_only_session_of_a_totp_moderator_is_told_to_sign_in_with_the_code(
+    db, settings
+):
+    settings.MODERATION_REQUIRE_MFA = True
+    user, _ = moderator_with_totp()
+    response = _signed_in(user).get(QUEUE)
+    assert response.status_code == 403
+    assert "sign in again" in response.content.decode()
+
+
+def test_author_and_model_links_lead_to_pages_a_moderator_may_see(queue):
+    client = _signed_in(queue.moderator)
+    page = client.get(f"/moderation/reviews/{queue.new.public_id}/").content.decode()
+    author = re.search(r'href="(/moderation/authors/[^"]+)"', page).group(1)
+    model = re.search(r'href="(/moderation/models/[^"]+)"', page).group(1)
+    by_author = client.get(author)
+    assert by_author.status_code == 200 and "Reviews by Ada Lovelace" in by_author.content.decode()
+    of_model = client.get(model)
+    assert of_model.status_code == 200 and "Reviews of o4 Mini" in of_model.content.decode()
+    assert "Solid" in of_model.content.decode()
