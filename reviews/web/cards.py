@@ -190,7 +190,13 @@ def _report_groups(
     ]
 
 
+def _open_reports(review: Review) -> list[Report]:
+    # Preloaded by the moderation selectors (`Prefetch(..., to_attr="open_reports")`).
+    return getattr(review, "open_reports", [])
+
+
 def card_build(review: Review, standings: dict[int, ReporterStanding]) -> Card:
+    flags: list[IntegrityFlag] = getattr(review, "flags", [])  # preloaded likewise
     waiting = review_waiting_for(review)
     revision = review.pending_revisions[0] if review.pending_revisions else None
     is_edit = "edit" in waiting and revision is not None
@@ -200,8 +206,8 @@ def card_build(review: Review, standings: dict[int, ReporterStanding]) -> Card:
         revision=revision,
         shown=revision if revision is not None else review,
         is_edit=is_edit,
-        report_groups=_report_groups(review.open_reports, standings),
-        flags=[_flag_row(flag) for flag in review.flags],
+        report_groups=_report_groups(_open_reports(review), standings),
+        flags=[_flag_row(flag) for flag in flags],
         author_facts=_author_facts(review),
         surge=review.surge,
     )
@@ -215,6 +221,6 @@ def card_build(review: Review, standings: dict[int, ReporterStanding]) -> Card:
 
 def cards_build(reviews: list[Review]) -> list[Card]:
     """Cards for a page of reviews; the reporters' standing in one query for the page."""
-    reporter_ids = {r.reporter_id for review in reviews for r in review.open_reports}
+    reporter_ids = {r.reporter_id for review in reviews for r in _open_reports(review)}
     standings = reporter_standings(reporter_ids) if reporter_ids else {}
     return [card_build(review, standings) for review in reviews]

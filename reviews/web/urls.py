@@ -9,9 +9,7 @@ app_name = "moderation"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("reviews/<uuid:review_id>/", views.review_detail, name="review"),
-    path(
-        "reviews/<uuid:review_id>/<slug:action>/", views.review_action, name="review_action"
-    ),
+    path("reviews/<uuid:review_id>/<slug:action>/", views.review_action, name="review_action"),
     path("surges/", views.surge_list, name="surges"),
     path("surges/<int:surge_id>/", views.surge_detail, name="surge"),
     path("surges/<int:surge_id>/<slug:action>/", views.surge_action, name="surge_action"),

@@ -7,7 +7,7 @@ or, when the author changed the text meanwhile, the review again with the new te
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.exceptions import UserNotFound
+from accounts.models import User
 from accounts.selectors import user_get_by_username
 from config.exceptions import ApplicationError, NotFound
 from models_catalog.selectors import model_get_by_slug
@@ -102,9 +103,7 @@ def _next_in_queue(request: HttpRequest, after: Review | None) -> Review | None:
     if after is not None:
         items = items.exclude(pk=after.pk)
         if after.queued_at is not None:
-            later = Q(queued_at__gt=after.queued_at) | Q(
-                queued_at=after.queued_at, id__gt=after.pk
-            )
+            later = Q(queued_at__gt=after.queued_at) | Q(queued_at=after.queued_at, id__gt=after.pk)
             return items.filter(later).first() or items.first()
     return items.first()
 
@@ -196,9 +195,7 @@ def review_action(request: HttpRequest, review_id: uuid.UUID, action: str) -> Ht
         messages.error(request, human_message(error))
         return _review_page(request, _review(review_id), status=error.status_code)
     reason = f" ({REASONS[data['reason']]})" if spec.needs_reason else ""
-    messages.success(
-        request, f"{spec.done}{reason}: “{review.title}” by {person(review.author)}."
-    )
+    messages.success(request, f"{spec.done}{reason}: “{review.title}” by {person(review.author)}.")
     return _after(request, review, data["then"] or "queue", review)
 
 
@@ -232,6 +229,8 @@ def surge_detail(request: HttpRequest, surge_id: int) -> HttpResponse:
 @moderator_page
 def surge_action(request: HttpRequest, surge_id: int, action: str) -> HttpResponse:
     surge = _surge(surge_id)
+    members = surge.member_count  # type: ignore[attr-defined]  # annotated by surge_list
+    moderator = cast(User, request.user)  # signed in: `moderator_page` let them in
     form = SurgeActionForm(request.POST)
     target = reverse("moderation:surge", args=[surge.pk])
     if action not in ("release", "reject") or not form.is_valid():
@@ -239,17 +238,15 @@ def surge_action(request: HttpRequest, surge_id: int, action: str) -> HttpRespon
     data = form.cleaned_data
     try:
         if action == "release":
-            surges.surge_release(surge_id=surge.pk, moderator=request.user, note=data["note"])
-            messages.success(
-                request, f"Released: the {surge.member_count} reviews now count in the rating."
-            )
+            surges.surge_release(surge_id=surge.pk, moderator=moderator, note=data["note"])
+            messages.success(request, f"Released: the {members} reviews now count in the rating.")
         else:
             reason = data["reason"] or "spam"
             surges.surge_reject(
-                surge_id=surge.pk, moderator=request.user, reason=reason, note=data["note"]
+                surge_id=surge.pk, moderator=moderator, reason=reason, note=data["note"]
             )
             messages.success(
-                request, f"Rejected as a batch ({REASONS[reason]}): {surge.member_count} reviews."
+                request, f"Rejected as a batch ({REASONS[reason]}): {members} reviews."
             )
     except ApplicationError as error:
         messages.error(request, human_message(error))
@@ -287,4 +284,3 @@ def model_reviews(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(error.message) from error
     reviews = selectors.moderation_review_list(model=model)
     return _list_page(request, f"Reviews of {model.name}", reviews, model=model)
-

@@ -1,13 +1,14 @@
 """The workbench's tests: a queue with one item of each kind, made through the services."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import generate_totp_secret
 
 from accounts.services import moderator_grant
+from models_catalog.models import AIModel
 from reviews.models import Review
 from reviews.services import ReviewDraft, report_create, review_create, review_update, review_verify
 from tests.conftest import make_user
@@ -46,8 +47,8 @@ def queue(db: None) -> Queue:
     """A pending review, a published one with an edit waiting and a reported published one,
     in that order of arrival, and a moderator with TOTP."""
     provider = ProviderFactory(slug="openai", name="OpenAI")
-    model = AIModelFactory(provider=provider, slug="openai/o4-mini", name="o4 Mini")
-    other = AIModelFactory(provider=provider, slug="openai/gpt-4.1", name="GPT-4.1")
+    model = cast(AIModel, AIModelFactory(provider=provider, slug="openai/o4-mini", name="o4 Mini"))
+    other = cast(AIModel, AIModelFactory(provider=provider, slug="openai/gpt-4.1", name="GPT-4.1"))
     moderator, secret = moderator_with_totp()
     ada, bob, cy = (make_user(display_name=n) for n in ("Ada Lovelace", "Bob Byte", "Cy Coder"))
     new = review_create(author=ada, model=model, draft=draft(title="Fast and cheap"))

@@ -7,9 +7,11 @@ One test, in order, like the day it describes: the browser starts once (about a 
 """
 
 import re
+from typing import cast
 
 import pytest
 
+from models_catalog.models import AIModel
 from reviews.models import ModelSurge, ModerationEvent, Review
 from reviews.services import review_create, review_update
 from tests.accounts.test_roles import totp_code
@@ -55,7 +57,7 @@ def _sign_in(page, moderator, secret: str) -> None:
 def _surge(settings, moderator) -> ModelSurge:
     """Three new reviews of a quiet model within the window: a review surge opens."""
     settings.INTEGRITY_SURGE_MIN_REVIEWS = 3
-    model = AIModelFactory(slug="acme/wave", name="Wave 1")
+    model = cast(AIModel, AIModelFactory(slug="acme/wave", name="Wave 1"))
     for n in range(3):
         review_create(author=make_user(), model=model, draft=draft(title=f"Wave {n}", rating=1))
     return ModelSurge.objects.get(model=model, state=ModelSurge.State.OPEN)
@@ -81,7 +83,9 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
             "items => items.map(i => i.dataset.reviewId)"
         )
         assert shown == [item["id"] for item in api["results"]]
-        assert shown[:4] == [str(r.public_id) for r in (queue.new, queue.edited, queue.reported, later)]
+        assert shown[:4] == [
+            str(r.public_id) for r in (queue.new, queue.edited, queue.reported, later)
+        ]
 
         # Verify the oldest from the queue: read it (1 click), verify (1 click), 1 page load.
         loads = Loads(page)
@@ -126,7 +130,7 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
 
         # Decide on what is shown now, by keyboard (v: verify and open the next item).
         page.keyboard.press("v")
-        page.wait_for_url(re.compile(r"/moderation/reviews/(?!%s)" % later.public_id))
+        page.wait_for_url(re.compile(rf"/moderation/reviews/(?!{later.public_id})"))
         published = Review.objects.get(pk=later.pk)
         assert published.status == "published" and published.body == read
         event = ModerationEvent.objects.get(review=later, action="verify")
@@ -144,4 +148,3 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
         assert surge.state == ModelSurge.State.RELEASED and surge.resolved_by == queue.moderator
         assert not Review.objects.filter(surge=surge, rating_held=True).exists()
         shot(page, "08-surge-released")
-
