@@ -17,8 +17,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.db.models import F, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import MODERATE_PERMISSION
@@ -36,7 +37,12 @@ from reviews.models import (
     Review,
     ReviewRevision,
 )
+from reviews.selectors import review_waiting_for
 from reviews.services.workflow import pending_revision
+from reviews.web.access import refusal
+from reviews.web.cards import WAITING_LABELS
+from reviews.web.diff import stars, usage_label, use_cases_label
+from reviews.web.messages import human_message
 
 SEEN_REVISION_FIELD = "seen_revision_{pk}"
 RELOAD = "It changed since you opened it; reload the page and read it again."
@@ -110,22 +116,54 @@ class _ReadOnlyInline(admin.TabularInline):
 
 
 class RevisionInline(_ReadOnlyInline):
+    """Every revision by number; the texts are read (and diffed) in the workbench, so the
+    body is not repeated here."""
+
     model = ReviewRevision
-    fields = ("number", "state", "created_at", "rating", "title", "body", "model_version")
+    fields = ("number", "state", "created_at", "rating", "title", "model_version")
     readonly_fields = fields
     ordering = ("number",)
 
 
+def _person_link(user: Any) -> str:
+    """A person, linked to their reviews in the workbench (the user admin is not a
+    moderator's to open)."""
+    if user is None:
+        return "the system"
+    url = reverse("moderation:author", args=[user.username])
+    return format_html('<a href="{}">{}</a>', url, user)
+
+
 class ReportInline(_ReadOnlyInline):
     model = Report
-    fields = ("created_at", "reporter", "reason", "note", "state", "resolved_at")
+    fields = ("created_at", "reporter_link", "reason", "note", "state", "resolved_at")
     readonly_fields = fields
+
+    @admin.display(description="reporter")
+    def reporter_link(self, report: Report) -> str:
+        return _person_link(report.reporter)
+
+
+def _transition(event: ModerationEvent) -> str:
+    before = event.get_from_status_display()
+    return (
+        f"{before} → {event.get_to_status_display()}" if before else event.get_to_status_display()
+    )
 
 
 class EventInline(_ReadOnlyInline):
     model = ModerationEvent
-    fields = ("created_at", "actor", "action", "from_status", "to_status", "reason", "note")
+    fields = ("created_at", "actor_link", "action", "change", "reason", "note")
     readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    @admin.display(description="who")
+    def actor_link(self, event: ModerationEvent) -> str:
+        return _person_link(event.actor)
+
+    @admin.display(description="status")
+    def change(self, event: ModerationEvent) -> str:
+        return _transition(event)
 
 
 def _run(
@@ -138,9 +176,9 @@ def _run(
             call(review)
             succeeded += 1
         except RevisionChanged:
-            messages.error(request, f"{review.public_id}: {RELOAD} (revision_changed)")
+            messages.error(request, f"“{review.title}”: {RELOAD}")
         except ApplicationError as error:
-            messages.error(request, f"{review.public_id}: {error.message} ({error.code})")
+            messages.error(request, f"“{review.title}”: {human_message(error)}")
     if succeeded:
         messages.success(request, f"{succeeded} review(s) {done}.")
 
@@ -149,15 +187,38 @@ def _form(request: HttpRequest) -> tuple[str, str]:
     return request.POST.get("reason", ""), request.POST.get("note", "")
 
 
+def _reason_missing(request: HttpRequest, reason: str) -> bool:
+    if reason in ReportReason.values:
+        return False
+    messages.error(request, "Choose a reason (beside the action menu) first; nothing was done.")
+    return True
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """What the API's queue holds: pending reviews, edits waiting and reported reviews."""
+
+    title = "moderation queue"
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("waiting", "Waiting for a moderator")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Review]) -> QuerySet[Review]:
+        if self.value() == "waiting":
+            return queryset.filter(queued_at__isnull=False)
+        return queryset
+
+
 @admin.register(Review)
 class ReviewAdmin(_ReadOnlyAdmin):
     action_form = ModerationActionForm
     actions = ["verify", "verify_usage", "reject", "hide", "restore"]
     list_display = (
-        "title", "model", "author", "status", "revision_waiting", "rating", "has_pending_edit",
-        "queued_at", "conflict_of_interest", "usage_verified", "helpful_count", "created_at",
+        "title", "model", "author", "status", "waiting_for", "revision_waiting", "rating",
+        "queued_at", "conflict_of_interest", "usage_verified", "created_at",
     )  # fmt: skip
     list_filter = (
+        QueueFilter,
         "status",
         "has_pending_edit",
         "usage_verified",
@@ -167,9 +228,85 @@ class ReviewAdmin(_ReadOnlyAdmin):
     )
     list_select_related = ("model", "author")
     search_fields = ("title", "body", "model__slug", "author__username", "=public_id")
-    ordering = ("-created_at",)
-    readonly_fields = [f.name for f in Review._meta.fields]
+    # The queue's order first (oldest waiting first, as the API and the workbench), then
+    # everything else newest first.
+    ordering = (F("queued_at").asc(nulls_last=True), "-created_at", "id")
+    # The fields a moderator reads, in reading order; links lead to the workbench's author
+    # and model pages (the user and catalog admins are not theirs to open).
+    fieldsets = (
+        ("The review", {"fields": (
+            "title", "body", "pros", "cons", "stars", "use_cases_label", "usage",
+            "model_version",
+        )}),
+        ("Who and what", {"fields": (
+            "author_link", "model_link", "conflict_of_interest", "usage_verified",
+        )}),
+        ("Moderation", {"fields": (
+            "workbench_link", "status", "waiting_for", "queued_at", "flagged_at",
+            "last_moderation_action", "last_moderation_reason", "last_moderation_note",
+            "last_moderated_at", "surge", "rating_held",
+        )}),
+        ("Dates and counts", {"fields": (
+            "created_at", "published_at", "updated_at", "helpful_count", "not_helpful_count",
+            "public_id",
+        )}),
+    )  # fmt: skip
+    readonly_fields = [
+        *[f.name for f in Review._meta.fields],
+        "stars", "use_cases_label", "usage", "author_link", "model_link", "workbench_link",
+        "waiting_for",
+    ]  # fmt: skip
     inlines = [RevisionInline, ReportInline, EventInline]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # A moderator who may not act in this session is told why (and what to do), rather
+        # than finding the actions silently gone.
+        if _can_moderate(request) and request.method == "GET":
+            why = refusal(request)
+            if why is not None:
+                messages.warning(request, why)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="waiting for")
+    def waiting_for(self, review: Review) -> str:
+        return ", ".join(WAITING_LABELS[name] for name in review_waiting_for(review)) or "—"
+
+    @admin.display(description="ratings")
+    def stars(self, review: Review) -> str:
+        parts = [f"overall {stars(review.rating)}"]
+        parts += [
+            f"{name} {stars(getattr(review, name))}"
+            for name in ("quality", "speed", "value", "reliability", "integration")
+            if getattr(review, name) is not None
+        ]
+        return ", ".join(parts)
+
+    @admin.display(description="use cases")
+    def use_cases_label(self, review: Review) -> str:
+        return use_cases_label(review.use_cases)
+
+    @admin.display(description="usage")
+    def usage(self, review: Review) -> str:
+        return usage_label(review)
+
+    @admin.display(description="author")
+    def author_link(self, review: Review) -> str:
+        url = reverse("moderation:author", args=[review.author.username])
+        return format_html('<a href="{}">{}</a> (their reviews)', url, review.author)
+
+    @admin.display(description="model")
+    def model_link(self, review: Review) -> str:
+        url = reverse("moderation:model", args=[review.model.slug])
+        return format_html('<a href="{}">{}</a> (its reviews)', url, review.model.name)
+
+    @admin.display(description="workbench")
+    def workbench_link(self, review: Review) -> str:
+        url = reverse("moderation:review", args=[review.public_id])
+        return format_html(
+            '<a href="{}">Open in the moderation workbench</a> (diff, evidence, actions)', url
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
         pending = ReviewRevision.objects.filter(state=ReviewRevision.State.PENDING)
@@ -222,6 +359,8 @@ class ReviewAdmin(_ReadOnlyAdmin):
     @admin.action(description="Reject (needs a reason)", permissions=["moderate"])
     def reject(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
+        if _reason_missing(request, reason):
+            return
         _run(
             request, queryset,
             lambda r: services.review_reject(
@@ -234,6 +373,8 @@ class ReviewAdmin(_ReadOnlyAdmin):
     @admin.action(description="Hide (needs a reason)", permissions=["moderate"])
     def hide(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Review]) -> None:
         reason, note = _form(request)
+        if _reason_missing(request, reason):
+            return
         _run(
             request, queryset,
             lambda r: services.review_hide(
@@ -254,13 +395,37 @@ class ReviewAdmin(_ReadOnlyAdmin):
 
 @admin.register(ModerationEvent)
 class ModerationEventAdmin(_ReadOnlyAdmin):
-    list_display = (
-        "created_at", "action", "review", "actor", "from_status", "to_status", "reason",
-    )  # fmt: skip
+    # Short columns first, so that at 1440 px the change and the reason are on screen; the
+    # review's title (long) comes last.
+    list_display = ("created_at", "action", "change", "reason", "actor", "review_title")
     list_filter = ("action", "reason")
     list_select_related = ("review", "actor")
+    ordering = ("-created_at", "-id")
+
+    @admin.display(description="status")
+    def change(self, event: ModerationEvent) -> str:
+        return _transition(event)
+
+    @admin.display(description="review")
+    def review_title(self, event: ModerationEvent) -> str:
+        title = event.review.title
+        return title if len(title) <= 60 else f"{title[:57]}…"
+
+    @admin.display(description="who")
+    def actor_link(self, event: ModerationEvent) -> str:
+        return _person_link(event.actor)
+
+    @admin.display(description="review")
+    def review_link(self, event: ModerationEvent) -> str:
+        url = reverse("moderation:review", args=[event.review.public_id])
+        return format_html('<a href="{}">{}</a>', url, event.review.title)
+
     search_fields = ("review__public_id", "actor__username", "note")
-    readonly_fields = [f.name for f in ModerationEvent._meta.fields]
+    fields = (
+        "created_at", "actor_link", "action", "change", "reason", "note", "revision_number",
+        "review_link",
+    )  # fmt: skip
+    readonly_fields = fields
 
 
 @admin.register(ModelSurge)
@@ -284,9 +449,9 @@ class ModelSurgeAdmin(_ReadOnlyAdmin):
         for surge in queryset:
             try:
                 call(surge)
-                messages.success(request, f"Surge {surge.pk} {done}.")
+                messages.success(request, f"The surge on {surge.model.name}: {done}.")
             except ApplicationError as error:
-                messages.error(request, f"Surge {surge.pk}: {error.message} ({error.code})")
+                messages.error(request, f"The surge on {surge.model.name}: {human_message(error)}")
 
     @admin.action(description="Release (its reviews count)", permissions=["moderate"])
     def release(self, request: AuthenticatedHttpRequest, queryset: QuerySet[ModelSurge]) -> None:

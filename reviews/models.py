@@ -206,7 +206,8 @@ class Review(ReviewContent):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.model_id}, {self.status})"
+        # Names read by people (admin lists, inlines, logs): never internal ids.
+        return f"“{self.title}” ({self.get_status_display().lower()})"
 
 
 class ReviewRevision(ReviewContent):
@@ -237,7 +238,7 @@ class ReviewRevision(ReviewContent):
         ]
 
     def __str__(self) -> str:
-        return f"revision {self.number} of review {self.review_id}"
+        return f"revision {self.number} ({self.get_state_display().lower()})"
 
 
 class HelpfulVote(models.Model):
@@ -302,7 +303,7 @@ class Report(models.Model):
         permissions = [("trusted_flagger", "Urgent reports hide a review at once")]
 
     def __str__(self) -> str:
-        return f"{self.reason} report on {self.review_id}"
+        return f"report: {self.get_reason_display()} ({self.get_state_display().lower()})"
 
 
 class ModerationEvent(models.Model):
@@ -334,7 +335,7 @@ class ModerationEvent(models.Model):
         indexes = [models.Index(fields=["action", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.action} on {self.review_id} by {self.actor_id}"
+        return f"{self.get_action_display()}, {self.created_at:%d %b %Y %H:%M}"
 
 
 class ModelRatingState(models.Model):
@@ -500,7 +501,10 @@ class ModelSurge(models.Model):
         indexes = [models.Index(fields=["state", "since"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} of {self.model_id} since {self.since} ({self.state})"
+        return (
+            f"{self.get_kind_display()} since {self.since:%d %b %Y %H:%M} "
+            f"({self.get_state_display().lower()})"
+        )
 
 
 class IntegrityFlag(models.Model):
@@ -529,7 +533,7 @@ class IntegrityFlag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} on {self.review_id} ({self.score})"
+        return str(self.get_kind_display())
 
 
 # --- Provider replies ---------------------------------------------------------------------
