@@ -293,6 +293,11 @@ def moderation_review_list(
     return queryset.order_by("-created_at", "-id")
 
 
+def review_revision_get(review: Review, number: int) -> ReviewRevision | None:
+    """Revision `number` of the review, whatever its state; None if there is none."""
+    return review.revisions.filter(number=number).first()
+
+
 def moderation_events_for_review(review: Review) -> QuerySet[ModerationEvent]:
     """The review's audit trail, oldest first, with the actor."""
     return review.events.select_related("actor").order_by("created_at", "id")

@@ -5,6 +5,7 @@ or, when the author changed the text meanwhile, the review again with the new te
 """
 
 import uuid
+from urllib.parse import urlencode
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -26,14 +27,16 @@ from config.exceptions import ApplicationError, NotFound
 from models_catalog.selectors import model_get_by_slug
 from reviews import selectors, services
 from reviews.api.moderation_serializers import ModerationQueueFilterInputSerializer
-from reviews.exceptions import RevisionChanged
+from reviews.exceptions import InvalidTransition, RevisionChanged
 from reviews.integrity import surges
-from reviews.models import ModelSurge, Review
+from reviews.models import IntegrityFlag, ModelSurge, Review
 from reviews.web.access import moderator_page
-from reviews.web.cards import REASONS, cards_build, person
+from reviews.web.cards import REASONS, Card, cards_build, person
+from reviews.web.diff import text_diffs, value_changes
 from reviews.web.forms import REASON_CHOICES, ActionForm, SurgeActionForm
 from reviews.web.messages import human_message
 
+QUEUE_FILTERS = ("model", "reason", "flag", "surge")
 RELOAD = (
     "The author changed the text after this page was loaded, so nothing was done. Reload: "
     "the page now shows the new text; read it, then decide again."
@@ -76,10 +79,11 @@ def _base(request: HttpRequest, **context: Any) -> dict[str, Any]:
 def queue(request: HttpRequest) -> HttpResponse:
     """The API's queue (`selectors.moderation_queue`, the same filters, the same order and
     page size), each item with what it waits for, its text and evidence, and its actions."""
-    filters = ModerationQueueFilterInputSerializer(data=request.GET.dict())
+    chosen = {k: v for k, v in request.GET.items() if v and k in QUEUE_FILTERS}
+    filters = ModerationQueueFilterInputSerializer(data=chosen)
     if not filters.is_valid():
         messages.error(request, "That filter is not one the queue knows; showing everything.")
-        queryset = selectors.moderation_queue()
+        chosen, queryset = {}, selectors.moderation_queue()
     else:
         queryset = selectors.moderation_queue(**filters.validated_data)
     paginator = Paginator(queryset, settings.API_DEFAULT_PAGE_SIZE)
@@ -89,6 +93,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         page=page,
         cards=cards_build(list(page.object_list)),
         here=request.get_full_path(),
+        chosen=chosen,
+        filters_query=urlencode(chosen),
+        flags=IntegrityFlag.Kind.choices,
         open_surges=surges.surge_list(state=ModelSurge.State.OPEN)[:10],
     )
     return render(request, "moderation/queue.html", context)
@@ -108,8 +115,23 @@ def _next_in_queue(request: HttpRequest, after: Review | None) -> Review | None:
     return items.first()
 
 
+def _since_seen(review: Review, card: Card, seen: int | None) -> Any:
+    """What changed between the revision the moderator read and the text shown now."""
+    if not seen or seen == card.revision_number:
+        return None
+    before = selectors.review_revision_get(review, seen)
+    if before is None:
+        return None
+    return {"texts": text_diffs(before, card.shown), "values": value_changes(before, card.shown)}
+
+
 def _review_page(
-    request: HttpRequest, review: Review, *, status: int = 200, error: str = ""
+    request: HttpRequest,
+    review: Review,
+    *,
+    status: int = 200,
+    error: str = "",
+    seen: int | None = None,
 ) -> HttpResponse:
     card = cards_build([review])[0]
     context = _base(
@@ -121,6 +143,7 @@ def _review_page(
         next_review=_next_in_queue(request, review),
         back=_back(request),
         here="",
+        since_seen=_since_seen(review, card, seen),
     )
     return render(request, "moderation/review.html", context, status=status)
 
@@ -190,7 +213,8 @@ def review_action(request: HttpRequest, review_id: uuid.UUID, action: str) -> Ht
             kwargs["revision"] = _seen_revision(review, data["revision"])
         spec.service(**kwargs)
     except RevisionChanged:
-        return _review_page(request, _review(review_id), status=409, error=RELOAD)
+        fresh = _review(review_id)
+        return _review_page(request, fresh, status=409, error=RELOAD, seen=data["revision"])
     except ApplicationError as error:
         messages.error(request, human_message(error))
         return _review_page(request, _review(review_id), status=error.status_code)
@@ -248,6 +272,8 @@ def surge_action(request: HttpRequest, surge_id: int, action: str) -> HttpRespon
             messages.success(
                 request, f"Rejected as a batch ({REASONS[reason]}): {members} reviews."
             )
+    except InvalidTransition:
+        messages.error(request, "Nothing was done: this surge was released or rejected already.")
     except ApplicationError as error:
         messages.error(request, human_message(error))
     return HttpResponseRedirect(target, status=303)

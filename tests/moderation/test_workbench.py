@@ -87,7 +87,10 @@ def test_verify_of_a_text_changed_since_the_page_is_409_and_publishes_nothing(qu
     response = client.post(url, {"revision": "2", "then": "queue"})
     assert response.status_code == 409
     assert "The author changed the text" in response.content.decode()
-    assert "Spam Spam" in response.content.decode()  # the new text, for reading
+    page = response.content.decode()
+    assert "Spam Spam" in page  # the new text, for reading
+    assert "What the author changed since you read it" in page
+    assert "<del>I</del>" in page and "<ins>Spam</ins>" in page
     queue.edited.refresh_from_db()
     assert queue.edited.body == BODY and queue.edited.has_pending_edit
     verified = ModerationEvent.objects.filter(review=queue.edited, action="verify")
@@ -187,3 +190,47 @@ def test_author_and_model_links_lead_to_pages_a_moderator_may_see(queue):
     of_model = client.get(model)
     assert of_model.status_code == 200 and "Reviews of o4 Mini" in of_model.content.decode()
     assert "Solid" in of_model.content.decode()
+
+
+def test_queue_filter_form_with_blank_fields_lists_everything(queue):
+    html = _signed_in(queue.moderator).get(QUEUE + "?model=&reason=&flag=").content.decode()
+    assert len(_queue_ids(html)) == 3
+    assert "not one the queue knows" not in html
+    refused = _signed_in(queue.moderator).get(QUEUE + "?flag=nonsense").content.decode()
+    assert "not one the queue knows" in refused and len(_queue_ids(refused)) == 3
+
+
+def test_hide_a_reported_review_then_restore_it(queue):
+    client = _signed_in(queue.moderator)
+    base = f"/moderation/reviews/{queue.reported.public_id}/"
+    hidden = client.post(base + "hide/", {"revision": "0", "reason": "spam", "then": "review"})
+    assert hidden.status_code == 303 and hidden["Location"] == base
+    assert Review.objects.get(pk=queue.reported.pk).status == "hidden"
+    page = client.get(base).content.decode()
+    assert "Hidden (Spam): “Buy my course” by Cy Coder." in page and "Restore" in page
+    restored = client.post(base + "restore/", {"revision": "0"})
+    assert restored.status_code == 303
+    assert Review.objects.get(pk=queue.reported.pk).status == "published"
+
+
+def test_surge_batch_rejected_from_its_page(queue, settings):
+    from reviews.models import ModelSurge
+    from reviews.services import review_create
+    from tests.moderation.conftest import draft
+
+    settings.INTEGRITY_SURGE_MIN_REVIEWS = 3
+    wave = [
+        review_create(author=make_user(), model=queue.new.model, draft=draft(title=f"W{n}"))
+        for n in range(2)
+    ]
+    surge = ModelSurge.objects.get(model=queue.new.model)
+    client = _signed_in(queue.moderator)
+    page = client.get(f"/moderation/surges/{surge.pk}/").content.decode()
+    assert all(str(r.public_id) in page for r in wave)
+    done = client.post(f"/moderation/surges/{surge.pk}/reject/", {"reason": "spam"}, follow=True)
+    assert "Rejected as a batch (Spam)" in done.content.decode()
+    surge.refresh_from_db()
+    assert surge.state == "rejected"
+    assert {r.status for r in Review.objects.filter(surge=surge)} <= {"rejected", "hidden"}
+    again = client.post(f"/moderation/surges/{surge.pk}/release/", {}, follow=True)
+    assert "released or rejected already" in again.content.decode()
