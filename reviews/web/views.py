@@ -5,10 +5,10 @@ or, when the author changed the text meanwhile, the review again with the new te
 """
 
 import uuid
-from urllib.parse import urlencode
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
