@@ -234,3 +234,30 @@ def test_surge_batch_rejected_from_its_page(queue, settings):
     assert {r.status for r in Review.objects.filter(surge=surge)} <= {"rejected", "hidden"}
     again = client.post(f"/moderation/surges/{surge.pk}/release/", {}, follow=True)
     assert "released or rejected already" in again.content.decode()
+
+
+def test_queue_page_queries_do_not_grow_with_the_items(queue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews.services import report_create, review_create, review_verify
+    from tests.moderation.conftest import draft
+
+    client = _signed_in(queue.moderator)
+    client.get(QUEUE)  # warm the session and permission caches alike
+    with CaptureQueriesContext(connection) as first:
+        client.get(QUEUE)
+    for n in range(3):  # one more of each kind: new, reported (with reporters), edited
+        author = make_user()
+        review = review_create(
+            author=author, model=queue.reported.model, draft=draft(title=f"N{n}")
+        )
+        if n:
+            review_verify(review=review, moderator=queue.moderator)
+            report_create(review=review, reporter=make_user(), reason="abusive", note="Rude.")
+        if n == 2:
+            review_update(review=review, author=author, changes={"rating": 1})
+    with CaptureQueriesContext(connection) as second:
+        html = client.get(QUEUE).content.decode()
+    assert len(_queue_ids(html)) == 6
+    assert len(second.captured_queries) == len(first.captured_queries)
