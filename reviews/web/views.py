@@ -36,6 +36,11 @@ from reviews.web.diff import text_diffs, value_changes
 from reviews.web.forms import REASON_CHOICES, ActionForm, SurgeActionForm
 from reviews.web.messages import human_message
 
+SURGE_CHECKS = {
+    "reviews": "New reviews",
+    "new_account_reviews": "Reviews by new accounts",
+    "reports": "Reports",
+}
 QUEUE_FILTERS = ("model", "reason", "flag", "surge")
 RELOAD = (
     "The author changed the text after this page was loaded, so nothing was done. Reload: "
@@ -174,11 +179,13 @@ def _seen_revision(review: Review, posted: int | None) -> int | None:
     return posted
 
 
-def _after(request: HttpRequest, review: Review, then: str, queued: Review) -> HttpResponse:
+def _after(request: HttpRequest, review: Review, then: str) -> HttpResponse:
+    """Where an action leads. `review` is as loaded before the action, so its queue position
+    (`queued_at`) still says where "the next item" is."""
     if then == "review":
         target = reverse("moderation:review", args=[review.public_id])
     elif then == "next":
-        upcoming = _next_in_queue(request, queued)
+        upcoming = _next_in_queue(request, review)
         if upcoming is None:
             messages.info(request, "The queue is empty. Well done.")
             target = reverse("moderation:queue")
@@ -220,7 +227,9 @@ def review_action(request: HttpRequest, review_id: uuid.UUID, action: str) -> Ht
         return _review_page(request, _review(review_id), status=error.status_code)
     reason = f" ({REASONS[data['reason']]})" if spec.needs_reason else ""
     messages.success(request, f"{spec.done}{reason}: “{review.title}” by {person(review.author)}.")
-    return _after(request, review, data["then"] or "queue", review)
+    # Marking usage decides nothing about the queue item: stay on it.
+    then = "review" if action == "verify-usage" else data["then"] or "queue"
+    return _after(request, review, then)
 
 
 # --- Surges ------------------------------------------------------------------------------
@@ -245,7 +254,13 @@ def _surge(surge_id: int) -> ModelSurge:
 def surge_detail(request: HttpRequest, surge_id: int) -> HttpResponse:
     surge = _surge(surge_id)
     members = list(selectors.moderation_queue(surge=surge.pk))
-    context = _base(request, surge=surge, cards=cards_build(members), here=request.path)
+    checks = [
+        {**check, "label": SURGE_CHECKS.get(check.get("name", ""), check.get("name", ""))}
+        for check in (surge.evidence or {}).get("checks", [])
+    ]
+    context = _base(
+        request, surge=surge, checks=checks, cards=cards_build(members), here=request.path
+    )
     return render(request, "moderation/surge.html", context)
 
 
