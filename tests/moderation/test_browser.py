@@ -18,7 +18,7 @@ from reviews.services import review_create, review_update
 from tests.accounts.test_roles import totp_code
 from tests.conftest import PERSONA_PASSWORD, make_user
 from tests.factories import AIModelFactory
-from tests.moderation.browser import chromium_page, shot
+from tests.moderation.browser import SCREENSHOTS, chromium_page, shot
 from tests.moderation.conftest import draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,9 +105,15 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
         page.get_by_text("Verified: “Fast and cheap” by Ada Lovelace.").wait_for()
         shot(page, "03-verified")
 
-        # Reject the waiting edit with a reason: the reason, then 1 click, 1 page load.
+        # Reject the waiting edit: read it as a diff (1 click), the reason, reject (1 click),
+        # 1 page load.
         loads.count = 0
         item = _item(page, queue.edited)
+        item.locator("summary").click()
+        assert item.locator("del").first.inner_text() == "fast,"
+        assert item.locator("ins").first.inner_text() == "very slow,"
+        assert item.locator("tr.changed").count() == 2  # rating and speed
+        item.screenshot(path=str(SCREENSHOTS / "04-edit-diff.png"))
         item.locator('select[name="reason"]').select_option("not_first_hand")
         item.locator('button[value="reject"]').click()
         page.get_by_text("Rejected (Not first-hand)").wait_for()
@@ -115,7 +121,7 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
         rejected = ModerationEvent.objects.get(review=queue.edited, action="reject")
         assert (rejected.reason, rejected.revision_number) == ("not_first_hand", 2)
         assert Review.objects.get(pk=queue.edited.pk).has_pending_edit is False
-        shot(page, "04-rejected")
+        shot(page, "05-rejected")
 
         # Open Dee's review; the author rewrites it while the moderator reads.
         _item(page, later).locator("a.title").click()
@@ -128,7 +134,7 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
             page.locator('button[value="verify"]').click()
         assert answer.value.status == 409
         page.get_by_text("The author changed the text").wait_for()
-        shot(page, "05-conflict")
+        shot(page, "06-conflict")
         assert Review.objects.get(pk=later.pk).status == "pending"
         assert not ModerationEvent.objects.filter(review=later, action="verify").exists()
         read = page.locator(".body").inner_text()
@@ -141,16 +147,16 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
         assert published.status == "published" and published.body == read
         event = ModerationEvent.objects.get(review=later, action="verify")
         assert event.revision_number == 2  # the revision the page showed
-        shot(page, "06-next-item")
+        shot(page, "07-next-item")
 
         # Release the surge as one batch.
         page.goto("/moderation/surges/")
         page.get_by_role("link", name="Wave 1").click()
         assert page.locator("article").count() == 3
-        shot(page, "07-surge")
+        shot(page, "08-surge")
         page.get_by_role("button", name=re.compile("Release all 3")).click()
         page.get_by_text("Released: the 3 reviews now count in the rating.").wait_for()
         surge.refresh_from_db()
         assert surge.state == ModelSurge.State.RELEASED and surge.resolved_by == queue.moderator
         assert not Review.objects.filter(surge=surge, rating_held=True).exists()
-        shot(page, "08-surge-released")
+        shot(page, "09-surge-released")

@@ -261,3 +261,20 @@ def test_queue_page_queries_do_not_grow_with_the_items(queue):
         html = client.get(QUEUE).content.decode()
     assert len(_queue_ids(html)) == 6
     assert len(second.captured_queries) == len(first.captured_queries)
+
+
+def test_people_who_are_not_moderators_cannot_post_actions(queue):
+    response = _signed_in(make_user()).post(
+        f"/moderation/reviews/{queue.new.public_id}/verify/", {"revision": "1"}
+    )
+    assert response.status_code == 403
+    assert Review.objects.get(pk=queue.new.pk).status == "pending"
+    surge_post = _signed_in(make_user()).post("/moderation/surges/1/release/", {})
+    assert surge_post.status_code == 403
+
+
+def test_back_never_leads_off_the_site(queue):
+    client = _signed_in(queue.moderator)
+    url = f"/moderation/reviews/{queue.new.public_id}/verify/"
+    response = client.post(url, {"revision": "1", "back": "https://evil.example/"})
+    assert (response.status_code, response["Location"]) == (303, "/moderation/")
