@@ -278,3 +278,13 @@ def test_back_never_leads_off_the_site(queue):
     url = f"/moderation/reviews/{queue.new.public_id}/verify/"
     response = client.post(url, {"revision": "1", "back": "https://evil.example/"})
     assert (response.status_code, response["Location"]) == (303, "/moderation/")
+
+
+def test_mark_usage_verified_stays_on_the_review(queue):
+    client = _signed_in(queue.moderator)
+    base = f"/moderation/reviews/{queue.reported.public_id}/"
+    assert "Mark usage verified" in client.get(base).content.decode()
+    done = client.post(base + "verify-usage/", {"revision": "0", "then": ["review", "next"]})
+    assert (done.status_code, done["Location"]) == (303, base)
+    assert Review.objects.get(pk=queue.reported.pk).usage_verified
+    assert ModerationEvent.objects.filter(review=queue.reported, action="verify_usage").exists()
