@@ -160,3 +160,10 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
         assert surge.state == ModelSurge.State.RELEASED and surge.resolved_by == queue.moderator
         assert not Review.objects.filter(surge=surge, rating_held=True).exists()
         shot(page, "09-surge-released")
+
+        # The admin's audit log at 1440 px: the status change and the reason are on screen.
+        page.goto("/admin/reviews/moderationevent/")
+        for column in ("change", "reason"):
+            header = page.locator(f"th.column-{column}").bounding_box()
+            assert header is not None and header["x"] + header["width"] <= 1440, column
+        shot(page, "10-admin-audit-log")
