@@ -26,8 +26,8 @@ from accounts.models import API_KEY_PREFIX, MODERATOR_GROUP, ApiKey, User
 from accounts.selectors import api_key_digest, user_email_verified
 from config.documents import REVIEWERS, generations_bump
 from config.idempotency.store import idempotency_keys_forget
-from config.throttles import api_keys_forget
 from config.text import BIDI_MESSAGE, comparable, has_bidi_controls, visible_length
+from config.throttles import api_keys_forget
 
 # Lowercase letters and digits without the look-alikes (l, o, 0, 1).
 _USERNAME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"

@@ -191,12 +191,20 @@ def _wait(limit: int, window: int, elapsed: float, current: int, previous: int) 
     return max(0.0, (1 - (limit - current - 1) / previous) * window - elapsed)
 
 
-def _redis_client() -> tuple[Any, Any] | None:
-    """The raw Redis client of the cache and its circuit; None for other caches."""
+_scripts: dict[int, Any] = {}
+
+
+def _redis_script() -> tuple[Any, Any] | None:
+    """The counter script on the cache's raw Redis client (sent by its SHA1, EVALSHA, once
+    Redis knows it), and the cache's circuit; None for other caches."""
     backend = getattr(cache, "_cache", None)
     if backend is None or not hasattr(backend, "get_client"):
         return None
-    return backend.get_client(None, write=True), getattr(backend, "circuit", None)
+    client = backend.get_client(None, write=True)
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_HIT)
+    return script, getattr(backend, "circuit", None)
 
 
 def counter_hit(ident: str, limit: int, window: int) -> float | None:
@@ -209,11 +217,11 @@ def counter_hit(ident: str, limit: int, window: int) -> float | None:
     current_key = cache.make_key(f"rl:{{{ident}}}:{window}:{index}")
     previous_key = cache.make_key(f"rl:{{{ident}}}:{window}:{index - 1}")
     weight = 1 - elapsed / window
-    found = _redis_client()
+    found = _redis_script()
     if found is not None:
-        client, circuit = found
-        args = (_HIT, 2, current_key, previous_key, limit, window, f"{weight:.6f}")
-        answer = circuit.call(client.eval, *args) if circuit is not None else client.eval(*args)
+        script, circuit = found
+        keys, args = [current_key, previous_key], [limit, window, f"{weight:.6f}"]
+        answer = circuit.call(script, keys, args) if circuit is not None else script(keys, args)
         if answer[0]:
             return None
         current, previous = int(answer[1]), int(answer[2])

@@ -218,7 +218,10 @@ def test_an_unknown_or_revoked_key_is_refused_with_a_clear_error():
     assert services.api_key_revoke(key=key) is True
     revoked = client.get(PROVIDERS, HTTP_X_API_KEY=raw)
     assert revoked.status_code == 401
-    assert revoked.json() == {"code": "api_key_revoked", "message": "This API key has been revoked."}
+    assert revoked.json() == {
+        "code": "api_key_revoked",
+        "message": "This API key has been revoked.",
+    }
 
 
 @pytest.mark.django_db
