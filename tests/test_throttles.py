@@ -43,7 +43,7 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(location[0] if isinstance(location, list) else location)
 
 
-def _counter_keys() -> list[bytes]:
+def _counter_keys() -> list[bytes | str]:
     return sorted(_redis().keys("*rl:{*"))
 
 

@@ -230,7 +230,12 @@ SPECTACULAR_SETTINGS = {
         "its offered routes are part of this schema, and allauth's own specification is at "
         "[/_allauth/openapi.json](/_allauth/openapi.json). `app` clients send the session "
         "token allauth returns (`meta.session_token`, a new one after email verification) "
-        "as `X-Session-Token`; `browser` clients use the session cookie and CSRF."
+        "as `X-Session-Token`; `browser` clients use the session cookie and CSRF.\n\n"
+        "Rate limits: per client address for anonymous requests, per account when signed "
+        "in; server-side frontends and partners send an API key (issued by staff) as "
+        "`X-Api-Key` and are limited at the key's own rate (an unknown key is 401 "
+        "`api_key_invalid`, a revoked one 401 `api_key_revoked`). Over a limit: 429 "
+        "`throttled` with `Retry-After`. A 304 answer is never counted."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
