@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiKey
-from config.throttles import client_address, counter_hit
+from config.throttles import _wait, client_address, counter_hit
 from tests.accounts.conftest import serve
 from tests.conftest import make_user, token_client
 
@@ -56,7 +56,8 @@ def test_the_limit_is_reached_then_429_with_retry_after_and_a_stable_code():
     assert statuses == [200, 200, 200]
     assert refused.status_code == 429
     assert refused.json()["code"] == "throttled"
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    # at most two windows: in the next one the full previous window still counts by overlap
+    assert 1 <= int(refused["Retry-After"]) <= 120
     # one counter for the address (O(1): a number, not a list of request times)
     keys = _counter_keys()
     assert len(keys) == 1
@@ -291,3 +292,23 @@ def test_the_request_log_line_names_the_key(tmp_path: Path):
     assert any(line.endswith("key=partner-logged") for line in lines), lines
     assert any(line.endswith("key=-") for line in lines), lines
     assert raw not in server.log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("limit", "elapsed", "current", "previous"),
+    [(3, 10.0, 3, 0), (3, 50.0, 3, 9), (10, 5.0, 4, 20), (10, 30.0, 9, 100), (600, 1.0, 600, 600)],
+)
+def test_retry_after_is_when_one_more_request_fits(limit, elapsed, current, previous):
+    window = 60
+
+    def estimate_after(seconds: float) -> float:
+        # the sliding estimate `seconds` from now, with no request counted meanwhile
+        at = elapsed + seconds
+        if at < window:
+            return previous * (1 - at / window) + current
+        return current * (1 - (at - window) / window)  # the current window became the previous
+
+    wait = _wait(limit, window, elapsed, current, previous)
+    assert estimate_after(wait) + 1 <= limit + 1e-9
+    if wait > 1:
+        assert estimate_after(wait - 1) + 1 > limit
