@@ -15,7 +15,9 @@ exact sliding log (reviews.api.throttles): a few per day, where fairness matters
   session or token lookup on the hot path), and a key identifies a *client* to limit, not a
   person with permissions. An unknown key is 401 `api_key_invalid`, a revoked one 401
   `api_key_revoked`: a partner learns at once that its key no longer works instead of being
-  silently limited as an anonymous browser. The key's name goes into the request's log line
+  silently limited as an anonymous browser. A key this process has not looked up lately costs
+  its sender one request of the address's allowance first (made-up keys cannot buy queries).
+  The key's name goes into the request's log line
   (the gunicorn access log, `key=`; WSGI environ `aimodels.api_key`).
 - A signed-in account (session or X-Session-Token) counts against its account (`user`).
 - Anyone else counts against the client address (`anon`): `client_address()` believes
@@ -125,6 +127,7 @@ _api_key_resolver: Callable[[str], ApiKeyInfo | None] | None = None
 _api_key_memo: dict[str, tuple[float, ApiKeyInfo | None]] = {}
 _memo_lock = threading.Lock()
 _MEMO_MAX = 10_000
+API_KEY_MAX_LENGTH = 100
 
 
 def register_api_key_resolver(resolver: Callable[[str], ApiKeyInfo | None]) -> None:
@@ -139,18 +142,27 @@ def api_keys_forget() -> None:
         _api_key_memo.clear()
 
 
+def api_key_remembered(raw: str) -> tuple[bool, ApiKeyInfo | None]:
+    """(True, record) if this process looked the key up within API_KEY_CACHE_SECONDS."""
+    found = _api_key_memo.get(raw)
+    if found is not None and found[0] > time.monotonic():
+        return True, found[1]
+    return False, None
+
+
 def api_key_get(raw: str) -> ApiKeyInfo | None:
     """The key's record, memoized per process for API_KEY_CACHE_SECONDS (a warm read stays
     free of queries; a revocation reaches other processes within that time)."""
-    now = time.monotonic()
-    found = _api_key_memo.get(raw)
-    if found is not None and found[0] > now:
-        return found[1]
+    known, info = api_key_remembered(raw)
+    if known:
+        return info
+    if len(raw) > API_KEY_MAX_LENGTH:  # never a key of ours: not looked up, not remembered
+        return None
     info = _api_key_resolver(raw) if _api_key_resolver is not None else None
     with _memo_lock:
         if len(_api_key_memo) >= _MEMO_MAX:
             _api_key_memo.clear()
-        _api_key_memo[raw] = (now + settings.API_KEY_CACHE_SECONDS, info)
+        _api_key_memo[raw] = (time.monotonic() + settings.API_KEY_CACHE_SECONDS, info)
     return info
 
 
@@ -345,6 +357,16 @@ class AnonRateThrottle(_CounterThrottle):
         return self._rate_charge(f"addr:{client_address(request._request)}", self.rate)
 
     def _key_charge(self, request: "Request", raw: str) -> _Charge:
+        known, _ = api_key_remembered(raw)
+        if not known:
+            # A lookup in the database: counted against the address first, so a flood of
+            # made-up keys costs its sender the anonymous limit, not us a query each.
+            address = self._rate_charge(f"addr:{client_address(request._request)}", self.rate)
+            if address is not None:
+                wait = _refused_wait(address.ident)
+                wait = wait if wait is not None else _charge(address)
+                if wait is not None:
+                    raise exceptions.Throttled(wait=max(1, math.ceil(wait)))
         info = api_key_get(raw)
         if info is None:
             raise ApiKeyRefused()

@@ -187,12 +187,28 @@ def test_an_api_key_is_stored_hashed_and_never_raw():
 def test_an_api_key_has_its_own_rate_separate_from_the_address_limit():
     _, raw = services.api_key_create(name="partner-a", rate="5/min", created_by=None)
     client = APIClient()
-    with _rates(anon="2/min"):
+    with _rates(anon="3/min"):
         keyed = [client.get(PROVIDERS, HTTP_X_API_KEY=raw).status_code for _ in range(6)]
-        # the same address without the key still has its own allowance
+        # the same address without the key still has its allowance, less the one request
+        # the key's first lookup in this process cost it
         anonymous = [client.get(PROVIDERS).status_code for _ in range(3)]
     assert keyed == [200] * 5 + [429]
     assert anonymous == [200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_made_up_keys_cost_the_address_its_allowance_not_the_database_a_query_each():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    with _rates(anon="2/min"):
+        first = [client.get(PROVIDERS, HTTP_X_API_KEY=f"amk_made-up-{n}") for n in range(2)]
+        with CaptureQueriesContext(connection) as queries:
+            third = client.get(PROVIDERS, HTTP_X_API_KEY="amk_made-up-3")
+    assert [response.status_code for response in first] == [401, 401]
+    assert third.status_code == 429
+    assert len(queries) == 0
 
 
 @pytest.mark.django_db
