@@ -23,6 +23,10 @@ max_requests_jitter = 200
 # Heartbeat files in memory, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = "-"
+# gunicorn's default line, plus the name of the API key a request came with (config.throttles).
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" key=%({aimodels.api_key}e)s'
+)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Behind a proxy that terminates TLS (see README, Production).

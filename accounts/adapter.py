@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.selectors import user_get_by_email
 from accounts.services import username_generate
 from config.enqueue import publish_on_commit, task_name
+from config.throttles import client_address
 
 MAIL_SEND_TASK = task_name("accounts.tasks.mail_send_task")
 
@@ -57,6 +58,11 @@ def user_display(user: User) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits count the same address as the API's throttles: X-Forwarded-For
+        # only from a trusted proxy peer (allauth alone believes it from anyone).
+        return client_address(request)
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message in the request, hand it to the mail worker after commit.
 

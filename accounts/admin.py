@@ -1,4 +1,4 @@
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -8,8 +8,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.models import User
+from accounts.models import ApiKey, User
 from accounts.selectors import SECOND_FACTOR_TYPES
+from config.throttles import api_keys_forget
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -113,3 +114,37 @@ class UserAdmin(DjangoUserAdmin):
         for user in queryset:
             services.user_erase(user=user)
         self.message_user(request, f"Erased {len(queryset)} account(s).", messages.SUCCESS)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Staff create keys for server-side frontends and partners; the key is shown once, in
+    the confirmation message. A key is revoked, never deleted (its name stays in the logs)."""
+
+    list_display = ("name", "prefix", "rate", "created_at", "created_by", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "prefix")
+    fields = ("name", "rate", "prefix", "created_at", "created_by", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "created_by", "revoked_at")
+    actions = ("revoke",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            api_keys_forget()  # a changed rate applies at once in this process
+            return
+        raw = services.api_key_issue(key=obj, created_by=request.user)  # type: ignore[arg-type]
+        self.message_user(
+            request,
+            f"API key for {obj.name}: {raw} — copy it now, it is not stored and will not be "
+            "shown again. Clients send it as the X-Api-Key header.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        revoked = sum(services.api_key_revoke(key=key) for key in queryset)
+        self.message_user(request, f"{revoked} key(s) revoked.", messages.SUCCESS)

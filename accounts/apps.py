@@ -14,3 +14,9 @@ class AccountsConfig(AppConfig):
         from config.cache import FailOpenCache
 
         ratelimit.cache = FailOpenCache()
+
+        # The general throttles (config.throttles) read `X-Api-Key` through this lookup.
+        from accounts.selectors import api_key_find
+        from config.throttles import register_api_key_resolver
+
+        register_api_key_resolver(api_key_find)

@@ -44,3 +44,47 @@ class User(AbstractUser):
         if self.erased_at is not None:
             return "deleted account"
         return self.display_name or self.username
+
+
+# "<count>/<period>" as DRF parses it (the period's first letter counts): s, m, h, d.
+API_KEY_RATE_PATTERN = r"^[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)$"
+API_KEY_PREFIX = "amk_"
+
+
+class ApiKey(models.Model):
+    """A key for a server-side frontend or a partner (`X-Api-Key`), with its own rate limit
+    instead of the per-address one (config.throttles). Only the SHA-256 of the key is kept:
+    the key is shown once, when staff create it in the admin. Its first characters
+    (`prefix`) let people tell keys apart in the admin and in support."""
+
+    name = models.CharField(
+        max_length=80, unique=True, help_text="Who uses it; printed in the request log."
+    )
+    prefix = models.CharField(max_length=16, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    rate = models.CharField(
+        max_length=24,
+        default="6000/min",
+        help_text="Requests per period for this key, e.g. 6000/min, 100/s, 100000/day.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API key"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate__regex=API_KEY_RATE_PATTERN),
+                name="accounts_apikey_rate_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(digest__regex=r"^[0-9a-f]{64}$"),
+                name="accounts_apikey_digest_sha256",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,6 +1,7 @@
 """Reads about accounts: profiles, roles, moderation access and the personal-data export."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -16,7 +17,15 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.utils import timezone
 
 from accounts.exceptions import UserNotFound
-from accounts.models import MODERATE_PERMISSION, MODERATOR_GROUP, Role, User
+from accounts.models import (
+    API_KEY_PREFIX,
+    MODERATE_PERMISSION,
+    MODERATOR_GROUP,
+    ApiKey,
+    Role,
+    User,
+)
+from config.throttles import ApiKeyInfo
 
 # Authenticators that are a second factor by themselves. Recovery codes are only a fallback
 # and exist only beside one of these (allauth deletes them with the last real factor).
@@ -214,3 +223,20 @@ def user_export_get(user: User) -> dict[str, Any]:
         "sessions": {"count": len(session_list), "sessions": session_list},
         "apps": {name: build(user) for name, build in sorted(_EXPORT_SECTIONS.items())},
     }
+
+
+def api_key_digest(raw: str) -> str:
+    """How a key is stored and looked up: its SHA-256 (the key is 256 random bits, so a
+    plain hash is enough; no salt or slow hash is needed against guessing)."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def api_key_find(raw: str) -> ApiKeyInfo | None:
+    """The record of a raw `X-Api-Key` value (revoked ones too, so the refusal can say so);
+    None if no key has that digest. Registered in config.throttles by accounts.apps."""
+    if not raw.startswith(API_KEY_PREFIX) or len(raw) > 100:
+        return None
+    key = ApiKey.objects.filter(digest=api_key_digest(raw)).first()
+    if key is None:
+        return None
+    return ApiKeyInfo(id=key.pk, name=key.name, rate=key.rate, revoked=key.revoked_at is not None)

@@ -1,5 +1,6 @@
 """Writes about accounts: profiles, roles, erasure and sending mail."""
 
+import secrets
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
@@ -21,11 +22,12 @@ from accounts.exceptions import (
     PasswordIncorrect,
     ReauthenticationRequired,
 )
-from accounts.models import MODERATOR_GROUP, User
-from accounts.selectors import user_email_verified
+from accounts.models import API_KEY_PREFIX, MODERATOR_GROUP, ApiKey, User
+from accounts.selectors import api_key_digest, user_email_verified
 from config.documents import REVIEWERS, generations_bump
 from config.idempotency.store import idempotency_keys_forget
 from config.text import BIDI_MESSAGE, comparable, has_bidi_controls, visible_length
+from config.throttles import api_keys_forget
 
 # Lowercase letters and digits without the look-alikes (l, o, 0, 1).
 _USERNAME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -250,3 +252,30 @@ def user_erase_self(*, user: User, password: str | None, recently_reauthenticate
     elif not recently_reauthenticated:
         raise ReauthenticationRequired()
     user_erase(user=user)
+
+
+def api_key_issue(*, key: ApiKey, created_by: User | None) -> str:
+    """Give an unsaved key its secret and save it; returns the raw key, which is shown once
+    and never stored (only its digest and first characters are)."""
+    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key.prefix = raw[: len(API_KEY_PREFIX) + 6]
+    key.digest = api_key_digest(raw)
+    key.created_by = created_by
+    key.full_clean()
+    key.save()
+    return raw
+
+
+def api_key_create(*, name: str, rate: str, created_by: User | None) -> tuple[ApiKey, str]:
+    key = ApiKey(name=name, rate=rate)
+    return key, api_key_issue(key=key, created_by=created_by)
+
+
+def api_key_revoke(*, key: ApiKey) -> bool:
+    """Refuse the key from now on (this process at once, the others within
+    API_KEY_CACHE_SECONDS); False if it was revoked already."""
+    updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    api_keys_forget()
+    return bool(updated)

@@ -59,6 +59,18 @@ def _machine(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _drift_sentence(read: dict[str, Any]) -> str:
+    drift, allowed = read.get("floor_drift_max"), read.get("max_floor_drift_allowed", 0.1)
+    if drift is None:
+        return ""
+    if read.get("reliable", True):
+        return f"Largest floor drift {drift:.1%} (at most {allowed:.0%} allowed): reliable."
+    return (
+        f"**Unreliable run:** the floor drifted by up to {drift:.1%} between two of its runs "
+        f"(more than {allowed:.0%}): the machine's capacity changed during the step."
+    )
+
+
 def _read(results: dict[str, Any]) -> list[str]:
     read = results["read"]
     return [
@@ -73,8 +85,22 @@ def _read(results: dict[str, Any]) -> list[str]:
         ),
         "## Read path (requests/s, latency in ms)",
         "",
+        f"Production throttles on; wrk from {read.get('addresses', 1):,} client addresses "
+        "(X-Forwarded-For from a trusted proxy), the `detail_key` row with an API key. The "
+        "floor runs between every two endpoints; each ratio is against the mean of the two "
+        "floors around it. " + _drift_sentence(read),
+        "",
         *_table(
-            ["endpoint", "req/s", "p50", "p99", "body bytes", "gzipped bytes"],
+            [
+                "endpoint",
+                "req/s",
+                "p50",
+                "p99",
+                "body bytes",
+                "gzipped bytes",
+                "/ floor",
+                "floor drift",
+            ],
             [
                 [
                     name,
@@ -83,6 +109,8 @@ def _read(results: dict[str, Any]) -> list[str]:
                     e["p99_ms"],
                     e.get("body_bytes"),
                     e.get("gzip_bytes", ""),
+                    e.get("over_floor", ""),
+                    "" if e.get("floor_drift") is None else f"{e['floor_drift']:.1%}",
                 ]
                 for name, e in read["endpoints"].items()
             ],

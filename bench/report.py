@@ -30,6 +30,8 @@ def summary_text(results: dict[str, Any]) -> str:
             for name, e in read["endpoints"].items()
         ),
         "ratios: " + ", ".join(f"{k} {fmt(v)}" for k, v in read["ratios"].items()),
+        f"floor drift (largest, between two floor runs): {fmt(read.get('floor_drift_max'), 3)}"
+        f" -> {'reliable' if read.get('reliable', True) else 'UNRELIABLE (over 10%)'}",
         f"recompute_ratings {rec['recompute_ratings_s']:.3f} s, GROUP BY {rec['group_by_s']:.3f} s,"
         f" ratio {fmt(rec['ratio'])}",
         "one model: "

@@ -146,6 +146,7 @@ def run(cfg: RunConfig) -> dict[str, Any]:
             env, cfg.scratch, workers=cfg.gunicorn_workers, worker_class=cfg.worker_class
         )
         top = results["scale"]["most_reviewed"]
+        read.api_key_setup()
         say(f"2/6 read path: wrk {cfg.duration_s:g} s per endpoint, {cfg.connections} connections")
         results["read"] = read.read_path(
             port,

@@ -76,6 +76,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
          lambda v: v < 20, burst_full, "burst", "burst recomputes"),
     ]  # fmt: skip
     notes = _notes(results)
+    # A read step whose floor drifted more than allowed between two runs (bench/read.py).
+    read_reliable = _get(results, "read", "reliable")
     return [
         {
             "target": name,
@@ -83,6 +85,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "value": (value := _get(results, *path)),
             "met": None if value is None else bool(check(value)),
             "at_scale": at_scale,
+            "reliable": read_reliable if path[0] == "read" else None,
             "note": notes[note],
             "short": short,
         }
@@ -106,4 +109,6 @@ def verdict(target: dict[str, Any]) -> str:
     if target["met"] is None:
         return "not measured"
     verdict = "met" if target["met"] else "**missed**"
+    if target.get("reliable") is False:
+        verdict += " (unreliable: the floor drifted)"
     return verdict if target["at_scale"] else f"{verdict} (below the stated scale)"

@@ -1,5 +1,12 @@
 """The load generator: wrk (C, event loop) on loopback, with a Lua `done` hook that prints the
-exact counts and latency percentiles as JSON instead of wrk's rounded human table."""
+exact counts and latency percentiles as JSON instead of wrk's rounded human table.
+
+Many clients: with `addresses`, each request carries `X-Forwarded-For` with the next of that
+many addresses (198.18.0.0/15, the range set aside for benchmarks), as a trusted proxy in
+front of the app would write it. The bench's settings trust one proxy on loopback, so the
+production throttles count each address on its own, as they would count real visitors. The
+requests are formatted once at start (`init`), so a request costs wrk one table lookup.
+"""
 
 import json
 import shutil
@@ -22,6 +29,26 @@ done = function(summary, latency, requests)
     latency.mean, latency.max))
 end
 """
+
+
+_ADDRESSES_LUA = r"""
+local pool, size, next_index = {}, 0, 0
+init = function(args)
+  size = tonumber(args[1])
+  for k = 0, size - 1 do
+    local headers = {}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    headers["X-Forwarded-For"] = string.format(
+      "198.%d.%d.%d", 18 + math.floor(k / 65536) % 2, math.floor(k / 256) % 256, k % 256)
+    pool[k + 1] = wrk.format(nil, nil, headers)
+  end
+end
+request = function()
+  next_index = next_index % size + 1
+  return pool[next_index]
+end
+"""
+MAX_ADDRESSES = 131_072  # 198.18.0.0/15
 
 
 def ensure_wrk() -> str:
@@ -52,10 +79,14 @@ def run(
     threads: int,
     scratch: Path,
     headers: dict[str, str] | None = None,
+    addresses: int = 0,
 ) -> dict[str, Any]:
-    """One wrk run against `url`; every non-2xx/3xx answer or socket error stops the bench."""
-    script = scratch / "wrk_done.lua"
-    script.write_text(_DONE_LUA)
+    """One wrk run against `url`; every non-2xx/3xx answer or socket error stops the bench
+    (a 429 from the throttles too). With `addresses`, from that many client addresses."""
+    if not 0 <= addresses <= MAX_ADDRESSES:
+        raise BenchError(f"addresses must be from 0 to {MAX_ADDRESSES}")
+    script = scratch / ("wrk_addresses.lua" if addresses else "wrk_done.lua")
+    script.write_text((_ADDRESSES_LUA if addresses else "") + _DONE_LUA)
     command = [
         ensure_wrk(),
         "--threads", str(threads),
@@ -68,6 +99,8 @@ def run(
     for name, value in (headers or {}).items():
         command += ["--header", f"{name}: {value}"]
     command.append(url)
+    if addresses:
+        command += ["--", str(addresses)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
     if done.returncode != 0 or line is None:
@@ -90,4 +123,5 @@ def run(
         "max_ms": round(latency["max"] / 1000, 3),
         "bytes_per_response": round(raw["bytes"] / max(raw["requests"], 1)),
         "socket_errors": errors,
+        "addresses": addresses,
     }

@@ -212,6 +212,17 @@ def document_response(
     return response
 
 
+def body_response(request: HttpRequest, body: bytes, *, private: bool) -> HttpResponseBase:
+    """A body rendered for this request (not kept), with a strong ETag over it: 304 on a
+    matching If-None-Match saves the bytes on the wire, not the rendering. Not compressed
+    (that would cost CPU on every request). A private answer (it shows the reader's own
+    state) is `private, no-cache`: never kept by a shared cache, revalidated by the browser."""
+    response = document_response(request, Document(etag=etag_of(body), body=body))
+    if private:
+        response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def subrequest(request: HttpRequest, path: str) -> HttpRequest:
     """A GET of `path` without a query, on the same origin and with nothing else of the
     request (no credentials): how a bundle renders a part exactly as its own URL would."""

@@ -1,17 +1,56 @@
-"""DRF's default throttles, failing open when the shared cache is unreachable.
+"""The API's general rate limits: per client address, per account, per API key.
 
-The counters live in the cache (Redis). If it is down, refusing every request (a 500 from
-the cache client) would turn a cache outage into an API outage, including the writes that
-must keep working (a moderator verifying a review); the throttles are abuse protection,
-not a rule of the domain, so during the outage they let requests through. The cache's
-circuit (config.redis_health) logs the outage once when it starts and once when it ends.
+**One counter, one round trip.** Each limited request runs one Lua script in Redis that
+reads two fixed-window counters (this window and the previous one), weighs the previous by
+how much of it still overlaps the sliding window (the "sliding-window counter"), and
+increments the current one only if the estimate stays within the limit. O(1) in time and
+memory per client, atomic (parallel requests cannot all pass), and never the pickled list of
+request times DRF's own throttles rewrite on every request. The review writes keep their
+exact sliding log (reviews.api.throttles): a few per day, where fairness matters more.
+
+**Who is counted.**
+- A request with `X-Api-Key` counts against that key only, at the key's own rate (keys are
+  created by staff in the admin, stored hashed: accounts.models.ApiKey). The key is read
+  here, not by an authentication class: the public catalog views run no authenticator (no
+  session or token lookup on the hot path), and a key identifies a *client* to limit, not a
+  person with permissions. An unknown key is 401 `api_key_invalid`, a revoked one 401
+  `api_key_revoked`: a partner learns at once that its key no longer works instead of being
+  silently limited as an anonymous browser. A key this process has not looked up lately costs
+  its sender one request of the address's allowance first (made-up keys cannot buy queries).
+  The key's name goes into the request's log line
+  (the gunicorn access log, `key=`; WSGI environ `aimodels.api_key`).
+- A signed-in account (session or X-Session-Token) counts against its account (`user`).
+- Anyone else counts against the client address (`anon`): `client_address()` believes
+  `X-Forwarded-For` only from a peer in TRUSTED_PROXIES, and only the last
+  ALLAUTH_TRUSTED_PROXY_COUNT hops of it (what our proxies wrote); a header sent by anyone
+  else is ignored, since a client could otherwise pick the address it is counted against.
+
+**Conditional requests.** A GET with `If-None-Match` is charged after the answer is known
+(`ThrottleSettleMiddleware`): a 304 costs no throttle write at all, any other answer is
+charged then and becomes a 429 if the client was over its limit. A client already refused
+is remembered in this process until its Retry-After, so it is refused up front without a
+round trip (and cannot make this worker render for it again meanwhile).
+
+**Fail open.** The counters live in the cache's Redis and go through its circuit breaker
+(config.redis_health): while Redis is unreachable, requests are let through. The throttles
+are abuse protection, not a rule of the domain; a cache outage must not become an API outage.
 """
 
+import ipaddress
 import logging
-from typing import TYPE_CHECKING
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from redis.exceptions import RedisError
-from rest_framework import throttling
+from rest_framework import exceptions, throttling
 
 from config.redis_health import fallback_log
 
@@ -20,6 +59,10 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through its settin
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
+
+API_KEY_HEADER = "HTTP_X_API_KEY"
+# The key's name, for the request log line (gunicorn's `%({aimodels.api_key}e)s`).
+API_KEY_ENVIRON = "aimodels.api_key"
 
 
 class FailOpen(throttling.BaseThrottle):
@@ -33,9 +76,346 @@ class FailOpen(throttling.BaseThrottle):
             return True
 
 
-class AnonRateThrottle(FailOpen, throttling.AnonRateThrottle):
-    pass
+# --- The client address -------------------------------------------------------------------
 
 
-class UserRateThrottle(FailOpen, throttling.UserRateThrottle):
-    pass
+@lru_cache(maxsize=8)
+def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in spec if item.strip())
+
+
+def _is_trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request is counted against. `X-Forwarded-For` is believed only when
+    the peer is one of our proxies (TRUSTED_PROXIES) and proxies are configured
+    (ALLAUTH_TRUSTED_PROXY_COUNT > 0); then the entry our outermost proxy wrote is the
+    client, i.e. the COUNT-th from the right. Anything unparsable falls back to the peer."""
+    peer = request.META.get("REMOTE_ADDR", "") or "unknown"
+    hops = settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if not hops or not forwarded or not _is_trusted(peer):
+        return peer
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if not entries:
+        return peer
+    candidate = entries[-min(hops, len(entries))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return peer
+
+
+# --- API keys (the model lives in accounts; it registers its lookup here) ------------------
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    id: int
+    name: str
+    rate: str  # "6000/min"
+    revoked: bool
+
+
+_api_key_resolver: Callable[[str], ApiKeyInfo | None] | None = None
+_api_key_memo: dict[str, tuple[float, ApiKeyInfo | None]] = {}
+_memo_lock = threading.Lock()
+_MEMO_MAX = 10_000
+API_KEY_MAX_LENGTH = 100
+
+
+def register_api_key_resolver(resolver: Callable[[str], ApiKeyInfo | None]) -> None:
+    """Called from accounts.apps.ready(): maps a raw key to its record (None if unknown)."""
+    global _api_key_resolver
+    _api_key_resolver = resolver
+
+
+def api_keys_forget() -> None:
+    """Drop this process's memo of key lookups (a key was revoked or changed here)."""
+    with _memo_lock:
+        _api_key_memo.clear()
+
+
+def api_key_remembered(raw: str) -> tuple[bool, ApiKeyInfo | None]:
+    """(True, record) if this process looked the key up within API_KEY_CACHE_SECONDS."""
+    found = _api_key_memo.get(raw)
+    if found is not None and found[0] > time.monotonic():
+        return True, found[1]
+    return False, None
+
+
+def api_key_get(raw: str) -> ApiKeyInfo | None:
+    """The key's record, memoized per process for API_KEY_CACHE_SECONDS (a warm read stays
+    free of queries; a revocation reaches other processes within that time)."""
+    known, info = api_key_remembered(raw)
+    if known:
+        return info
+    if len(raw) > API_KEY_MAX_LENGTH:  # never a key of ours: not looked up, not remembered
+        return None
+    info = _api_key_resolver(raw) if _api_key_resolver is not None else None
+    with _memo_lock:
+        if len(_api_key_memo) >= _MEMO_MAX:
+            _api_key_memo.clear()
+        _api_key_memo[raw] = (time.monotonic() + settings.API_KEY_CACHE_SECONDS, info)
+    return info
+
+
+class ApiKeyRefused(exceptions.APIException):
+    status_code = 401
+    default_detail = "The API key is not valid."
+    default_code = "api_key_invalid"
+    auth_header = 'ApiKey header="X-Api-Key"'  # DRF sends it as WWW-Authenticate
+
+
+# --- The counter ----------------------------------------------------------------------------
+
+# KEYS: this window's counter, the previous window's. ARGV: limit, window (s), the weight
+# of the previous window (the share of it still inside the sliding window).
+# Answers {1} when counted, else {0, current, previous}.
+_HIT = """
+local counts = redis.call('MGET', KEYS[1], KEYS[2])
+local current = tonumber(counts[1] or '0')
+local previous = tonumber(counts[2] or '0')
+if previous * tonumber(ARGV[3]) + current + 1 > tonumber(ARGV[1]) then
+  return {0, current, previous}
+end
+if redis.call('INCR', KEYS[1]) == 1 then
+  redis.call('EXPIRE', KEYS[1], 2 * tonumber(ARGV[2]) + 1)
+end
+return {1}
+"""
+
+
+def _wait(limit: int, window: int, elapsed: float, current: int, previous: int) -> float:
+    """Seconds until one more request fits under the sliding estimate."""
+    if current + 1 > limit:  # not before the next window, where `current` is the previous
+        extra = max(0.0, 1 - (limit - 1) / current) * window if current else 0.0
+        return window - elapsed + extra
+    if previous <= 0:
+        return 1.0
+    # previous * (1 - f) + current + 1 <= limit  <=>  f >= 1 - (limit - current - 1) / previous
+    return max(0.0, (1 - (limit - current - 1) / previous) * window - elapsed)
+
+
+_scripts: dict[int, Any] = {}
+
+
+def _redis_script() -> tuple[Any, Any] | None:
+    """The counter script on the cache's raw Redis client (sent by its SHA1, EVALSHA, once
+    Redis knows it), and the cache's circuit; None for other caches."""
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        return None
+    client = backend.get_client(None, write=True)
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_HIT)
+    return script, getattr(backend, "circuit", None)
+
+
+def counter_hit(ident: str, limit: int, window: int) -> float | None:
+    """Count one request of `ident` if it fits within `limit` per sliding `window` seconds:
+    None if counted, else the seconds to wait. One round trip. Raises on a cache outage."""
+    now = time.time()
+    index = int(now // window)
+    elapsed = now - index * window
+    # A hash tag: both windows of one client live in one slot of a cluster.
+    current_key = cache.make_key(f"rl:{{{ident}}}:{window}:{index}")
+    previous_key = cache.make_key(f"rl:{{{ident}}}:{window}:{index - 1}")
+    weight = 1 - elapsed / window
+    found = _redis_script()
+    if found is not None:
+        script, circuit = found
+        keys, args = [current_key, previous_key], [limit, window, f"{weight:.6f}"]
+        answer = circuit.call(script, keys, args) if circuit is not None else script(keys, args)
+        if answer[0]:
+            return None
+        current, previous = int(answer[1]), int(answer[2])
+    else:  # the file cache of `make run` (one developer): the same counts, without atomicity
+        counts = cache.get_many([current_key, previous_key])
+        current, previous = counts.get(current_key, 0), counts.get(previous_key, 0)
+        if previous * weight + current + 1 <= limit:
+            if not cache.add(current_key, 1, 2 * window + 1):
+                cache.incr(current_key)
+            return None
+    return _wait(limit, window, elapsed, current, previous)
+
+
+# Clients refused recently, until when (time.time()): refused again without a round trip.
+_refused_until: dict[str, float] = {}
+
+
+def _refused_wait(ident: str) -> float | None:
+    until = _refused_until.get(ident)
+    if until is None:
+        return None
+    left = until - time.time()
+    if left <= 0:
+        _refused_until.pop(ident, None)
+        return None
+    return left
+
+
+def _refused_remember(ident: str, wait: float) -> None:
+    if len(_refused_until) >= _MEMO_MAX:
+        _refused_until.clear()
+    _refused_until[ident] = time.time() + wait
+
+
+def throttle_memory_clear() -> None:
+    """Forget the refusals remembered in this process (tests)."""
+    _refused_until.clear()
+    api_keys_forget()
+
+
+def _is_conditional(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") and "HTTP_IF_NONE_MATCH" in request.META
+
+
+@dataclass
+class _Charge:
+    ident: str
+    limit: int
+    window: int
+
+
+def _charge(charge: _Charge) -> float | None:
+    """counter_hit, failing open: None (let through) when the cache is unreachable."""
+    try:
+        wait = counter_hit(charge.ident, charge.limit, charge.window)
+    except (RedisError, OSError):
+        fallback_log(logger, "throttle cache unreachable; request let through")
+        return None
+    if wait is not None:
+        _refused_remember(charge.ident, wait)
+    return wait
+
+
+class _CounterThrottle(throttling.SimpleRateThrottle):
+    """A DRF throttle on the sliding-window counter. Subclasses say whom they count
+    (`charge_for`, None to let the request through uncounted)."""
+
+    wait_seconds: float = 0.0
+
+    def get_rate(self) -> str | None:
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+
+    def charge_for(self, request: "Request") -> _Charge | None:
+        raise NotImplementedError
+
+    def _rate_charge(self, ident: str, rate: str | None) -> _Charge | None:
+        if rate is None:
+            return None
+        limit, window = self.parse_rate(rate)
+        if limit is None or window is None:
+            return None
+        # The rate is part of the name: a changed rate starts a fresh count.
+        return _Charge(f"{ident}:{limit}/{window}", limit, window)
+
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
+        charge = self.charge_for(request)
+        if charge is None:
+            return True
+        known = _refused_wait(charge.ident)
+        if known is not None:
+            self.wait_seconds = known
+            return False
+        django_request = request._request
+        if _is_conditional(django_request):
+            # Charged once the answer is known: nothing for a 304 (ThrottleSettleMiddleware).
+            deferred = django_request.__dict__.setdefault("throttle_deferred", [])
+            deferred.append(charge)
+            return True
+        wait = _charge(charge)
+        if wait is None:
+            return True
+        self.wait_seconds = wait
+        return False
+
+    def wait(self) -> float:
+        return max(1.0, math.ceil(self.wait_seconds))
+
+
+class AnonRateThrottle(_CounterThrottle):
+    """Anonymous requests per client address (`anon`); requests with `X-Api-Key` per key,
+    at the key's rate, whoever sends them."""
+
+    scope = "anon"
+
+    def charge_for(self, request: "Request") -> _Charge | None:
+        raw = request._request.META.get(API_KEY_HEADER)
+        if raw:
+            return self._key_charge(request, raw)
+        if request.user and request.user.is_authenticated:
+            return None  # UserRateThrottle counts signed-in accounts
+        return self._rate_charge(f"addr:{client_address(request._request)}", self.rate)
+
+    def _key_charge(self, request: "Request", raw: str) -> _Charge:
+        known, _ = api_key_remembered(raw)
+        if not known:
+            # A lookup in the database: counted against the address first, so a flood of
+            # made-up keys costs its sender the anonymous limit, not us a query each.
+            address = self._rate_charge(f"addr:{client_address(request._request)}", self.rate)
+            if address is not None:
+                wait = _refused_wait(address.ident)
+                wait = wait if wait is not None else _charge(address)
+                if wait is not None:
+                    raise exceptions.Throttled(wait=max(1, math.ceil(wait)))
+        info = api_key_get(raw)
+        if info is None:
+            raise ApiKeyRefused()
+        if info.revoked:
+            raise ApiKeyRefused("This API key has been revoked.", code="api_key_revoked")
+        request._request.META[API_KEY_ENVIRON] = info.name
+        charge = self._rate_charge(f"key:{info.id}", info.rate)
+        assert charge is not None  # noqa: S101 (the model's constraint keeps rates valid)
+        return charge
+
+
+class UserRateThrottle(_CounterThrottle):
+    """Signed-in accounts (`user`), unless the request carries an API key."""
+
+    scope = "user"
+
+    def charge_for(self, request: "Request") -> _Charge | None:
+        if request._request.META.get(API_KEY_HEADER):
+            return None
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self._rate_charge(f"user:{request.user.pk}", self.rate)
+
+
+class ThrottleSettleMiddleware:
+    """Charges the throttles a conditional request deferred (see the module docstring):
+    nothing for a 304; otherwise the charge, and a 429 instead of the answer when over."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        deferred: list[_Charge] = request.__dict__.get("throttle_deferred") or []
+        if not deferred or response.status_code == 304:
+            return response
+        for charge in deferred:
+            wait = _charge(charge)
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))
+                from config.api import error_body  # config.api imports DRF's settings
+
+                refused = JsonResponse(
+                    error_body(
+                        "throttled", f"Request was throttled. Expected available in {seconds} "
+                        "seconds.",
+                    ),
+                    status=429,
+                )  # fmt: skip
+                refused["Retry-After"] = str(seconds)
+                return refused
+        return response

@@ -25,7 +25,10 @@ def _clear_cache() -> None:
     """Throttle counters and cached reads live in the shared Redis cache: start each test clean."""
     from django.core.cache import cache
 
+    from config.throttles import throttle_memory_clear
+
     cache.clear()
+    throttle_memory_clear()  # refusals and key lookups remembered in this process
 
 
 # --- Personas ----------------------------------------------------------------------------

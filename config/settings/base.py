@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so a preflight or a redirect answer carries the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
+    # Charges the throttles a conditional GET deferred, once its answer is known (a 304 is
+    # free); inside CORS, so its 429 carries the CORS headers (config/throttles.py).
+    "config.throttles.ThrottleSettleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,6 +157,12 @@ REDIS_CIRCUIT_OPEN_SECONDS = env.float("REDIS_CIRCUIT_OPEN_SECONDS", default=5.0
 # (its last N entries were written by our proxies); with 0 it is ignored, because any client
 # can send one and would pick the IP that rate limits count against.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+# ...and only from a peer in these networks (our proxies). A request from anywhere else is
+# counted against its own address, whatever X-Forwarded-For it sends (config.throttles).
+TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])
+# How long a process remembers an API key lookup (X-Api-Key): a warm read runs no query; a
+# revocation reaches the other processes within this time (the revoking one at once).
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=10.0)
 
 # --- CORS (django-cors-headers) ----------------------------------------------------------
 # Frontends on other origins call the API and allauth's headless routes. Only the origins
@@ -185,7 +194,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # DRF's anon/user throttles, letting requests through while the cache is down.
+    # Sliding-window counters per address, account or API key, one Redis round trip each,
+    # letting requests through while the cache is down (config/throttles.py).
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttles.AnonRateThrottle",
         "config.throttles.UserRateThrottle",
@@ -205,7 +215,8 @@ REST_FRAMEWORK = {
         # Claimed provider profile proposals, per account (models_catalog.api).
         "provider_profile": env("THROTTLE_PROVIDER_PROFILE", default="30/day"),
     },
-    # Same trust rule as allauth's: None would make DRF believe any X-Forwarded-For.
+    # Same trust rule as allauth's: None would make DRF believe any X-Forwarded-For. (Our
+    # throttles use config.throttles.client_address, which also checks the peer.)
     "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
 }
 
@@ -219,7 +230,12 @@ SPECTACULAR_SETTINGS = {
         "its offered routes are part of this schema, and allauth's own specification is at "
         "[/_allauth/openapi.json](/_allauth/openapi.json). `app` clients send the session "
         "token allauth returns (`meta.session_token`, a new one after email verification) "
-        "as `X-Session-Token`; `browser` clients use the session cookie and CSRF."
+        "as `X-Session-Token`; `browser` clients use the session cookie and CSRF.\n\n"
+        "Rate limits: per client address for anonymous requests, per account when signed "
+        "in; server-side frontends and partners send an API key (issued by staff) as "
+        "`X-Api-Key` and are limited at the key's own rate (an unknown key is 401 "
+        "`api_key_invalid`, a revoked one 401 `api_key_revoked`). Over a limit: 429 "
+        "`throttled` with `Retry-After`. A 304 answer is never counted."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

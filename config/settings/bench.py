@@ -1,10 +1,11 @@
 """Benchmarks (`make bench`, `python -m bench run`): production-like, on this machine only.
 
 What production does on the read path stays: DEBUG off, persistent database connections,
-the Redis cache, the full middleware stack, WhiteNoise. What a load test on loopback cannot
-have goes: the HTTPS redirect (wrk speaks plain HTTP to 127.0.0.1), and the per-address API
-throttles (every request comes from one address, see below). The bench has its own database
-and Redis databases, so a run never touches development or test data:
+the Redis cache, the full middleware stack, WhiteNoise, and the production throttles (per
+client address, account and API key). What a load test on loopback cannot have goes: the
+HTTPS redirect (wrk speaks plain HTTP to 127.0.0.1). wrk plays a trusted proxy on loopback
+and sets X-Forwarded-For from a pool of client addresses (bench/wrk.py). The bench has its
+own database and Redis databases, so a run never touches development or test data:
 PostgreSQL `aimodels_bench` (`BENCH_DATABASE_URL`), cache in Redis db 12, broker in db 13.
 """
 
@@ -40,12 +41,10 @@ SECURE_SSL_REDIRECT = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# DRF's per-address throttles keep, per client address, the list of its request times within
-# the window, in the cache. wrk sends every request from 127.0.0.1, so at production rates it
-# gets 429s, and at a rate high enough to pass the list grows to thousands of entries that
-# are unpickled and rewritten on every request: neither is what a real client costs. The
-# per-view scoped throttles (review writes) stay.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+# One proxy (wrk, on loopback: TRUSTED_PROXIES' default) in front of the app: the throttles
+# count the address it writes into X-Forwarded-For, each of wrk's clients on its own.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT}
 
 # The worker renders the moderation mails the bench's verifications cause; nothing is sent.
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

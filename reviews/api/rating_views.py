@@ -65,7 +65,7 @@ class ModelRatingApi(APIView):
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         # Served pre-rendered from the cache (see reviews.ratings.cache): the hot path runs no
         # query and no serializer, only the conditional-request check. Its cache round trips:
-        # one GET of the body, plus the GET and SET of the anonymous throttle's counter.
+        # one GET of the body, plus the throttle's counter (one script call; none on a 304).
         rendered = rating_rendered_get(f"{provider}/{model}")
         return _cacheable(
             request, rendered.etag, rendered.last_modified,

@@ -6,7 +6,7 @@ Moderation views are in `moderation_views.py`.
 
 import uuid
 
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
@@ -15,13 +15,14 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.api import PageNumberPagination
-from config.documents import document_response
+from config.documents import body_response, document_response
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
     BAD_REQUEST,
@@ -126,8 +127,9 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, Gene
             **NOT_FOUND,
         },
         description="Published reviews of the model, cursor-paginated (`page_size` up to "
-        "100; follow `next` / `previous`). A bad parameter value is a 400 naming it. The "
-        "first page for an anonymous reader carries an ETag (304 on `If-None-Match`).",
+        "100; follow `next` / `previous`). A bad parameter value is a 400 naming it. Every "
+        "page carries an ETag (304 on `If-None-Match`); the first page for an anonymous "
+        "reader is pre-rendered.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         if not request.user.is_authenticated and "cursor" not in request.query_params:
@@ -135,8 +137,9 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, Gene
             document = review_first_page_document(request, f"{provider}/{model}")
             response = document_response(request, document)
         else:
+            # Later pages (a cursor) and signed-in readers: rendered per request, with an ETag.
             body = review_page_render(request, _model(provider, model), viewer=request.user)
-            response = HttpResponse(body, content_type="application/json")
+            response = body_response(request, body, private=request.user.is_authenticated)
         # The answer depends on who asks (`viewer`): caches keep one per credential.
         patch_vary_headers(response, ["Cookie", "X-Session-Token"])
         return response
@@ -173,14 +176,21 @@ class ReviewDetailApi(SuccessOnlyThrottling, APIView):
         return _read_or_write_permissions(self.request)
 
     @extend_schema(
-        parameters=[REVIEW_ID_PARAMETER],
-        responses={200: ReviewOutputSerializer, **NOT_FOUND},
+        parameters=[REVIEW_ID_PARAMETER, IF_NONE_MATCH],
+        responses={200: ReviewOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="One review: published ones for everyone; the author also sees their "
-        "own in any state. 404 `review_not_found` otherwise.",
+        "own in any state. 404 `review_not_found` otherwise. With an ETag (304 on "
+        "`If-None-Match`).",
     )
-    def get(self, request: Request, review_id: uuid.UUID) -> Response:
+    def get(self, request: Request, review_id: uuid.UUID) -> HttpResponseBase:
         review = selectors.review_get_visible(public_id=review_id, user=request.user)
-        return Response(ReviewOutputSerializer(review, context=_viewer(request)).data)
+        data = ReviewOutputSerializer(review, context=_viewer(request)).data
+        response = body_response(
+            request, JSONRenderer().render(data), private=request.user.is_authenticated
+        )
+        # The answer depends on who asks (`viewer`, the author's own pending review).
+        patch_vary_headers(response, ["Cookie", "X-Session-Token"])
+        return response
 
     @extend_schema(
         parameters=[REVIEW_ID_PARAMETER],

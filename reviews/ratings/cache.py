@@ -1,5 +1,5 @@
 """Rendered rating responses in the shared cache: a warm read of the body is one cache GET
-and no query (the view's anonymous throttle adds its own GET and SET of a counter).
+and no query (the view's throttle adds one script call on its counter, none for a 304).
 
 Consistency without locks. The store (store.py) calls `rating_cache_refresh` after the
 transaction that stored new summaries commits; it reads the committed rows, so whichever

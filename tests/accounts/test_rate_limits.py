@@ -4,9 +4,8 @@ import pytest
 import redis
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings as django_settings
-from rest_framework.request import Request
-from rest_framework.throttling import AnonRateThrottle
 
+from config.throttles import client_address
 from tests.accounts.conftest import APP, AppClient, mails_to, serve
 from tests.conftest import PERSONA_PASSWORD, make_user
 
@@ -92,16 +91,29 @@ def test_client_ip_ignores_forwarded_for_without_trusted_proxies(rf, settings):
     request = rf.post("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert settings.ALLAUTH_TRUSTED_PROXY_COUNT == 0
     assert get_account_adapter().get_client_ip(request) == "198.51.100.7"
-    assert AnonRateThrottle().get_ident(Request(request)) == "198.51.100.7"
+    assert client_address(request) == "198.51.100.7"
 
 
 def test_client_ip_comes_from_forwarded_for_behind_trusted_proxies(rf, settings):
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     # the client forged the first entry; our one proxy appended the address it saw
     request = rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9")
     assert get_account_adapter().get_client_ip(request) == "203.0.113.9"
-    assert AnonRateThrottle().get_ident(Request(request)) == "203.0.113.9"
+    assert client_address(request) == "203.0.113.9"
+
+
+def test_forwarded_for_from_a_peer_that_is_not_our_proxy_is_ignored(rf, settings):
+    # given proxies configured, a client that talks to the app directly (not via the proxy)
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    request = rf.post("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    # then it is counted against its own address, for allauth and the API alike
+    assert get_account_adapter().get_client_ip(request) == "198.51.100.7"
+    assert client_address(request) == "198.51.100.7"
+    # and garbage in the header from a trusted peer falls back to the peer
+    garbage = rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-address")
+    assert client_address(garbage) == "10.0.0.2"
 
 
 def test_drf_trusts_the_same_number_of_proxies_as_allauth():
