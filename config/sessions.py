@@ -14,6 +14,7 @@ database, which stays the record. Differences from Django's store:
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,11 @@ logger = logging.getLogger(__name__)
 
 
 class SessionStore(CachedDBStore):
+    # Django's own (private) members this builds on; django-stubs leaves them out.
+    _cache: Any
+    _session: dict[str, Any]
+    _get_session_from_db: Callable[[], Any]
+
     def _cache_timeout(self, age: int) -> int:
         return max(1, min(age, settings.SESSION_CACHE_SECONDS))
 

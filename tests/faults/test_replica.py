@@ -57,8 +57,9 @@ class Cluster:
 
     def start(self) -> None:
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.directory}"
-            " -c log_statement=all -c fsync=off -c full_page_writes=off -c shared_buffers=16MB"
+            f"-p {self.port} -c listen_addresses=127.0.0.1"
+            f" -c unix_socket_directories={self.directory} -c log_statement=all"
+            " -c fsync=off -c full_page_writes=off -c shared_buffers=16MB"
         )
         command = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log)]
         subprocess.run(_as_postgres([*command, "-o", options, "-w", "start"]), check=True)  # noqa: S603
@@ -69,7 +70,7 @@ class Cluster:
 
     def sql(self, query: str, database: str = "aimodels") -> list[tuple]:
         with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as conn:
-            cursor = conn.execute(query)  # type: ignore[arg-type]
+            cursor = conn.execute(query)
             return cursor.fetchall() if cursor.description else []
 
     def logged(self, text: str) -> int:
@@ -142,7 +143,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             "REPLICA_RETRY_SECONDS": "0.5",
             "REPLICA_PIN_SECONDS": "30",
         }
-        with serve(tmp_path_factory.mktemp("replica-server"), **settings) as (server,):
+        with serve(tmp_path_factory.mktemp("replica-server"), 1, **settings) as (server,):
             yield Fleet(primary, replica, server)
     finally:
         replica.stop()
