@@ -96,6 +96,7 @@ class Fleet:
     primary: Cluster
     replica: Cluster
     server: Server
+    late_checker: Server
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +144,14 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             "REPLICA_RETRY_SECONDS": "0.5",
             "REPLICA_PIN_SECONDS": "30",
         }
-        with serve(tmp_path_factory.mktemp("replica-server"), 1, **settings) as (server,):
-            yield Fleet(primary, replica, server)
+        # A second server that measured the replica once and will not again for an hour: a
+        # replica that dies under it fails in the middle of a read.
+        late = {**settings, "REPLICA_CHECK_SECONDS": "3600", "REPLICA_RETRY_SECONDS": "3600"}
+        with (
+            serve(tmp_path_factory.mktemp("replica-server"), 1, **settings) as (server,),
+            serve(tmp_path_factory.mktemp("replica-late"), 1, **late) as (late_checker,),
+        ):
+            yield Fleet(primary, replica, server, late_checker)
     finally:
         replica.stop()
         primary.stop()
@@ -159,9 +166,9 @@ def _caught_up(fleet: Fleet) -> None:
     wait_for(lambda: fleet.replica.sql(query) == [(True,)], timeout=15)
 
 
-def _display_name(fleet: Fleet, token: str | None = None) -> str:
+def _display_name(fleet: Fleet, token: str | None = None, server: Server | None = None) -> str:
     if token is None:
-        status, body = fleet.server.call("get", "/api/v1/users/writer/")
+        status, body = (server or fleet.server).call("get", "/api/v1/users/writer/")
     else:
         status, body = fleet.server.call("get", "/api/v1/me/", headers={"X-Session-Token": token})
     assert status == 200, body
@@ -232,10 +239,13 @@ def test_public_reads_use_the_replica_and_a_writer_reads_its_own_writes(fleet: F
 
 
 def test_a_stopped_replica_is_taken_out_of_use(fleet: Fleet) -> None:
-    # given the replica serves public reads
+    # given the replica serves public reads, on both servers
     _caught_up(fleet)
     on_replica = fleet.replica.logged(USER_QUERY)
     assert _display_name(fleet) == "second"
+    assert fleet.replica.logged(USER_QUERY) > on_replica
+    on_replica = fleet.replica.logged(USER_QUERY)
+    assert _display_name(fleet, server=fleet.late_checker) == "second"
     assert fleet.replica.logged(USER_QUERY) > on_replica
 
     # when it stops (an immediate shutdown, like a crash)
@@ -251,3 +261,10 @@ def test_a_stopped_replica_is_taken_out_of_use(fleet: Fleet) -> None:
     assert status == 200, ready
     assert ready["checks"] == {"database": "ok", "broker": "ok", "replica": "unreachable"}
     assert ready["replica_lag_seconds"] is None
+
+    # and the server that still believed it healthy failed over in the middle of a read:
+    # the read was served again from the primary, and the replica taken out of use
+    for _ in range(3):
+        assert _display_name(fleet, server=fleet.late_checker) == "second"
+    late_log = fleet.late_checker.log.read_text()
+    assert late_log.count("replica failed during a read; serving it from the primary") == 1
