@@ -264,7 +264,9 @@ SPECTACULAR_SETTINGS = {
         "its offered routes are part of this schema, and allauth's own specification is at "
         "[/_allauth/openapi.json](/_allauth/openapi.json). `app` clients send the session "
         "token allauth returns (`meta.session_token`, a new one after email verification) "
-        "as `X-Session-Token`; `browser` clients use the session cookie and CSRF."
+        "as `X-Session-Token`; `browser` clients use the session cookie and CSRF.\n\n"
+        "Any request may be answered `503` with the error code `overloaded` and a "
+        "`Retry-After` header (seconds) when the service sheds load: retry after that delay."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
