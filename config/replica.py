@@ -11,8 +11,8 @@ API and feeds), decided per request by `ReplicaRoutingMiddleware`, and only
 - outside `primary_reads()` (the pre-rendered documents, see below);
 - while the replica is usable: answering, in recovery, and no more than
   REPLICA_MAX_LAG_SECONDS behind (measured at most every REPLICA_CHECK_SECONDS per process);
-- when the client is not pinned: after a request that wrote (any unsafe method, or a write
-  inside a safe one), the client's session keys (the session cookie, the app's
+- when the client is not pinned: after a request that wrote (a write through the ORM, or an
+  unsafe method answered below 400), the client's session keys (the session cookie, the app's
   X-Session-Token, and every session saved during the request, e.g. the new one a login
   creates) are pinned to the primary for REPLICA_PIN_SECONDS in the shared cache. The pin
   outlives the largest lag the gate tolerates, so a writer never reads older rows than its
@@ -256,7 +256,11 @@ class ReplicaRoutingMiddleware:
             response = self.get_response(request)
         finally:
             _state.reset(token)
-        if state.wrote or request.method not in SAFE_METHODS:
+        # A write through the ORM sets `wrote`; an unsafe request that succeeded may have
+        # written another way. A refused one (bad token, invalid body) pins nothing, so forged
+        # credentials cannot fill the cache with pins.
+        succeeded = request.method not in SAFE_METHODS and response.status_code < 400
+        if state.wrote or succeeded:
             _pin({*credentials, *state.saved_sessions})
         return response
 

@@ -103,6 +103,19 @@ def test_a_client_that_wrote_reads_the_primary_for_the_pin_window():
     assert _route("GET", "/api/v1/me/", HTTP_X_SESSION_TOKEN=other) == "replica"
 
 
+def test_a_refused_write_pins_nothing():
+    # given a request with a forged token refused before any write
+    token = f"forged-{time.monotonic_ns()}"
+
+    def refuse(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(status=401)
+
+    request = RequestFactory().post("/api/v1/me/", HTTP_X_SESSION_TOKEN=token)
+    ReplicaRoutingMiddleware(refuse)(request)
+    # then that token is not pinned
+    assert _route("GET", "/api/v1/me/", HTTP_X_SESSION_TOKEN=token) == "replica"
+
+
 def test_a_session_saved_during_a_request_is_pinned():
     # given a login-like request that saves a new session (its key is the app's new token)
     from config.sessions import SessionStore
