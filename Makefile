@@ -33,7 +33,8 @@ test-sqlite: $(STAMP)
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 $(PY) -m pytest -q \
 		tests/reviews/test_ratings_summary.py tests/reviews/test_ratings_use_cases.py
 
-# Only the fault suite (tests/faults: its own Redis servers, a real worker, supervisord);
+# Only the fault suite (tests/faults: its own Redis servers and PostgreSQL primary + replica,
+# a real worker, supervisord);
 # `make test` runs it too. Figures in bench/results/tmp/faults.json.
 faults: $(STAMP)
 	$(PY) -m pytest -m faults -s

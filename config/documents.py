@@ -16,6 +16,7 @@ reader between the first bump and the commit read the old rows under the new tok
 
 Tokens are random, never counters: a token evicted from the cache and created again can never
 equal one an old entry was rendered under. A missing token is created by the reader (`add`).
+Documents render from the primary, even with a read replica (config/replica.py says why).
 A cache outage falls back to rendering from the database; a bump the cache refused leaves
 entries that expire within ENTRY_TIMEOUT (the same bound as the rating cache).
 """
@@ -37,6 +38,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
 from config.redis_health import fallback_log
+from config.replica import primary_reads
 
 logger = logging.getLogger(__name__)
 ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
@@ -111,7 +113,8 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     except Exception:
         fallback_log(logger, "document cache unreachable; rendering from the database")
         try:
-            return document_of(render())
+            with primary_reads():
+                return document_of(render())
         except Uncacheable as uncacheable:
             return document_of(uncacheable.body)
     entry = found.get(key)
@@ -121,7 +124,8 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     elif isinstance(entry, Document) and entry.tokens == tokens:
         return entry
     try:
-        body = render()
+        with primary_reads():  # never from the replica: see config/replica.py
+            body = render()
     except Uncacheable as uncacheable:
         return document_of(uncacheable.body)
     document = document_of(body, tokens or ())

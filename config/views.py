@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from config.api import error_body
 from config.celery import app as celery_app
 from config.middleware import is_json_path, request_id_get
+from config.replica import replica_configured, replica_status
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +46,24 @@ def _broker_ready() -> bool:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the broker answer, 503 naming what does not."""
+    """200 when the database and the broker answer, 503 naming what does not.
+
+    With a read replica configured, its state and lag are reported too, but never make this
+    process unready: a lagging or unreachable replica is out of use and reads go to the
+    primary (config.replica), so taking every web process out of the balancer would only
+    turn a slower service into none."""
     checks = {"database": _database_ready(), "broker": _broker_ready()}
     ready = all(checks.values())
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if ready else "unavailable",
         "checks": {name: "ok" if ok else "unreachable" for name, ok in checks.items()},
     }
+    if replica_configured():
+        status = replica_status(max_age=0)  # measured now; the router uses it too
+        body["checks"]["replica"] = status.state  # type: ignore[index]
+        body["replica_lag_seconds"] = (
+            None if status.lag_seconds is None else round(status.lag_seconds, 3)
+        )
     return JsonResponse(body, status=200 if ready else 503)
 
 

@@ -54,11 +54,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id is on every log record and response (config/middleware.py).
     "config.middleware.RequestIdMiddleware",
+    # A request that waited too long for a worker is answered 503 before any work.
+    "config.load_shedding.LoadSheddingMiddleware",
     # Every Redis call of a request (throttles, rate limits, cache, publishes after commit)
     # shares one budget, see config/redis_health.py.
     "config.redis_health.RedisBudgetMiddleware",
     # Control characters, over-deep JSON and oversized bodies never reach a view.
     "config.middleware.HostileInputMiddleware",
+    # Public reads to the read replica, when one is configured (config/replica.py).
+    "config.replica.ReplicaRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so a preflight or a redirect answer carries the CORS headers.
@@ -104,6 +108,47 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+
+def replica_add(databases: dict) -> list[str]:
+    """Add the `replica` alias when REPLICA_DATABASE_URL is set, and return the routers to
+    install (none without a replica: every query on `default`). See config/replica.py."""
+    url = env("REPLICA_DATABASE_URL", default="")
+    if not url:
+        return []
+    replica = env.db_url_config(url)
+    replica["CONN_MAX_AGE"] = databases["default"].get("CONN_MAX_AGE", 0)
+    replica["CONN_HEALTH_CHECKS"] = True
+    # An unreachable replica costs a request at most this long, then is taken out of use.
+    replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 1)
+    # Tests of a process that has a replica alias read the test database through it.
+    replica["TEST"] = {"MIRROR": "default"}
+    databases["replica"] = replica
+    return ["config.replica.PrimaryReplicaRouter"]
+
+
+DATABASE_ROUTERS = replica_add(DATABASES)
+# Reads go to the primary when the replica is further behind than this, or unreachable; its
+# lag is measured by each process at most this often (an unreachable one retried after
+# REPLICA_RETRY_SECONDS). A client that wrote reads the primary for REPLICA_PIN_SECONDS (at
+# least the largest tolerated lag plus one check, see config.replica.pin_seconds).
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
+REPLICA_PIN_SECONDS = env.float("REPLICA_PIN_SECONDS", default=10.0)
+# Requests whose safe reads may use the replica (public API and feeds; never the admin or
+# allauth's routes).
+REPLICA_READ_PREFIXES: list[str] = env.list("REPLICA_READ_PREFIXES", default=["/api/", "/feeds/"])
+
+# Sessions (and allauth's app session tokens) read from the shared cache, written to the
+# database too (config/sessions.py); a cached copy lives at most this long.
+SESSION_ENGINE = "config.sessions"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=600)
+
+# Load shedding (config/load_shedding.py): a request that waited longer than this for a
+# worker, by the proxy's X-Request-Start, is answered 503 at once (0: never).
+LOAD_SHED_MAX_QUEUE_SECONDS = env.float("LOAD_SHED_MAX_QUEUE_SECONDS", default=2.0)
+LOAD_SHED_RETRY_AFTER_SECONDS = env.int("LOAD_SHED_RETRY_AFTER_SECONDS", default=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -235,7 +280,9 @@ SPECTACULAR_SETTINGS = {
         "in; server-side frontends and partners send an API key (issued by staff) as "
         "`X-Api-Key` and are limited at the key's own rate (an unknown key is 401 "
         "`api_key_invalid`, a revoked one 401 `api_key_revoked`). Over a limit: 429 "
-        "`throttled` with `Retry-After`. A 304 answer is never counted."
+        "`throttled` with `Retry-After`. A 304 answer is never counted.\n\n"
+        "Any request may be answered `503` with the error code `overloaded` and a "
+        "`Retry-After` header (seconds) when the service sheds load: retry after that delay."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

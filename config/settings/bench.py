@@ -33,6 +33,7 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = []  # one database: the bench measures the primary
 
 CACHES = {"default": cache_from_env("BENCH_CACHE_URL", default="rediscache://127.0.0.1:6379/12")}
 CELERY_BROKER_URL = env("BENCH_BROKER_URL", default="redis://127.0.0.1:6379/13")

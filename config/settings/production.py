@@ -3,7 +3,13 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CORS_ALLOWED_ORIGINS, cache_from_env, env, headless_frontend_urls
+from .base import (
+    CORS_ALLOWED_ORIGINS,
+    cache_from_env,
+    env,
+    headless_frontend_urls,
+    replica_add,
+)
 
 
 def _required(name: str) -> str:
@@ -24,6 +30,7 @@ _required("DATABASE_URL")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = replica_add(DATABASES)  # REPLICA_DATABASE_URL, see config/replica.py
 
 CACHES = {"default": cache_from_env("CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
 

@@ -9,7 +9,7 @@ import environ
 environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 
 from .base import *  # noqa: E402, F403
-from .base import cache_from_env, env  # noqa: E402
+from .base import cache_from_env, env, replica_add  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
@@ -19,6 +19,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/aimodels"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# None unless REPLICA_DATABASE_URL is set (tests/faults/test_replica.py sets it for its server).
+DATABASE_ROUTERS = replica_add(DATABASES)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CACHES = {"default": cache_from_env("CACHE_URL", default="rediscache://127.0.0.1:6379/14")}

@@ -104,7 +104,7 @@ def _healthy(port: int) -> bool:
 @pytest.mark.django_db
 def test_a_worker_killed_under_supervisord_comes_back(own_redis: RedisProcess, tmp_path: Any):
     # given the whole process model under supervisord, on the test's own Redis and database
-    port = free_port()
+    port, writes_port = free_port(), free_port()
     environment = {
         **os.environ,
         "RUN_DIR": str(tmp_path),
@@ -114,6 +114,8 @@ def test_a_worker_killed_under_supervisord_comes_back(own_redis: RedisProcess, t
         "CELERY_BROKER_URL": own_redis.url(1),
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        "WRITES_PORT": str(writes_port),
+        "WEB_WRITES_CONCURRENCY": "1",
     }
     supervisord = subprocess.Popen(  # noqa: S603
         [str(BIN / "supervisord"), "-c", str(SUPERVISOR_CONF)],
@@ -123,6 +125,7 @@ def test_a_worker_killed_under_supervisord_comes_back(own_redis: RedisProcess, t
     try:
         states = wait_for(lambda: _all_running(environment, names), timeout=60)
         wait_for(lambda: _healthy(port), timeout=30)
+        wait_for(lambda: _healthy(writes_port), timeout=30)  # the writes pool
 
         # when the ratings worker is killed outright
         killed = states["worker_ratings"][1]
