@@ -5,10 +5,16 @@ their own columns, model attributes in `AIModel.provenance`. Prices and metrics 
 history tables: a change is a new row, never an overwrite.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+
+if TYPE_CHECKING:
+    from models_catalog.facts import Overview
+    from models_catalog.tiers import PriceTier
 
 
 class Source(models.TextChoices):
@@ -255,6 +261,11 @@ class AIModel(TimestampedModel):
         editable=False,
         help_text="Denormalised pointer to the price shown by default; kept by the price service.",
     )
+
+    # Not columns: set only by `selectors.model_detail_get` for the model page.
+    route_list: list["Route"]
+    price_tiers: list["PriceTier"]
+    overview: "Overview"
 
     class Meta:
         ordering = ["slug"]
