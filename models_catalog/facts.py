@@ -246,10 +246,11 @@ class _Builder:
                 names.append(route.name)
             price = f"{_money(route.input_per_mtok)}/{_money(route.output_per_mtok)}"
             facts.append(Fact(f"route:{route.key}", price, route.source, route.as_of))
+        kinds = (RouteKind.FIRST_PARTY, RouteKind.CLOUD, RouteKind.AGGREGATOR)
         parts = [
-            self.t(f"routes.{kind}", names=self.lang.join(names))
-            for kind in (RouteKind.FIRST_PARTY, RouteKind.CLOUD, RouteKind.AGGREGATOR)
-            if (names := groups.get(kind))
+            self.t(f"routes.{kind}", names=self.lang.join(groups[kind]))
+            for kind in kinds
+            if groups.get(kind)
         ]
         return Statement(self.t("availability", routes=self.lang.join(parts)), True, facts)
 

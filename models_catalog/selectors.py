@@ -35,6 +35,7 @@ from models_catalog.exceptions import (
     RouteUnavailable,
     UnknownMeasure,
 )
+from models_catalog.facts import overview_build
 from models_catalog.models import (
     AIModel,
     Direction,
@@ -48,7 +49,6 @@ from models_catalog.models import (
     ProviderMembership,
     Route,
 )
-from models_catalog.facts import overview_build
 from models_catalog.routes import kind_order
 from models_catalog.services import PRICE_SOURCE_PREFERENCE
 
