@@ -5,16 +5,12 @@ their own columns, model attributes in `AIModel.provenance`. Prices and metrics 
 history tables: a change is a new row, never an overwrite.
 """
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-
-if TYPE_CHECKING:
-    from models_catalog.facts import Overview
-    from models_catalog.tiers import PriceTier
 
 
 class Source(models.TextChoices):
@@ -262,10 +258,12 @@ class AIModel(TimestampedModel):
         help_text="Denormalised pointer to the price shown by default; kept by the price service.",
     )
 
-    # Not columns: set only by `selectors.model_detail_get` for the model page.
+    # Not columns: set only by `selectors.model_detail_get` for the model page (a
+    # `tiers.PriceTier` list and a `facts.Overview`: typed loosely, as those modules import
+    # this one).
     route_list: list["Route"]
-    price_tiers: list["PriceTier"]
-    overview: "Overview"
+    price_tiers: list[Any]
+    overview: Any
 
     class Meta:
         ordering = ["slug"]

@@ -33,7 +33,9 @@ class ReviewPointOutputSerializer(serializers.Serializer):
 
 
 class BestForReviewsOutputSerializer(serializers.Serializer):
-    use_case = serializers.ChoiceField(choices=UseCase.choices, help_text="The use case.")
+    use_case = serializers.CharField(
+        help_text="The use case, one of the review's `use_cases` values (e.g. `coding`)."
+    )
     name = serializers.CharField(help_text="Display name of the use case.")
     review_count = serializers.IntegerField(help_text="Counted reviews tagged with it.")
     average = serializers.FloatField(help_text="Mean stars of those reviews.")
