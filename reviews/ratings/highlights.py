@@ -12,8 +12,9 @@ newest REVIEW_HIGHLIGHTS_MAX_REVIEWS counted reviews are read, which bounds the 
 
 Grouping. Similar phrases are grouped by trigram similarity (pg_trgm's `similarity()`:
 shared trigrams of the words over all trigrams of both). Distinct phrases (case and spacing
-ignored) are taken most cited first; each joins the first group whose first phrase is at
-least REVIEW_HIGHLIGHTS_SIMILARITY similar, or starts a group. A group counts the distinct
+ignored) are taken most cited first (then shortest); each joins the first group holding a
+phrase at least REVIEW_HIGHLIGHTS_SIMILARITY similar to it, or starts a group, whose first
+phrase (the most cited, shortest) names the group. A group counts the distinct
 reviews that cite any of its phrases, and is shown from REVIEW_HIGHLIGHTS_MIN_CITATIONS on,
 most cited first (REVIEW_HIGHLIGHTS_MAX_POINTS of them), with links to those reviews.
 On PostgreSQL the similarities come from pg_trgm in one query; on SQLite (`make run` on
@@ -116,11 +117,13 @@ def phrase_groups(
         entry = distinct.setdefault(" ".join(text.lower().split()), _Phrase(text))
         if review_id not in entry.reviews:
             entry.reviews.append(review_id)
-    ordered = sorted(distinct.items(), key=lambda kv: (-len(kv[1].reviews), kv[0]))[:MAX_PHRASES]
+    ordered = sorted(distinct.items(), key=lambda kv: (-len(kv[1].reviews), len(kv[0]), kv[0]))[
+        :MAX_PHRASES
+    ]
     pairs, method = _similar_pairs([key for key, _ in ordered], threshold)
     groups: list[list[int]] = []
     for index in range(len(ordered)):
-        home = next((g for g in groups if (g[0], index) in pairs), None)
+        home = next((g for g in groups if any((m, index) in pairs for m in g)), None)
         if home is None:
             groups.append([index])
         else:
