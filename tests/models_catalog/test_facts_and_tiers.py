@@ -126,7 +126,7 @@ def o4_mini(tmp_path) -> AIModel:
 def _statements(overview: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     found = [(s["text"], s["facts"]) for s in overview["verdict"]]
     found += [(f["answer"], f["facts"]) for f in overview["faq"]]
-    return found + [(overview["tagline"]["text"], overview["tagline"]["facts"])]
+    return [*found, (overview["tagline"]["text"], overview["tagline"]["facts"])]
 
 
 def _numbers(text: str, *names: str) -> set[str]:
