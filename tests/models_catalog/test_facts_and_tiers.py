@@ -5,7 +5,7 @@ one and survives the next import)."""
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -54,10 +54,10 @@ def test_methodology_publishes_the_tier_thresholds(api_client):
     assert body["measure"] == "blended_price"
 
 
-def _priced(slug: str, price: str, *, reasoning: bool = False) -> AIModel:
+def _priced(slug: str, price: str, *, reasoning: bool = False) -> Any:
     parameters = ["reasoning"] if reasoning else []
     model = AIModelFactory(slug=slug, supported_parameters=parameters)
-    price_record(model=model, source="openrouter", as_of=AS_OF,
+    price_record(model=cast(AIModel, model), source="openrouter", as_of=AS_OF,
                  input_per_mtok=Decimal(price), output_per_mtok=Decimal(price))  # fmt: skip
     return model
 
