@@ -69,7 +69,8 @@ done
 echo "== what reviewers say, once the rating pipeline has drawn it"
 for _ in $(seq 1 60); do
   body=$(curl -sS "$B$M/")
-  [ "$(echo "$body" | jq_ "d['from_reviews']['available']")" = True ] && break
+  # all four counted (a server that had reviews of o4-mini before shows more)
+  [ "$(echo "$body" | jq_ "d['from_reviews']['review_count'] >= 4")" = True ] && break
   sleep 1
 done
 echo "$body" | jq_ "json.dumps(d['from_reviews'], indent=1)"
