@@ -61,7 +61,8 @@ def test_phrases_of_drops_too_short_too_long_and_repeated_phrases():
 )
 def test_trigram_similarity_port_equals_pg_trgm(a, b):
     # given PostgreSQL's pg_trgm (the extension the reviews migrations install)
-    assert connection.vendor == "postgresql"
+    if connection.vendor != "postgresql":
+        pytest.skip("compares with pg_trgm: PostgreSQL only (make test-sqlite runs the rest)")
     with connection.cursor() as cursor:
         cursor.execute("SELECT similarity(%s, %s)", [a, b])
         expected = cursor.fetchone()[0]
@@ -79,7 +80,7 @@ def test_phrase_groups_groups_similar_phrases_and_counts_distinct_reviews():
     # when
     groups, method = phrase_groups(cited, threshold=0.45)
     # then the most cited group first, with each review once
-    assert method == "pg_trgm"
+    assert method == ("pg_trgm" if connection.vendor == "postgresql" else "trigram")
     assert [(g["count"], sorted(g["reviews"])) for g in groups] == [
         (3, ["r1", "r2", "r3"]),
         (2, ["r1", "r4"]),
