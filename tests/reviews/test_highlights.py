@@ -227,3 +227,25 @@ def test_recompute_task_refreshes_highlights_after_the_rating(settings, api_clie
     page = _page(api_client, model)
     assert page["rating"]["review_count"] == 4
     assert page["from_reviews"]["strengths"][0]["count"] == 3
+
+
+def test_daily_rebuild_refreshes_every_model_with_enough_reviews(settings):
+    # given two models with enough counted reviews, one stale highlight row without
+    settings.REVIEW_HIGHLIGHTS_MIN_REVIEWS = 3
+    first, second, emptied = AIModelFactory(), AIModelFactory(), AIModelFactory()
+    for model in (first, second, emptied):
+        _reviews(model, OVERLAPPING)
+    review_highlights_refresh(emptied.pk)
+    emptied.reviews.update(status=ReviewStatus.WITHDRAWN)
+    from reviews.ratings import ratings_rebuild
+    from reviews.ratings.highlights import review_highlights_refresh_all
+
+    ratings_rebuild()
+    # when
+    changed = review_highlights_refresh_all()
+    # then both reviewed models are drawn, and the emptied one's row is gone
+    assert changed == 3
+    assert set(ModelReviewHighlights.objects.values_list("pk", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
