@@ -27,11 +27,13 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 # The rating pipeline on `make run`'s embedded database (SQLite), where PostgreSQL-only SQL
-# once broke every recompute; the main suite runs on PostgreSQL.
+# once broke every recompute (and the reviews' highlights use their SQLite fallback); the
+# main suite runs on PostgreSQL.
 test-sqlite: $(STAMP)
 	rm -f var/test-sqlite.sqlite3
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 $(PY) -m pytest -q \
-		tests/reviews/test_ratings_summary.py tests/reviews/test_ratings_use_cases.py
+		tests/reviews/test_ratings_summary.py tests/reviews/test_ratings_use_cases.py \
+		tests/reviews/test_highlights.py
 
 # Only the fault suite (tests/faults: its own Redis servers and PostgreSQL primary + replica,
 # a real worker, supervisord);

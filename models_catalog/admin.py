@@ -28,6 +28,7 @@ from models_catalog.models import (
     Provider,
     ProviderDomain,
     ProviderMembership,
+    Route,
 )
 from models_catalog.services import catalog_documents_invalidate, model_update_by_editor
 
@@ -63,6 +64,15 @@ class PriceInline(ReadOnlyInline):
         "offering", "input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "source", "as_of",
     )  # fmt: skip
     ordering = ("offering", "-as_of")
+
+
+class RouteInline(ReadOnlyInline):
+    model = Route
+    fields = (
+        "key", "name", "kind", "region", "route_model_id", "input_per_mtok", "output_per_mtok",
+        "source", "as_of",
+    )  # fmt: skip
+    ordering = ("kind", "key")
 
 
 class MetricValueInline(ReadOnlyInline):
@@ -119,10 +129,14 @@ class AIModelAdmin(CatalogAdmin):
     list_select_related = ("provider", "family", "current_price", "current_price__model")
     autocomplete_fields = ("provider", "family", "successor")
     readonly_fields = ("current_price", "sources", "created_at", "updated_at")
-    inlines = (BestForInline, EditorialPointInline, FAQInline, PriceInline, MetricValueInline)
+    inlines = (
+        BestForInline, EditorialPointInline, FAQInline, PriceInline, RouteInline,
+        MetricValueInline,
+    )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("slug", "version_slug", "name", "provider", "family", "description")}),
-        ("Editorial", {"fields": ("listing_verified", "editor_verdict")}),
+        # Empty tagline / verdict / FAQ: the page shows text generated from facts instead.
+        ("Editorial", {"fields": ("listing_verified", "tagline", "editor_verdict")}),
         ("Specification", {"fields": SPECIFICATION_FIELDS}),
         ("Lifecycle", {"fields": ("lifecycle", "deprecation_date", "successor")}),
         ("Sources", {"fields": ("current_price", "sources", "created_at", "updated_at")}),

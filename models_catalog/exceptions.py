@@ -20,6 +20,13 @@ class PriceUnavailable(NotFound):
     default_message = "No price is recorded for this model."
 
 
+class RouteUnavailable(NotFound):
+    """The cost calculator names a route the model is not served through."""
+
+    code = "route_unavailable"
+    default_message = "The model is not served through this route."
+
+
 class UnknownMeasure(ApplicationError):
     """A chart or comparison names a measure that no model has."""
 

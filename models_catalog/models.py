@@ -5,6 +5,8 @@ their own columns, model attributes in `AIModel.provenance`. Prices and metrics 
 history tables: a change is a new row, never an overwrite.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -240,6 +242,9 @@ class AIModel(TimestampedModel):
         default=False, help_text="Set by editors once the listing has been checked by a person."
     )
     editor_verdict = models.TextField(blank=True)
+    # Editorial, like the verdict: when empty the page shows a tagline generated from facts
+    # (models_catalog.facts). Importers never write it.
+    tagline = models.CharField(max_length=300, blank=True)
     # {"<field>": {"source": "<Source>", "as_of": "YYYY-MM-DD"}} for every imported attribute,
     # so each value says where it came from and which importer may overwrite it.
     provenance = models.JSONField(default=dict, blank=True, editable=False)
@@ -252,6 +257,13 @@ class AIModel(TimestampedModel):
         editable=False,
         help_text="Denormalised pointer to the price shown by default; kept by the price service.",
     )
+
+    # Not columns: set only by `selectors.model_detail_get` for the model page (a
+    # `tiers.PriceTier` list and a `facts.Overview`: typed loosely, as those modules import
+    # this one).
+    route_list: list["Route"]
+    price_tiers: list[Any]
+    overview: Any
 
     class Meta:
         ordering = ["slug"]
@@ -432,3 +444,58 @@ class MetricValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model.slug} {self.metric.key}={self.value} ({self.as_of})"
+
+
+class RouteKind(models.TextChoices):
+    FIRST_PARTY = "first_party", "The model maker's own API"
+    CLOUD = "cloud", "A cloud platform"
+    AGGREGATOR = "aggregator", "An aggregator or gateway"
+
+
+class Route(models.Model):
+    """Where a model is served (the maker's API, a cloud, an aggregator), with that route's
+    own price per 1M tokens, as one source stated it on one date. State, not history: the
+    newest snapshot of the source replaces the row (prices' history lives in `Price`).
+
+    `key` names the route as the source does (`openai`, `azure/eu`, `openrouter`); `region`
+    is set only where the source says it (LiteLLM's `azure/us`, `azure/eu`)."""
+
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="routes")
+    key = models.CharField(max_length=64, help_text="Route key, e.g. `azure/eu`.")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=RouteKind.choices)
+    region = models.CharField(max_length=32, blank=True)
+    route_model_id = models.CharField(max_length=200, help_text="The model's id on the route.")
+    # May hold a `{resource}` placeholder (Azure: one endpoint per customer resource).
+    base_url = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="OpenAI-compatible base URL; empty when the route is not (or not known).",
+    )
+    input_per_mtok = models.DecimalField(max_digits=14, decimal_places=6)
+    output_per_mtok = models.DecimalField(max_digits=14, decimal_places=6)
+    cached_input_per_mtok = models.DecimalField(
+        max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    currency = models.CharField(max_length=3, default="USD", editable=False)
+    source = models.CharField(max_length=32, choices=Source.choices)
+    as_of = models.DateField()
+
+    class Meta:
+        ordering = ["model", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "key"], name="route_unique_per_model"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["first_party", "cloud", "aggregator"]),
+                name="route_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(input_per_mtok__gte=0)
+                & Q(output_per_mtok__gte=0)
+                & (Q(cached_input_per_mtok__isnull=True) | Q(cached_input_per_mtok__gte=0)),
+                name="route_price_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model.slug} via {self.key}"

@@ -65,8 +65,34 @@ class ModelBrief:
     help_text: str
 
 
+@dataclass(frozen=True)
+class DetailBlock:
+    """A block another app adds to the model page only (not the list): e.g. what reviewers
+    say. Rendered from a row `model_detail_get` joins (`related`), so rendering runs no
+    query; `render(model, request)` may build absolute links (the page is kept per origin).
+    What it shows must follow the model's generation (`model:{slug}`): its writer bumps it."""
+
+    field: str
+    related: str
+    render: Callable[[AIModel, HttpRequest | None], dict[str, Any]]
+    serializer: type[Serializer]
+    help_text: str
+
+
 _MEASURES: dict[str, ModelMeasure] = {}
 _BRIEFS: dict[str, ModelBrief] = {}
+_DETAIL_BLOCKS: dict[str, DetailBlock] = {}
+
+
+def detail_block_register(block: DetailBlock) -> None:
+    """Add (or replace, by field) a block of the model page; call from `AppConfig.ready()`."""
+    _DETAIL_BLOCKS[block.field] = block
+
+
+def detail_block_list() -> list[DetailBlock]:
+    """Registered model page blocks in registration order."""
+    _check_ready()
+    return list(_DETAIL_BLOCKS.values())
 
 
 def measure_register(measure: ModelMeasure) -> None:

@@ -27,13 +27,15 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
-from models_catalog import registry
+from models_catalog import registry, tiers
 from models_catalog.exceptions import (
     ModelNotFound,
     PriceUnavailable,
     ProviderNotFound,
+    RouteUnavailable,
     UnknownMeasure,
 )
+from models_catalog.facts import overview_build
 from models_catalog.models import (
     AIModel,
     Direction,
@@ -45,7 +47,9 @@ from models_catalog.models import (
     Price,
     Provider,
     ProviderMembership,
+    Route,
 )
+from models_catalog.routes import kind_order
 from models_catalog.services import PRICE_SOURCE_PREFERENCE
 
 TOKENS_PER_PRICE_UNIT = 1_000_000  # prices are per 1M tokens
@@ -210,16 +214,31 @@ def model_detail_get(slug: str) -> AIModel:
     """The model for its page, with everything the page shows preloaded.
 
     Adds `current_metric_values` (newest per metric, by key), `current_offerings` (current
-    non-standard prices, by offering) and `family.members` (the family's models, newest first).
+    non-standard prices, by offering), `family.members` (the family's models, newest first),
+    `route_list` (where it is served: first party, clouds, aggregators, cheapest first),
+    `price_tiers` (its class first) and `overview` (tagline, verdict, FAQ: the editors' or
+    generated from facts). Rows of the blocks other apps register are joined.
     Raises `ModelNotFound`.
     """
+    model = _model_detail_load(slug)
+    model.route_list = sorted(
+        model.routes.all(), key=lambda r: (kind_order(r.kind), r.input_per_mtok, r.key)
+    )
+    model.price_tiers = model_price_tiers(model)
+    model.overview = overview_build(model, price_tiers=model.price_tiers, routes=model.route_list)
+    return model
+
+
+def _model_detail_load(slug: str) -> AIModel:
     members = AIModel.objects.only("id", "slug", "name", "family_id").order_by(
         F("release_date").desc(nulls_last=True), "slug"
     )
+    blocks = [block.related for block in registry.detail_block_list()]
     queryset = (
         model_list()
-        .select_related("successor")
+        .select_related("successor", *blocks)
         .prefetch_related(
+            "routes",
             "best_for",
             "editorial_points",
             "faq",
@@ -304,6 +323,25 @@ class CostEstimate:
     price: Price
     parts: list[CostPart]
     total: Decimal
+    route: Route | None = None  # the route priced, when one was asked for
+
+
+def _route_price(model: AIModel, key: str) -> tuple[Route, Price]:
+    """The route `key` of the model and its price as an (unsaved) standard Price."""
+    routes = {route.key: route for route in Route.objects.filter(model=model)}
+    route = routes.get(key)
+    if route is None:
+        known = ", ".join(sorted(routes)) or "none"
+        raise RouteUnavailable(
+            f"{model.slug} is not served through {key!r} in the catalog; routes: {known}.",
+            field="route",
+        )
+    price = Price(
+        model=model, offering=Price.STANDARD, input_per_mtok=route.input_per_mtok,
+        output_per_mtok=route.output_per_mtok, cached_input_per_mtok=route.cached_input_per_mtok,
+        source=route.source, as_of=route.as_of,
+    )  # fmt: skip
+    return route, price
 
 
 def _price_unavailable(model: AIModel, offering: str) -> PriceUnavailable:
@@ -329,19 +367,26 @@ def model_cost_estimate(
     cached_input_tokens: int = 0,
     output_tokens: int = 0,
     offering: str | None = None,
+    route: str | None = None,
 ) -> CostEstimate:
     """Exact cost of a request: tokens x price per 1M tokens / 1M, per part and in total.
 
-    The offering is `offering`, else the variant the slug names (`:free`), else standard.
+    With `route`, at that route's price (`availability` on the model page). Else the
+    offering is `offering`, else the variant the slug names (`:free`), else standard.
     Cached input tokens are billed at the input price when the offering has no cached price.
-    Raises `ModelNotFound`, `PriceUnavailable`.
+    Raises `ModelNotFound`, `PriceUnavailable`, `RouteUnavailable`.
     """
     resolved = model_resolve(slug, queryset=AIModel.objects.select_related("current_price"))
     model = resolved.model
-    offering = offering or resolved.variant or Price.STANDARD
-    price = price_current_get(model, offering=offering)
-    if price is None:
-        raise _price_unavailable(model, offering)
+    chosen: Route | None = None
+    if route is not None:
+        chosen, price = _route_price(model, route)
+    else:
+        offering = offering or resolved.variant or Price.STANDARD
+        found = price_current_get(model, offering=offering)
+        if found is None:
+            raise _price_unavailable(model, offering)
+        price = found
     rates = {"input": price.input_per_mtok, "output": price.output_per_mtok}
     if price.cached_input_per_mtok is not None:
         rates["cached_input"] = price.cached_input_per_mtok
@@ -357,7 +402,7 @@ def model_cost_estimate(
             cost = tokens * rates[applied] / TOKENS_PER_PRICE_UNIT
             parts.append(CostPart(part, tokens, applied, rates[applied], cost))
         total = sum((p.cost for p in parts), Decimal(0))
-    return CostEstimate(model=model, price=price, parts=parts, total=total)
+    return CostEstimate(model=model, price=price, parts=parts, total=total, route=chosen)
 
 
 # --- Ranks -----------------------------------------------------------------------------
@@ -380,6 +425,7 @@ class Rank:
     rank: int
     total: int
     direction: str
+    tier: str | None = None  # for the blended price: the price tier it gives (models_catalog.tiers)
 
     @property
     def label(self) -> str:
@@ -552,11 +598,45 @@ def model_ranks_get(*, slug: str) -> ModelRanks:
                 continue
             values = (measure.values[i] for i in members if i in measure.values)
             rank, total = _competition_rank(measure.values[model.id], values, measure.direction)
-            ranks.append(Rank(category, measure.key, measure.name, rank, total, measure.direction))
+            tier = tiers.tier_of(rank, total, category) if measure.key == tiers.MEASURE else None
+            ranks.append(
+                Rank(
+                    category, measure.key, measure.name, rank, total, measure.direction,
+                    tier.tier if tier else None,
+                )
+            )  # fmt: skip
     # Ranks other apps compute among all models (the rating per use case).
     for r in registry.registered_ranks(model):
         ranks.append(Rank("all", r.measure, r.measure_name, r.rank, r.total, r.direction.value))
     return ModelRanks(model=model, ranks=ranks)
+
+
+def model_price_tiers(model: AIModel) -> list[tiers.PriceTier]:
+    """The model's price tier in each category it is in that gives one, its class (the most
+    specific, `tiers.CLASS_ORDER`) first; empty without a standard price. Three queries (the
+    catalog's current prices, image inputs, free offerings), whatever the catalog size."""
+    if model.current_price_id is None:
+        return []
+    rows = _catalog_rows([])
+    categories = _catalog_categories(rows)
+    blended = {
+        row.id: (3 * row.input_price + row.output_price) / 4
+        for row in rows
+        if row.input_price is not None and row.output_price is not None
+    }
+    if model.id not in blended:
+        return []
+    found = []
+    for category in tiers.CLASS_ORDER:
+        members = categories[category]
+        if model.id not in members:
+            continue
+        values = (blended[i] for i in members if i in blended)
+        rank, total = _competition_rank(blended[model.id], values, Direction.LOWER_IS_BETTER)
+        tier = tiers.tier_of(rank, total, category)
+        if tier is not None:
+            found.append(tier)
+    return found
 
 
 # --- Charts ----------------------------------------------------------------------------

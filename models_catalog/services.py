@@ -30,6 +30,7 @@ from models_catalog.models import (
     ModelFamily,
     Price,
     Provider,
+    Route,
     Source,
 )
 
@@ -339,6 +340,47 @@ def price_refresh_current(model: AIModel) -> None:
         model.save(update_fields=["current_price", "updated_at"])
         if newest is not None:
             outbox_record(PRICE_CHANGED, {"model_id": model.pk, "price_id": newest.pk})
+
+
+def route_record(
+    *,
+    model: AIModel,
+    key: str,
+    name: str,
+    kind: str,
+    route_model_id: str,
+    input_per_mtok: Decimal,
+    output_per_mtok: Decimal,
+    cached_input_per_mtok: Decimal | None,
+    source: str,
+    as_of: dt.date,
+    region: str = "",
+    base_url: str = "",
+) -> bool:
+    """Record where `model` is served and at what price; True when the route changed.
+
+    One row per (model, route key): a snapshot older than the one that last wrote the row
+    changes nothing (importing last spring's file after this summer's must not roll the
+    price back). Prices are rounded to the columns as in `price_record`."""
+    prices = _fit_columns(
+        Route,
+        input_per_mtok=input_per_mtok,
+        output_per_mtok=output_per_mtok,
+        cached_input_per_mtok=cached_input_per_mtok,
+    )
+    values: dict[str, Any] = {
+        "name": name, "kind": kind, "region": region, "route_model_id": route_model_id,
+        "base_url": base_url, "source": str(source), "as_of": as_of, **prices,
+    }  # fmt: skip
+    route = Route.objects.filter(model=model, key=key).first()
+    if route is None:
+        Route.objects.create(model=model, key=key, **values)
+    elif as_of < route.as_of or all(getattr(route, k) == v for k, v in values.items()):
+        return False
+    else:
+        Route.objects.filter(pk=route.pk).update(**values)
+    catalog_documents_invalidate()
+    return True
 
 
 def metric_get_or_create(

@@ -641,3 +641,36 @@ class ProviderReplyStats(models.Model):
 
     def __str__(self) -> str:
         return f"reply stats of {self.provider_id}: {self.reply_rate}"
+
+
+class ModelReviewHighlights(models.Model):
+    """What counted reviews say about a model: the most cited strengths and limitations
+    (similar `pros` / `cons` phrases grouped) and what it is best for (use-case ratings).
+    Written only by `reviews.ratings.highlights` after a recompute, off the request path;
+    absent for a model with fewer than REVIEW_HIGHLIGHTS_MIN_REVIEWS counted reviews.
+
+    strengths / limitations: [{"text", "count", "reviews": [public id, ...], "phrases"}];
+    best_for: [{"use_case", "review_count", "average", "bayesian_average", "basis"}]."""
+
+    model = models.OneToOneField(
+        AIModel, on_delete=models.CASCADE, primary_key=True, related_name="review_highlights"
+    )
+    review_count = models.PositiveIntegerField()  # counted reviews of the model
+    reviews_read = models.PositiveIntegerField()  # the newest of them, that were grouped
+    strengths = models.JSONField(default=list)
+    limitations = models.JSONField(default=list)
+    best_for = models.JSONField(default=list)
+    grouping = models.CharField(max_length=16)  # pg_trgm | trigram (the SQLite fallback)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "model review highlights"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviews_read__lte=F("review_count")),
+                name="highlights_read_within_count",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review highlights of {self.model_id}"

@@ -21,6 +21,11 @@ from models_catalog.memberships import MEMBERSHIP_CHANGED
 from models_catalog.models import Direction
 from reviews import selectors, services
 from reviews.api.documents import rating_part, reviews_part
+from reviews.api.highlights import (
+    HIGHLIGHTS_RELATION,
+    ReviewHighlightsOutputSerializer,
+    review_highlights_block,
+)
 from reviews.api.rating_serializers import RatingBriefOutputSerializer
 from reviews.ratings.brief import (
     RATING_RELATION,
@@ -74,6 +79,18 @@ def catalog_register() -> None:
     registry.compare_rows_register(model_rating_compare_rows)
     # `ranks/` ranks a model per use case among the models with enough tagged reviews.
     registry.ranks_register(model_use_case_ranks)
+    # The model page shows what reviewers say (strengths, limitations, best for).
+    registry.detail_block_register(
+        registry.DetailBlock(
+            field="from_reviews",
+            related=HIGHLIGHTS_RELATION,
+            render=review_highlights_block,
+            serializer=ReviewHighlightsOutputSerializer,
+            help_text="What verified reviewers say, drawn from counted reviews off the request "
+            "path: the most cited strengths and limitations (similar pros and cons grouped) "
+            "with links to the reviews, and the use cases the model is best for.",
+        )
+    )
 
 
 def _erase_reviews(user: User) -> None:

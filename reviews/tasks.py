@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 
 from config.tasks import PublishSafeTask
 from reviews import ratings
+from reviews.ratings import highlights
 from reviews.services.reply_stats import reply_stats_refresh
 
 
@@ -40,6 +41,15 @@ def rating_recompute_task(model_id: int) -> None:
     or twice at once, stores the same summary). Published by `ratings.rating_enqueue`, after
     commit and coalesced; quietly does nothing if the model is gone."""
     ratings.rating_recompute(model_id)
+    # What reviewers say is refreshed after the rating, in its own task (its own retries).
+    highlights.review_highlights_enqueue(model_id)
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
+def review_highlights_refresh_task(model_id: int) -> None:
+    """Recompute and store the strengths, limitations and best-for drawn from the model's
+    counted reviews (idempotent); quietly does nothing if the model is gone."""
+    highlights.review_highlights_refresh(model_id)
 
 
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
@@ -56,6 +66,7 @@ def rating_refresh_task() -> None:
     """Beat, daily: rebuild every summary, refreshing the prior mean and the recent scores
     (which decay with time even when no review changes)."""
     ratings.ratings_rebuild()
+    highlights.review_highlights_refresh_all()
 
 
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=300, time_limit=360, **_DB_RETRY)

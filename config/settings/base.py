@@ -417,6 +417,7 @@ CELERY_TASK_ROUTES = {
     "reviews.tasks.rating_sweep_task": {"queue": "maintenance"},
     "config.idempotency.tasks.idempotency_key_sweep_task": {"queue": "maintenance"},
     "reviews.tasks.rating_refresh_task": {"queue": "ratings"},
+    "reviews.tasks.review_highlights_refresh_task": {"queue": "ratings"},
     "reviews.tasks.reply_stats_refresh_task": {"queue": "maintenance"},
 }
 
@@ -613,3 +614,14 @@ RATING_DEBOUNCE_SECONDS = env.int("RATING_DEBOUNCE_SECONDS", default=1)
 # this: an isolated change still shows after ~1 s, a sustained burst costs one recompute
 # per this many seconds.
 RATING_BURST_DEBOUNCE_SECONDS = env.int("RATING_BURST_DEBOUNCE_SECONDS", default=3)
+
+# --- What reviewers say (reviews.ratings.highlights; the methodology endpoint shows these) --
+# Strengths, limitations and best-for are drawn only for a model with at least this many
+# counted reviews; a group of similar pros or cons is shown once this many reviews cite it.
+REVIEW_HIGHLIGHTS_MIN_REVIEWS = env.int("REVIEW_HIGHLIGHTS_MIN_REVIEWS", default=3)
+REVIEW_HIGHLIGHTS_MIN_CITATIONS = env.int("REVIEW_HIGHLIGHTS_MIN_CITATIONS", default=2)
+# Trigram similarity (pg_trgm's measure) at which a phrase joins a group.
+REVIEW_HIGHLIGHTS_SIMILARITY = env.float("REVIEW_HIGHLIGHTS_SIMILARITY", default=0.45)
+REVIEW_HIGHLIGHTS_MAX_POINTS = env.int("REVIEW_HIGHLIGHTS_MAX_POINTS", default=5)
+# The newest counted reviews read per model: bounds the work of a model with many reviews.
+REVIEW_HIGHLIGHTS_MAX_REVIEWS = env.int("REVIEW_HIGHLIGHTS_MAX_REVIEWS", default=1000)

@@ -5,6 +5,7 @@ string rendered by `MoneyField`, never a float.
 """
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
@@ -412,6 +413,132 @@ class ModelVersionOutputSerializer(serializers.Serializer):
     )
 
 
+class QuickStartOutputSerializer(serializers.Serializer):
+    base_url = serializers.CharField(
+        help_text="The route's OpenAI-compatible base URL, as its provider documents it; may "
+        "hold a `{resource}` placeholder (Azure: one endpoint per customer resource)."
+    )
+    model = serializers.CharField(help_text="The `model` to send on this route.")
+    placeholders = serializers.ListField(
+        child=serializers.CharField(), help_text="Placeholders in `base_url` to fill in."
+    )
+
+
+class RouteOutputSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Route key as the source names it, e.g. `azure/eu`.")
+    name = serializers.CharField(help_text="Display name, e.g. `Azure OpenAI`.")
+    kind = serializers.ChoiceField(
+        choices=["first_party", "cloud", "aggregator"],
+        help_text="first_party (the maker's own API), cloud or aggregator.",
+    )
+    region = serializers.CharField(help_text="Region where the source says it; may be empty.")
+    model_id = serializers.CharField(
+        source="route_model_id", help_text="The model's id on this route."
+    )
+    input_per_mtok = MoneyField(help_text="USD per 1M input tokens on this route.")
+    output_per_mtok = MoneyField(help_text="USD per 1M output tokens on this route.")
+    cached_input_per_mtok = MoneyField(
+        allow_null=True, help_text="USD per 1M cached input tokens; null when not stated."
+    )
+    currency = serializers.CharField(help_text="ISO 4217 currency code (always USD).")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.ChoiceField(choices=Source.choices, help_text="Who stated the price.")  # type: ignore[assignment]
+    as_of = serializers.DateField(help_text="Date of the source's snapshot.")
+    quick_start = serializers.SerializerMethodField(
+        help_text="How to call the model on this route with an OpenAI-compatible client; "
+        "null when the route is not OpenAI-compatible (or its base URL is not known)."
+    )
+
+    @extend_schema_field(QuickStartOutputSerializer(allow_null=True))
+    def get_quick_start(self, route: Any) -> dict[str, Any] | None:
+        if not route.base_url:
+            return None
+        placeholders = re.findall(r"\{(\w+)\}", route.base_url)
+        return {"base_url": route.base_url, "model": route.route_model_id,
+                "placeholders": placeholders}  # fmt: skip
+
+
+class PriceTierOutputSerializer(serializers.Serializer):
+    category = serializers.CharField(
+        help_text="The category the tier is within: reasoning, multimodal, open_weights or all."
+    )
+    tier = serializers.ChoiceField(
+        choices=["budget", "mid-priced", "premium"], help_text="The price tier."
+    )
+    percentile = serializers.DecimalField(
+        max_digits=4, decimal_places=1,
+        help_text="Share of the category's priced models strictly cheaper, in percent.",
+    )  # fmt: skip
+    measure = serializers.SerializerMethodField(help_text="The rank measure: blended_price.")
+    rank = serializers.IntegerField(help_text="The blended_price rank it comes from (1 cheapest).")
+    total = serializers.IntegerField(help_text="Priced models in the category.")
+
+    def get_measure(self, tier: Any) -> str:
+        return "blended_price"
+
+
+class FactOutputSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text="The fact: an attribute (`context_window`), a price "
+        "(`price.output_per_mtok`), a route (`route:azure/eu`), `price_tier`, or the "
+        "editors' field (`tagline`, `verdict`, `faq`)."
+    )
+    value = serializers.CharField(help_text="The value as the sentence states it.")
+    # A declared field, which DRF takes off the class: not `Field.source`.
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="A source key (`openrouter`, `litellm`, ...), `computed` (by this site, "
+        "from sourced values: a price tier) or `editor`."
+    )
+    as_of = serializers.DateField(
+        allow_null=True, help_text="The source's snapshot date; null for computed and editor."
+    )
+
+
+class StatementOutputSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The sentence.")
+    generated = serializers.BooleanField(
+        help_text="Built from facts by a template (true), or written by an editor (false)."
+    )
+    facts = FactOutputSerializer(many=True, help_text="The facts the sentence states.")
+
+
+class OverviewFAQOutputSerializer(serializers.Serializer):
+    question = serializers.CharField(help_text="The question.")
+    answer = serializers.CharField(help_text="The answer.")
+    generated = serializers.BooleanField(
+        help_text="Built from facts (true), or the editors' entry (false)."
+    )
+    facts = FactOutputSerializer(many=True, help_text="The facts the answer states.")
+
+
+class OverviewOutputSerializer(serializers.Serializer):
+    language = serializers.CharField(help_text="Language of the generated text, e.g. `en`.")
+    tagline = StatementOutputSerializer(
+        allow_null=True, help_text="One line about the model; null when nothing is known."
+    )
+    verdict = StatementOutputSerializer(
+        many=True,
+        help_text="The editors' verdict (one statement, generated false) or sentences "
+        "generated from facts: context, price and tier, availability, weights, lifecycle.",
+    )
+    faq = OverviewFAQOutputSerializer(
+        many=True, help_text="The editors' FAQ when they wrote one, else entries from facts."
+    )
+
+
+class RegisteredDetailField(serializers.Field):
+    """A model page block another app registers (`registry.DetailBlock`), rendered from the
+    row `model_detail_get` joined. Its schema is the serializer the app registered."""
+
+    def __init__(self, block: registry.DetailBlock) -> None:
+        self.block = block
+        super().__init__(source="*", read_only=True, help_text=block.help_text)
+        extend_schema_field(block.serializer)(cast(Any, self))
+
+    def to_representation(self, model: AIModel) -> dict[str, Any]:
+        return self.block.render(model, self.context.get("request"))
+
+
 class ModelDetailOutputSerializer(ModelListOutputSerializer):
     version_slug = serializers.CharField(help_text="Dated version slug; may be empty.")
     description = serializers.CharField(help_text="Description (markdown); may be empty.")
@@ -438,6 +565,23 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         source="current_metric_values", many=True, help_text="Newest value of each metric."
     )
     editorial = EditorialOutputSerializer(source="*", help_text="Curated by the editors.")
+    overview = OverviewOutputSerializer(
+        help_text="Tagline, verdict and FAQ: the editors' text where they wrote it, else "
+        "sentences generated from facts, each with the facts and sources it states."
+    )
+    availability = RouteOutputSerializer(
+        source="route_list",
+        many=True,
+        help_text="Where the model is served: its maker's API, clouds, aggregators (each kind "
+        "cheapest first), with each route's price, region, source and date.",
+    )
+    price_tier = serializers.SerializerMethodField(
+        help_text="The price tier within the model's class (its most specific category), "
+        "with the blended_price rank it comes from; null without a price or tier."
+    )
+    price_tiers = PriceTierOutputSerializer(
+        many=True, help_text="The price tier within every category that gives one."
+    )
     siblings = serializers.SerializerMethodField(help_text="Other models of the same family.")
     sources = serializers.SerializerMethodField(
         help_text="Per attribute: the source and snapshot date that set its value."
@@ -446,6 +590,23 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
     versions = serializers.SerializerMethodField(
         help_text="The model's versions, the current one first, with their review counts."
     )
+
+    @extend_schema_field(PriceTierOutputSerializer(allow_null=True))
+    def get_price_tier(self, model: AIModel) -> dict[str, Any] | None:
+        tiers = model.price_tiers
+        return dict(PriceTierOutputSerializer(tiers[0]).data) if tiers else None
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Blocks other apps register (what reviewers say) go just before `links`.
+        ordered: dict[str, serializers.Field] = {}
+        for name, field in fields.items():
+            if name == "links":
+                ordered.update(
+                    (b.field, RegisteredDetailField(b)) for b in registry.detail_block_list()
+                )
+            ordered[name] = field
+        return ordered
 
     @extend_schema_field(ModelVersionOutputSerializer(many=True))
     def get_versions(self, model: AIModel) -> list[dict[str, Any]]:
@@ -498,6 +659,21 @@ class ModelCostInputSerializer(serializers.Serializer):
         help_text="`standard` (default), or an offering such as `batch` or `free`. A variant "
         "slug (`openai/o4-mini:batch`) selects its offering when this is absent.",
     )
+    route = serializers.RegexField(
+        r"^[a-z0-9][a-z0-9_./-]*$",
+        max_length=64,
+        required=False,
+        help_text="Price the request on this route of the model's `availability` (e.g. "
+        "`azure/eu`, `openrouter`) instead of the catalog's price. Not with `offering`. "
+        "404 `route_unavailable` lists the model's routes.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "route" in attrs and "offering" in attrs:
+            raise serializers.ValidationError(
+                {"route": ["A route has one price: leave `offering` out."]}
+            )
+        return attrs
 
 
 class CostPartOutputSerializer(serializers.Serializer):
@@ -518,6 +694,12 @@ class ModelCostOutputSerializer(serializers.Serializer):
     price = PriceOutputSerializer(help_text="The price used, with its source and date.")
     parts = CostPartOutputSerializer(many=True, help_text="input, cached_input and output.")
     total = MoneyField(help_text="Sum of the parts, exact.")
+    route = serializers.CharField(
+        source="route.key",
+        allow_null=True,
+        default=None,
+        help_text="The route priced (`route` parameter); null for the catalog's price.",
+    )
 
 
 # --- Ranks -----------------------------------------------------------------------------
@@ -537,6 +719,13 @@ class RankOutputSerializer(serializers.Serializer):
     # A declared field, which DRF takes off the class: not `Field.label`.
     label = serializers.CharField(  # type: ignore[assignment]
         help_text="E.g. `input_price: 70 of 124 multimodal models, lower is better`."
+    )
+    tier = serializers.ChoiceField(
+        choices=["budget", "mid-priced", "premium"],
+        allow_null=True,
+        help_text="On the `blended_price` rank only: the price tier this rank gives within "
+        "the category (thresholds on the ratings methodology endpoint); null on other "
+        "measures, the free category and categories with too few priced models.",
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:

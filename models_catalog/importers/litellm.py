@@ -8,6 +8,13 @@ not the model's, so their entries stay unmatched, as do fine-tuning prices (`ft:
 When several direct entries name one model (`claude-opus-4-5`, `claude-opus-4-5-20251101`),
 the best match writes: the provider's main API, then the closest name.
 
+Routes (where a model is served, `models_catalog.routes`): every priced entry of a provider
+in the route table, the maker's own API and the resellers alike, is read as a route of the
+model it names (`azure/eu/o4-mini` -> route `azure/eu` of `openai/o4-mini` at that entry's
+price). A reseller's entry names the model by its own id (`openai/o4-mini` at Vercel,
+`o4-mini` at Azure): matched to a catalog slug first, then by name among all providers,
+and only when unambiguous. One entry per (model, route): the closest name wins.
+
 Written with source `litellm`: prices (per-token JSON numbers -> USD per 1M tokens via
 `Decimal(str(x))`) for the standard, batch, flex and priority offerings; `deprecation_date`
 (and lifecycle "deprecated"); `successor_model` when it names a catalog model; token limits
@@ -29,6 +36,7 @@ from models_catalog.importers.base import (
 )
 from models_catalog.importers.matching import CatalogIndex, Match, best_per_model
 from models_catalog.models import AIModel, Lifecycle, Price, Source
+from models_catalog.routes import RouteEntry, route_entry
 
 # litellm_provider -> (catalog provider slug, rank): 0 for the maker's main API, 1 for
 # a second channel of the same company.
@@ -100,6 +108,8 @@ class LiteLLMImporter(Importer):
         self._winners: dict[str, Match] = {}
         self._superseded: dict[str, str] = {}
         self._unknown_successors: list[str] = []
+        # entry key -> (model id, route) of the entries that write a route
+        self._routes: dict[str, tuple[int, RouteEntry]] = {}
 
     def load(self, path: Path) -> tuple[dt.date | None, list[Record]]:
         document = fields.read_json(path)
@@ -127,14 +137,46 @@ class LiteLLMImporter(Importer):
         self._winners, self._superseded = best_per_model(
             matches, rank=lambda key, match: (ranks[key][1], match.level, key)
         )
+        self._routes = self._route_winners(records, matches)
+
+    def _route_winners(
+        self, records: list[Record], direct: dict[str, Match | None]
+    ) -> dict[str, tuple[int, RouteEntry]]:
+        best: dict[tuple[int, str], tuple[tuple[int, str], str, RouteEntry]] = {}
+        for key, entry in records:
+            if not _priced(entry):
+                continue
+            route = route_entry(key, entry["litellm_provider"])
+            if route is None:
+                continue
+            match = direct.get(key) if key in direct else self._reseller_match(route)
+            if match is None:
+                continue
+            rank = (match.level, key)
+            slot = (match.model_id, route.key)
+            if slot not in best or rank < best[slot][0]:
+                best[slot] = (rank, key, route)
+        return {key: (model_id, route) for (model_id, _), (_, key, route) in best.items()}
+
+    def _reseller_match(self, route: RouteEntry) -> Match | None:
+        """A reseller's id: a catalog slug (`openai/o4-mini`), else an unambiguous name."""
+        exact = self._index.get(route.route_model_id)
+        if exact is not None:
+            return exact
+        author, _, name = route.route_model_id.rpartition("/")
+        providers = [author.split("/")[-1]] if author else [""]
+        return self._index.find(name, providers=providers)
 
     def import_record(self, record: Record, as_of: dt.date, report: ImportReport) -> None:
         key, entry = record
         if not isinstance(entry, dict):
             raise RejectedRecord(key, f"an entry must be an object, got {entry!r}")
+        routed = self._record_route(key, entry, as_of)
         match = self._winners.get(key)
         if match is None:
-            if key not in self._superseded:
+            if routed is not None:
+                report.count(created=False, changed=routed)
+            elif key not in self._superseded:
                 report.unmatched.append(key)
             return
         model = AIModel.objects.select_related("provider").get(pk=match.model_id)
@@ -147,7 +189,36 @@ class LiteLLMImporter(Importer):
             create=False,
         )
         changed = self._record_prices(model, key, entry, as_of)
-        report.count(created=False, changed=change.changed or changed)
+        report.count(created=False, changed=change.changed or changed or bool(routed))
+
+    def _record_route(self, key: str, entry: dict[str, Any], as_of: dt.date) -> bool | None:
+        """Write the route this entry is the best of; None when it is none's."""
+        if key not in self._routes:
+            return None
+        model_id, route = self._routes[key]
+        cached = entry.get("cache_read_input_token_cost")
+        return services.route_record(
+            model=AIModel.objects.get(pk=model_id),
+            key=route.key,
+            name=route.info.name,
+            kind=route.info.kind,
+            region=route.region,
+            route_model_id=route.route_model_id,
+            base_url=route.info.base_url,
+            input_per_mtok=fields.usd_per_mtok(
+                key, "input_cost_per_token", entry["input_cost_per_token"]
+            ),
+            output_per_mtok=fields.usd_per_mtok(
+                key, "output_cost_per_token", entry["output_cost_per_token"]
+            ),
+            cached_input_per_mtok=(
+                fields.usd_per_mtok(key, "cache_read_input_token_cost", cached)
+                if cached is not None
+                else None
+            ),
+            source=self.source,
+            as_of=as_of,
+        )
 
     def _attributes(self, key: str, entry: dict[str, Any], model: AIModel) -> dict[str, Any]:
         deprecation_date = fields.iso_date(key, "deprecation_date", entry.get("deprecation_date"))
@@ -198,6 +269,9 @@ class LiteLLMImporter(Importer):
 
     def finish(self, as_of: dt.date, report: ImportReport) -> None:
         report.notes.append(
+            f"{len(self._routes)} entries recorded as routes (models_catalog.routes)"
+        )
+        report.notes.append(
             f"{len(self._winners)} entries matched a catalog model (one entry per model); "
             f"{len(self._superseded)} more named a model that a better entry covered"
         )
@@ -213,6 +287,16 @@ def _direct(entry: Any) -> tuple[str, int] | None:
     """(catalog provider, rank) when the entry is the model maker's own API, else None."""
     provider = entry.get("litellm_provider") if isinstance(entry, dict) else None
     return DIRECT_PROVIDERS.get(provider) if isinstance(provider, str) else None
+
+
+def _priced(entry: Any) -> bool:
+    """An entry with both per-token prices and a route provider name (a route's price)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("litellm_provider"), str):
+        return False
+    return (
+        entry.get("input_cost_per_token") is not None
+        and entry.get("output_cost_per_token") is not None
+    )
 
 
 def _model_name(key: str) -> str:

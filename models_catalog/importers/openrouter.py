@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from models_catalog import services
+from models_catalog import routes, services
 from models_catalog.importers import fields
 from models_catalog.importers.base import (
     Importer,
@@ -187,7 +187,7 @@ class OpenRouterImporter(Importer):
             self._variable_priced.append(record.record_id)
             return False
         input_price, output_price, cached = prices
-        return services.price_record(
+        changed = services.price_record(
             model=model,
             source=self.source,
             as_of=as_of,
@@ -196,6 +196,16 @@ class OpenRouterImporter(Importer):
             output_per_mtok=output_price,
             cached_input_per_mtok=cached,
         )
+        if record.offering == Price.STANDARD:
+            # OpenRouter is itself a route to the model: an aggregator, at this price.
+            changed |= services.route_record(
+                model=model, key=routes.OPENROUTER_KEY, name=routes.OPENROUTER.name,
+                kind=routes.OPENROUTER.kind, route_model_id=record.record_id,
+                base_url=routes.OPENROUTER.base_url, input_per_mtok=input_price,
+                output_per_mtok=output_price, cached_input_per_mtok=cached,
+                source=self.source, as_of=as_of,
+            )  # fmt: skip
+        return changed
 
     def _record_benchmarks(self, model: AIModel, record: Entry, as_of: dt.date) -> bool:
         benchmarks = record.raw.get("benchmarks") or {}

@@ -14,6 +14,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from models_catalog import tiers
 from reviews.models import SUB_RATINGS, SurgeKind
 from reviews.ratings.types import (
     BRIEF_FIELDS,
@@ -174,6 +175,40 @@ def integrity_rules() -> dict[str, Any]:
     }
 
 
+class PriceTierMethodOutputSerializer(serializers.Serializer):
+    measure = serializers.CharField(help_text="The rank measure tiers come from: blended_price.")
+    budget_below_percentile = serializers.DecimalField(
+        max_digits=4, decimal_places=1, help_text="Below this percentile: budget."
+    )
+    premium_from_percentile = serializers.DecimalField(
+        max_digits=4, decimal_places=1,
+        help_text="From this percentile on: premium; mid-priced between.",
+    )  # fmt: skip
+    min_models = serializers.IntegerField(
+        help_text="Priced models a category needs to give a tier."
+    )
+    class_order = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Categories that give a tier; the first a model is in is its class.",
+    )
+    percentile = serializers.CharField(help_text="How the percentile is computed.")
+
+
+class ReviewHighlightsMethodOutputSerializer(serializers.Serializer):
+    min_reviews = serializers.IntegerField(
+        help_text="Counted reviews a model needs before strengths, limitations and best-for "
+        "are drawn from its reviews."
+    )
+    min_citations = serializers.IntegerField(
+        help_text="Reviews that must cite a point (or tag a use case) for it to be shown."
+    )
+    similarity = serializers.FloatField(
+        help_text="Trigram similarity (pg_trgm's measure) at which a phrase joins a group."
+    )
+    max_points = serializers.IntegerField(help_text="Strengths (and limitations) shown.")
+    max_reviews = serializers.IntegerField(help_text="Newest counted reviews read per model.")
+
+
 class RatingMethodologyOutputSerializer(serializers.Serializer):
     method_version = serializers.CharField(
         source="params.method_version", help_text="Stored with every summary computed with it."
@@ -199,8 +234,31 @@ class RatingMethodologyOutputSerializer(serializers.Serializer):
         "duplicate and ring flags, the facts shown beside each review; with the parameters."
     )
 
+    price_tiers = serializers.SerializerMethodField(
+        help_text="How a model's price tier (budget, mid-priced, premium) within its class "
+        "is drawn from its blended_price rank."
+    )
+    review_highlights = serializers.SerializerMethodField(
+        help_text="How strengths, limitations and best-for are drawn from counted reviews."
+    )
+
     def get_use_case_min_reviews(self, methodology: object) -> int:
         return int(settings.RATING_USE_CASE_MIN_REVIEWS)
+
+    @extend_schema_field(PriceTierMethodOutputSerializer)
+    def get_price_tiers(self, methodology: object) -> dict[str, Any]:
+        return dict(PriceTierMethodOutputSerializer(tiers.thresholds()).data)
+
+    @extend_schema_field(ReviewHighlightsMethodOutputSerializer)
+    def get_review_highlights(self, methodology: object) -> dict[str, Any]:
+        values = {
+            "min_reviews": settings.REVIEW_HIGHLIGHTS_MIN_REVIEWS,
+            "min_citations": settings.REVIEW_HIGHLIGHTS_MIN_CITATIONS,
+            "similarity": settings.REVIEW_HIGHLIGHTS_SIMILARITY,
+            "max_points": settings.REVIEW_HIGHLIGHTS_MAX_POINTS,
+            "max_reviews": settings.REVIEW_HIGHLIGHTS_MAX_REVIEWS,
+        }
+        return dict(ReviewHighlightsMethodOutputSerializer(values).data)
 
     @extend_schema_field(RatingFormulasOutputSerializer)
     def get_formulas(self, methodology: object) -> dict[str, str]:

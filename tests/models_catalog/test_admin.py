@@ -54,7 +54,7 @@ def test_admin_editor_change_survives_reimport(editor_client):
         "listing_verified": "on", "lifecycle": "active", "supported_parameters": "[]",
         "input_modalities": [], "output_modalities": [],
     })  # fmt: skip
-    for prefix in ("best_for", "editorial_points", "faq", "prices", "metric_values"):
+    for prefix in ("best_for", "editorial_points", "faq", "prices", "routes", "metric_values"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     response = editor_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -261,8 +261,9 @@ def test_model_detail_answers_model_not_found_for_unknown_slug(api_client, o4_mi
 def test_model_detail_runs_a_bounded_number_of_queries(
     api_client, o4_mini, django_assert_max_num_queries
 ):
-    # when / then: model, 2 modalities, editorial (3), metrics, offerings, family members
-    with django_assert_max_num_queries(9):
+    # when / then: model, 2 modalities, editorial (3), metrics, offerings, family members,
+    # routes, and the price tier's catalog read (prices, image inputs, free offerings)
+    with django_assert_max_num_queries(13):
         assert api_client.get(_url("openai/o4-mini")).status_code == 200
 
 

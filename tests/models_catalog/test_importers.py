@@ -31,8 +31,10 @@ from models_catalog.models import (
     ModelFamily,
     Price,
     Provider,
+    Route,
     Source,
 )
+from models_catalog.routes import ROUTES
 from models_catalog.services import model_update_by_editor
 from tests.conftest import FIXTURES_DIR, SHIPPED_CATALOG_DIR
 
@@ -41,7 +43,9 @@ AUG_SNAPSHOT = SHIPPED_CATALOG_DIR / "openrouter-models-2026-08-19.json"
 MAY_SNAPSHOT = FIXTURES_DIR / "openrouter-models-2026-05-15.json"
 LITELLM_FILE = "litellm-model-prices-and-context-window-1.110.2.json"
 AUG = dt.date(2026, 8, 19)
-CATALOG_TABLES = (Provider, ModelFamily, AIModel, ModelAlias, Price, Metric, MetricValue, Modality)
+CATALOG_TABLES = (
+    Provider, ModelFamily, AIModel, ModelAlias, Price, Metric, MetricValue, Modality, Route,
+)  # fmt: skip
 
 
 def row_counts() -> dict[str, int]:
@@ -165,6 +169,35 @@ class TestShippedCatalog:
         assert (price.input_per_mtok, price.output_per_mtok) == (Decimal("1.1"), Decimal("4.4"))
         # OpenRouter's price stays the one shown
         assert model.current_price.source == Source.OPENROUTER
+
+    def test_o4_mini_routes_come_from_litellm_and_openrouter_with_their_prices(self):
+        routes = {
+            r.key: (r.kind, r.region, r.route_model_id, r.input_per_mtok, r.output_per_mtok,
+                    r.source, r.as_of)
+            for r in catalog_model().routes.all()
+        }  # fmt: skip
+        nov, d = dt.date(2026, 11, 29), Decimal
+        assert routes == {
+            "openai": ("first_party", "", "o4-mini", d("1.1"), d("4.4"), "litellm", nov),
+            "azure": ("cloud", "", "o4-mini", d("1.1"), d("4.4"), "litellm", nov),
+            "azure/us": ("cloud", "us", "o4-mini", d("1.21"), d("4.84"), "litellm", nov),
+            "azure/eu": ("cloud", "eu", "o4-mini", d("1.21"), d("4.84"), "litellm", nov),
+            "replicate": (
+                "aggregator", "", "openai/o4-mini", d("1"), d("4"), "litellm", nov,
+            ),
+            "vercel_ai_gateway": (
+                "aggregator", "", "openai/o4-mini", d("1.1"), d("4.4"), "litellm", nov,
+            ),
+            "openrouter": (
+                "aggregator", "", "openai/o4-mini", d("1.1"), d("4.4"), "openrouter", AUG,
+            ),
+        }  # fmt: skip
+
+    def test_routes_never_come_from_fine_tunes_or_unknown_providers(self):
+        keys = set(Route.objects.values_list("key", flat=True))
+        assert keys <= {*ROUTES, "openrouter"} | {f"azure/{r}" for r in ("us", "eu")}
+        # ft:o4-mini-2025-04-16 (a fine-tuning price) is not the openai route's price
+        assert catalog_model().routes.get(key="openai").input_per_mtok == Decimal("1.1")
 
     def test_enrich_only_imports_create_no_models(self, reports):
         # given the base models the August listing names (models and variants' bases)
