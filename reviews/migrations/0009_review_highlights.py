@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('models_catalog', '0004_h3_routes_tagline'),
+        ('models_catalog', '0004_routes_tagline'),
         ('reviews', '0008_provider_reply_stats'),
     ]
 
