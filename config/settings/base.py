@@ -282,11 +282,13 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Periodic work of the rating pipeline (reviews.tasks); `expires` drops a tick that waited
 # longer than its period, so missed ticks never pile up behind a stopped worker.
+# The sweeps' period (seconds); the fleet tests shorten it to see a recovery within the test.
+SWEEP_SECONDS = env.float("SWEEP_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE: dict = {
     "rating-sweep": {
         "task": "reviews.tasks.rating_sweep_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS * 5 / 6},
     },
     "idempotency-key-sweep": {
         "task": "config.idempotency.tasks.idempotency_key_sweep_task",
@@ -307,14 +309,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The outbox (events.services): re-publish deliveries that are due and not done.
     "outbox-sweep": {
         "task": "events.tasks.delivery_sweep_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS * 5 / 6},
     },
     # Webhooks (webhooks.services): the same for deliveries to subscribed endpoints.
     "webhook-sweep": {
         "task": "webhooks.tasks.webhook_sweep_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS * 5 / 6},
     },
 }
 # Worker pools per queue (Procfile, deploy/supervisord.conf), each with its own concurrency:

@@ -5,6 +5,7 @@ instances, all on the broker this run uses (Redis under `make test`, RabbitMQ un
 outside edge."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,16 +87,25 @@ class Process:
             self.kill()
 
 
-def worker_command(program: str, index: int) -> list[str]:
-    """The Procfile's command of `program`, named uniquely (several of one pool at once)."""
+def worker_command(program: str, index: int, concurrency: int | None = None) -> list[str]:
+    """The Procfile's command of `program`, named uniquely (several of one pool at once);
+    `concurrency` replaces the Procfile's (a 2-core test machine runs many at once)."""
     command = procfile()[program].replace("%h", f"{index}-{uuid.uuid4().hex[:8]}")
+    if concurrency is not None:
+        command = re.sub(r"--concurrency \d+", f"--concurrency {concurrency}", command)
     return [str(BIN / command.split()[0]), *command.split()[1:]]
 
 
 @contextmanager
-def worker(program: str, env: dict[str, str], tmp_path: Path, index: int = 0) -> Iterator[Process]:
+def worker(
+    program: str,
+    env: dict[str, str],
+    tmp_path: Path,
+    index: int = 0,
+    concurrency: int | None = None,
+) -> Iterator[Process]:
     process = Process(
-        f"{program}-{index}", worker_command(program, index), env,
+        f"{program}-{index}", worker_command(program, index, concurrency), env,
         tmp_path / f"{program}-{index}.log",
     )  # fmt: skip
     try:
@@ -113,14 +123,19 @@ def _ready(process: Process) -> bool:
 
 @contextmanager
 def workers(
-    programs: list[str], env: dict[str, str], tmp_path: Path, each: int = 1
+    programs: list[str],
+    env: dict[str, str],
+    tmp_path: Path,
+    each: int = 1,
+    concurrency: int | None = None,
 ) -> Iterator[dict[str, list[Process]]]:
     """`each` workers of every program in `programs`, all ready before the block runs."""
     with ExitStack() as stack:
         started: dict[str, list[Process]] = {}
         for program in programs:
             started[program] = [
-                stack.enter_context(worker(program, env, tmp_path, index)) for index in range(each)
+                stack.enter_context(worker(program, env, tmp_path, index, concurrency))
+                for index in range(each)
             ]
         yield started
 
