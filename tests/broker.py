@@ -32,7 +32,8 @@ def depth(queue: str) -> int:
         if not on_amqp():
             return int(channel.client.llen(queue))
         bound = celery_app.amqp.queues[queue].bind(channel)
-        return int(bound.queue_declare(passive=True).message_count)
+        declared: Any = bound.queue_declare(passive=True)  # (name, messages, consumers)
+        return int(declared.message_count)
 
 
 def queued_headers(queue: str) -> list[dict]:
@@ -44,6 +45,7 @@ def queued_headers(queue: str) -> list[dict]:
             raw = channel.client.lrange(queue, 0, -1)
             return [json.loads(message)["headers"] for message in reversed(raw)]
         found = []
+        peek: Any
         with conn.channel() as peek:
             while (message := peek.basic_get(queue, no_ack=False)) is not None:
                 found.append(dict(message.headers))

@@ -44,7 +44,7 @@ class Fleet:
     request whose instance does not answer (connection refused or reset) goes to the next."""
 
     def __init__(self, bases: list[str]) -> None:
-        self.bases, self.down, self._next = bases, set(), 0
+        self.bases, self._next = bases, 0
         self._lock = threading.Lock()
 
     def call(self, method: str, path: str, token: str, data: Any = None) -> tuple[int, Any]:
@@ -73,7 +73,8 @@ def _request(base: str, method: str, path: str, token: str, data: Any) -> tuple[
 
 
 def _token(user: Any) -> str:
-    return token_client(user)._credentials["HTTP_X_SESSION_TOKEN"]
+    client: Any = token_client(user)
+    return client._credentials["HTTP_X_SESSION_TOKEN"]
 
 
 def _journey(fleet: Fleet, author: str, model: Any, moderator: str, index: int) -> dict:
