@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite faults check lint bench bench-smoke attack-sim clean
+.PHONY: install run test test-sqlite test-rabbitmq faults check lint bench bench-smoke attack-sim clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-sqlite: $(STAMP)
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 $(PY) -m pytest -q \
 		tests/reviews/test_ratings_summary.py tests/reviews/test_ratings_use_cases.py \
 		tests/reviews/test_highlights.py
+
+# The pipeline's tests (real workers, the outbox, the fleet) on RabbitMQ, in a vhost of the
+# run's own (created and deleted by the script); `make test` runs them on Redis.
+test-rabbitmq: $(STAMP)
+	bash scripts/test_rabbitmq.sh
 
 # Only the fault suite (tests/faults: its own Redis servers and PostgreSQL primary + replica,
 # a real worker, supervisord);

@@ -12,6 +12,7 @@ outbox delivery), and a beat sweep publishes it again.
 
 import functools
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,11 @@ def publish(name: str, args: Sequence[Any] = (), **options: Any) -> bool:
     skipped at once and counted, and the outage is logged when the circuit opens and closes,
     not per publish. Any other refusal (an encoding bug) is logged with its traceback."""
     options.setdefault("retry", False)
+    countdown = options.get("countdown")
+    if countdown:
+        # Whole seconds: on RabbitMQ's quorum queues a countdown rides Celery's native delayed
+        # delivery, whose routing key holds whole seconds and refuses one below 1 s.
+        options["countdown"] = math.ceil(countdown)
     if app.conf.task_always_eager:
         # send_task ignores eager mode; honour it (tests, local debugging) like apply_async.
         # Not through the circuit: no broker is involved, and a task's own error is no outage.

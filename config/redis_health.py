@@ -28,6 +28,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import MessageNacked, RecoverableConnectionError
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -47,8 +49,8 @@ class RedisUnavailable(RedisConnectionError):
 
 def is_outage(exc: BaseException) -> bool:
     """An error that says the server is unreachable or cannot take writes, not a bug of ours:
-    a connection error, a timeout, or an out-of-memory refusal (kombu wraps the former in
-    its OperationalError, hence the cause chain)."""
+    a connection error, a timeout, an out-of-memory refusal, a message RabbitMQ refused (kombu
+    wraps the former in its OperationalError, hence the cause chain)."""
     seen = 0
     current: BaseException | None = exc
     while current is not None and seen < 5:
@@ -61,6 +63,10 @@ def is_outage(exc: BaseException) -> bool:
         ):
             return True
         if isinstance(current, KombuOperationalError):
+            return True
+        # RabbitMQ: the connection closed or refused by the broker (a restart, a resource
+        # alarm), or a publish it nacked (publisher confirms): it did not take the message.
+        if isinstance(current, AmqpConnectionError | RecoverableConnectionError | MessageNacked):
             return True
         current, seen = current.__cause__ or current.__context__, seen + 1
     return False

@@ -3,6 +3,7 @@
 
 from celery import shared_task
 
+from config.locks import single_run_task
 from config.tasks import PublishSafeTask
 from events import services
 
@@ -18,6 +19,7 @@ def delivery_task(delivery_id: int) -> None:
 
 
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90)
+@single_run_task("events.delivery_sweep")
 def delivery_sweep_task() -> None:
     """Beat, every 30 s: re-publish deliveries that are due and not done."""
     services.delivery_sweep()

@@ -12,6 +12,7 @@ from typing import TypedDict
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from config.locks import single_run_task
 from config.tasks import PublishSafeTask
 from reviews import ratings
 from reviews.ratings import highlights
@@ -53,6 +54,7 @@ def review_highlights_refresh_task(model_id: int) -> None:
 
 
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
+@single_run_task("reviews.rating_sweep")
 def rating_sweep_task() -> None:
     """Beat, every 30 s: re-enqueue the recompute of every model still marked stale after
     RATING_STALE_SWEEP_AFTER (a lost task, a broker or cache outage)."""
@@ -62,6 +64,7 @@ def rating_sweep_task() -> None:
 @shared_task(
     base=PublishSafeTask, acks_late=True, soft_time_limit=1200, time_limit=1500, **_DB_RETRY
 )
+@single_run_task("reviews.rating_refresh")
 def rating_refresh_task() -> None:
     """Beat, daily: rebuild every summary, refreshing the prior mean and the recent scores
     (which decay with time even when no review changes)."""
@@ -70,6 +73,7 @@ def rating_refresh_task() -> None:
 
 
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=300, time_limit=360, **_DB_RETRY)
+@single_run_task("reviews.reply_stats_refresh")
 def reply_stats_refresh_task() -> None:
     """Beat, hourly: recompute every provider's reply rate and median time to reply."""
     reply_stats_refresh()

@@ -3,6 +3,7 @@ routed to the `webhooks` queue so slow endpoints never hold up mail or ratings."
 
 from celery import shared_task
 
+from config.locks import single_run_task
 from config.tasks import PublishSafeTask
 from webhooks import services
 
@@ -17,6 +18,7 @@ def webhook_delivery_task(delivery_id: int) -> None:
 
 
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90)
+@single_run_task("webhooks.webhook_sweep")
 def webhook_sweep_task() -> None:
     """Beat, every 30 s: re-publish webhook deliveries that are due and not done."""
     services.webhook_sweep()

@@ -9,7 +9,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from corsheaders.defaults import default_headers as default_cors_headers
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -320,26 +320,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Publishing must never hang a request when the broker is down: publishes from requests are
 # one attempt through the broker's circuit (config.tasks.PublishSafeTask, retry=False; the
 # database keeps the record and periodic sweeps pick it up). The policy below only covers
-# publishes from the worker (a task's own retry). The Redis transport takes its timeouts from
-# CELERY_BROKER_TRANSPORT_OPTIONS below; this one covers other transports.
+# publishes from the worker (a task's own retry). The transports take their socket timeouts
+# from CELERY_BROKER_TRANSPORT_OPTIONS (celery_broker_settings below); this one covers connecting.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
-}
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
-    "visibility_timeout": 3600,
-    # Without these a publish waits forever on a broker that accepts connections but never
-    # answers. 1 s: one publish of a request waits at most that; the worker's consumer reads
-    # its BRPOP (a 1 s wait) only once the socket is readable, in its event loop.
-    "socket_connect_timeout": 0.5,
-    "socket_timeout": 1,
-    # kombu's `default_channel` otherwise retries a refused connection (2 s sleeps) before a
-    # publish even starts; the worker's own reconnect loop takes its arguments explicitly
-    # (broker_connection_retry / _max_retries), so this only makes publishes one attempt.
-    "max_retries": 0,
 }
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
@@ -357,11 +345,13 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Periodic work of the rating pipeline (reviews.tasks); `expires` drops a tick that waited
 # longer than its period, so missed ticks never pile up behind a stopped worker.
+# The sweeps' period (seconds); the fleet tests shorten it to see a recovery within the test.
+SWEEP_SECONDS = env.float("SWEEP_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE: dict = {
     "rating-sweep": {
         "task": "reviews.tasks.rating_sweep_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS * 5 / 6},
     },
     "idempotency-key-sweep": {
         "task": "config.idempotency.tasks.idempotency_key_sweep_task",
@@ -382,30 +372,27 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The outbox (events.services): re-publish deliveries that are due and not done.
     "outbox-sweep": {
         "task": "events.tasks.delivery_sweep_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS * 5 / 6},
     },
     # Webhooks (webhooks.services): the same for deliveries to subscribed endpoints.
     "webhook-sweep": {
         "task": "webhooks.tasks.webhook_sweep_task",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS * 5 / 6},
     },
 }
-# Mail has its own queue so a backlog of retries against a slow mail server never delays
-# other work (and the reverse). Production runs one worker per queue group (Procfile):
-# `ratings`, `mail` and `default`, each also consuming `maintenance`, where the sweeps go, so
-# a sweep runs while any one worker group is alive. `make run`'s one worker consumes all.
-# Webhook POSTs have their own queue (`webhooks`, consumed by the `default` group) so a slow
-# integrator's endpoint never delays mail or ratings.
+# Worker pools per queue (Procfile, deploy/supervisord.conf), each with its own concurrency:
+# `ratings` alone, so a backlog of mail or webhooks never delays a rating
+# (tests/fleet/test_worker_pools.py); `mail` and `webhooks` (notifications, I/O-bound: more
+# processes); `maintenance` (the periodic sweeps, each run at most once at a time whatever
+# the number of beats: config.locks.single_run) and `default`. `make run`'s one worker
+# consumes all.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = (
-    Queue("default"),
-    Queue("mail"),
-    Queue("ratings"),  # the rating pipeline of the reviews app routes here
-    Queue("maintenance"),  # short periodic sweeps, consumed by every worker group
-    Queue("webhooks"),  # POSTs to integrators' endpoints: slow ones delay nothing else
-)
+# default, mail, ratings (the rating pipeline of the reviews app), maintenance (short periodic
+# sweeps, their own worker pool), webhooks (POSTs to integrators' endpoints: slow ones delay
+# nothing else). Declared per broker by celery_broker_settings() below.
+CELERY_QUEUE_NAMES = ("default", "mail", "ratings", "maintenance", "webhooks")
 CELERY_TASK_ROUTES = {
     "accounts.tasks.mail_send_task": {"queue": "mail"},
     # Outbox deliveries are notifications today (the outcome mail).
@@ -420,6 +407,74 @@ CELERY_TASK_ROUTES = {
     "reviews.tasks.review_highlights_refresh_task": {"queue": "ratings"},
     "reviews.tasks.reply_stats_refresh_task": {"queue": "maintenance"},
 }
+
+
+# --- The broker: Redis (small setups, the tests' default) or RabbitMQ (production) -------------
+AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
+REDIS_BROKER_TRANSPORT_OPTIONS: dict = {
+    "visibility_timeout": 3600,
+    # Without these a publish waits forever on a broker that accepts connections but never
+    # answers. 1 s: one publish of a request waits at most that; the worker's consumer reads
+    # its BRPOP (a 1 s wait) only once the socket is readable, in its event loop.
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1,
+    # kombu's `default_channel` otherwise retries a refused connection (2 s sleeps) before a
+    # publish even starts; the worker's own reconnect loop takes its arguments explicitly
+    # (broker_connection_retry / _max_retries), so this only makes publishes one attempt.
+    "max_retries": 0,
+}
+AMQP_BROKER_TRANSPORT_OPTIONS: dict = {
+    # Publisher confirms: a publish returns only once RabbitMQ has taken the message (for a
+    # quorum queue: written to a majority of its replicas); a refusal raises, so the stale
+    # mark or outbox row stays for the sweep instead of the message being silently dropped.
+    "confirm_publish": True,
+    # py-amqp's socket timeouts: a RabbitMQ that accepts connections but never answers slows
+    # a publish by at most this much (the Redis transport's socket_timeout above).
+    "read_timeout": 2,
+    "write_timeout": 2,
+    "max_retries": 0,  # as for Redis: one attempt on the request path
+}
+
+
+def broker_is_amqp(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in AMQP_SCHEMES
+
+
+def celery_broker_settings(url: str) -> dict:
+    """The CELERY_ settings that depend on the broker `url` (each settings module that sets
+    CELERY_BROKER_URL applies them: `globals().update(celery_broker_settings(url))`).
+
+    RabbitMQ: every queue durable and of type quorum (replicated, survives a broker restart
+    with its messages), on a topic exchange of its own name: Celery's native delayed delivery,
+    which carries countdowns (the rating debounce, retries) on quorum queues, cannot route
+    through direct exchanges. Quorum queues refuse global QoS; Celery (>= 5.5) detects them
+    (worker_detect_quorum_queues) and applies prefetch per consumer, so prefetch 1 holds.
+    Redis (and the filesystem broker of `make run`): plain queues, the visibility timeout."""
+    if not broker_is_amqp(url):
+        return {
+            "CELERY_TASK_QUEUES": tuple(Queue(name) for name in CELERY_QUEUE_NAMES),
+            "CELERY_BROKER_TRANSPORT_OPTIONS": dict(REDIS_BROKER_TRANSPORT_OPTIONS),
+        }
+    quorum = {"x-queue-type": "quorum"}
+    queues = tuple(
+        Queue(name, Exchange(name, type="topic"), routing_key=name, durable=True,
+              queue_arguments=quorum)
+        for name in CELERY_QUEUE_NAMES
+    )  # fmt: skip
+    return {
+        "CELERY_TASK_QUEUES": queues,
+        "CELERY_BROKER_TRANSPORT_OPTIONS": dict(AMQP_BROKER_TRANSPORT_OPTIONS),
+        "CELERY_WORKER_DETECT_QUORUM_QUEUES": True,
+        "CELERY_TASK_DEFAULT_QUEUE_TYPE": "quorum",
+        "CELERY_BROKER_NATIVE_DELAYED_DELIVERY_QUEUE_TYPE": "quorum",
+        # Messages survive a broker restart (the default; said here because it is the point).
+        "CELERY_TASK_DEFAULT_DELIVERY_MODE": "persistent",
+    }
+
+
+CELERY_TASK_QUEUES: tuple = ()
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+globals().update(celery_broker_settings(CELERY_BROKER_URL))
 
 # --- Outbox (events) -------------------------------------------------------------------
 # A failed delivery is retried after BASE, 2·BASE, 4·BASE, ... seconds (capped at MAX, with

@@ -18,7 +18,7 @@ import environ
 environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 
 from .base import *  # noqa: E402, F403
-from .base import REST_FRAMEWORK, VAR_DIR, cache_from_env, env  # noqa: E402
+from .base import REST_FRAMEWORK, VAR_DIR, cache_from_env, celery_broker_settings, env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="bench-only-not-secret")
@@ -37,6 +37,7 @@ DATABASE_ROUTERS = []  # one database: the bench measures the primary
 
 CACHES = {"default": cache_from_env("BENCH_CACHE_URL", default="rediscache://127.0.0.1:6379/12")}
 CELERY_BROKER_URL = env("BENCH_BROKER_URL", default="redis://127.0.0.1:6379/13")
+globals().update(celery_broker_settings(CELERY_BROKER_URL))
 
 SECURE_SSL_REDIRECT = False
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -13,7 +13,7 @@ import environ
 environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 
 from .base import *  # noqa: E402, F403
-from .base import DATABASES, VAR_DIR, cache_from_env, env  # noqa: E402
+from .base import DATABASES, VAR_DIR, cache_from_env, celery_broker_settings, env  # noqa: E402
 
 VAR_DIR.mkdir(exist_ok=True)
 
@@ -27,6 +27,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+globals().update(celery_broker_settings(CELERY_BROKER_URL))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"

@@ -9,7 +9,7 @@ import environ
 environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 
 from .base import *  # noqa: E402, F403
-from .base import cache_from_env, env, replica_add  # noqa: E402
+from .base import cache_from_env, celery_broker_settings, env, replica_add  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
@@ -23,6 +23,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASE_ROUTERS = replica_add(DATABASES)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+# Redis, or RabbitMQ (amqp://.../<vhost>: `make test-rabbitmq`, the pipeline's tests there).
+globals().update(celery_broker_settings(CELERY_BROKER_URL))
 CACHES = {"default": cache_from_env("CACHE_URL", default="rediscache://127.0.0.1:6379/14")}
 
 # Hashing is deliberately slow in production; tests create many users.
@@ -34,8 +36,10 @@ STORAGES = {
 # WhiteNoise would warn that collectstatic has not run; tests serve no static files.
 WHITENOISE_AUTOREFRESH = True
 
-# SMTP is an outside edge: tests read django.core.mail.outbox.
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# SMTP is an outside edge: tests read django.core.mail.outbox. Workers the fleet tests start
+# as processes of their own write each message to a file instead (EMAIL_FILE_PATH).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 MODERATION_REQUIRE_MFA = False
 
 # The rating pipeline's suites write hundreds of reviews within seconds, which is what a

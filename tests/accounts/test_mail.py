@@ -7,14 +7,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from accounts.models import User
 from accounts.services import mail_send
 from accounts.tasks import mail_send_task
-from config.celery import app as celery_app
 from config.documents import generations_bump_now
+from tests import broker
 from tests.accounts.conftest import (
     APP,
     STRONG_PASSWORD,
@@ -37,11 +36,10 @@ MESSAGE = {
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_signup_mail_is_sent_by_a_real_worker_through_redis():
+def test_signup_mail_is_sent_by_a_real_worker_through_the_broker():
     # given a worker consuming the mail queue on the real broker (stale messages dropped)
-    with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("mail")
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["mail"]):
+    broker.purge("mail")
+    with broker.in_process_worker(["mail"]):
         # when someone signs up (the request's transaction commits, the task is published)
         app = AppClient()
         assert app.signup("turing@example.org").status_code == 401

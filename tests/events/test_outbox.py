@@ -1,14 +1,12 @@
 """The outbox: events recorded with the change, delivered at least once, retried, swept."""
 
 import datetime as dt
-import json
 import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from events.exceptions import PermanentDeliveryError
 from events.models import Delivery, Event
 from events.services import (
@@ -18,6 +16,7 @@ from events.services import (
     outbox_record,
     retry_delay,
 )
+from tests import broker
 from tests.events.conftest import TEST_EVENT, Recorder
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +27,11 @@ def _past(seconds: float) -> dt.datetime:
 
 
 def _queued(queue: str = "mail") -> list[dict]:
-    with celery_app.connection_for_write() as conn:
-        raw = conn.default_channel.client.lrange(queue, 0, -1)  # type: ignore[attr-defined]
-    return [json.loads(message)["headers"] for message in reversed(raw)]
+    return broker.queued_headers(queue)
 
 
 def _purge(queue: str = "mail") -> None:
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
+    broker.purge(queue)
 
 
 # --- Recording ---------------------------------------------------------------------------

@@ -5,7 +5,6 @@ stopped for real), real worker, real API request."""
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from accounts.services import moderator_grant
@@ -13,6 +12,7 @@ from config.celery import app as celery_app
 from config.enqueue import publish
 from events.models import Delivery
 from reviews.services import ReviewDraft, review_create
+from tests import broker
 from tests.accounts.conftest import wait_for
 from tests.conftest import make_user, token_client
 from tests.factories import AIModelFactory
@@ -54,7 +54,7 @@ def test_outcome_mail_survives_a_broker_outage_and_arrives_within_one_sweep(own_
     assert f":{own_broker.port}/" in celery_app.connection_for_write().as_uri()
     # the sweep runs on `maintenance`, which every worker group consumes (Procfile)
     queues = ["mail", "maintenance"]
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues):
+    with broker.in_process_worker(queues):
         # the publish that found the broker down opened its circuit: publishes are skipped
         # until the open period is over, then one goes through (as the next beat tick would)
         wait_for(lambda: publish(SWEEP_TASK), timeout=15)

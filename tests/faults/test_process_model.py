@@ -1,6 +1,6 @@
 """The production process model: the Procfile and deploy/supervisord.conf agree, every queue
-has a consumer, the sweeps do not depend on one worker group, and a worker killed with
-SIGKILL under supervisord comes back by itself."""
+has a consumer in exactly one pool, and a worker killed with SIGKILL under supervisord comes
+back by itself."""
 
 import configparser
 import os
@@ -53,21 +53,25 @@ def test_supervisord_runs_the_procfile_and_restarts_every_process():
         assert programs[name]["autorestart"] == "true", name
 
 
-def test_every_queue_is_consumed_and_every_worker_group_runs_the_sweeps():
+def test_every_queue_is_consumed_by_its_own_pool_and_ratings_share_with_nothing():
     procfile = _procfile()
     workers = {name: _queues(cmd) for name, cmd in procfile.items() if " worker " in cmd}
-    assert len(workers) >= 3
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
     assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= declared
     assert set().union(*workers.values()) == declared
-    for queues in workers.values():
-        assert "maintenance" in queues  # the sweeps run while any worker group is alive
+    # one pool per queue group: no queue consumed by two pools, ratings consumed alone
+    assert sum(len(queues) for queues in workers.values()) == len(declared)
+    assert workers["worker_ratings"] == {"ratings"}
+    assert workers["worker_mail"] == {"mail", "webhooks"}
+    assert "maintenance" in workers["worker_maintenance"]
+    for name, command in procfile.items():
+        if " worker " in command:
+            assert re.search(r"--concurrency \d+", command), name  # each its own concurrency
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         route = settings.CELERY_TASK_ROUTES[entry["task"]]
         if "sweep" in entry["task"]:
             assert route["queue"] == "maintenance", entry["task"]
-    assert [cmd for cmd in procfile.values() if " beat " in cmd] != []
     assert len([cmd for cmd in procfile.values() if " beat " in cmd]) == 1
 
 

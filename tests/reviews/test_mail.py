@@ -1,7 +1,6 @@
 """The author hears the outcome by mail: enqueued after commit, sent by the mail worker."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from accounts.services import user_erase
@@ -16,6 +15,7 @@ from reviews.services import (
     review_reject,
     review_verify,
 )
+from tests import broker
 from tests.accounts.conftest import wait_for
 from tests.conftest import make_user
 from tests.factories import AIModelFactory
@@ -77,10 +77,9 @@ def test_no_mail_for_an_erased_author_or_a_missing_event(author, create_review, 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_outcome_mail_is_sent_by_a_real_worker_through_redis():
+def test_outcome_mail_is_sent_by_a_real_worker_through_the_broker():
     # given a worker consuming the mail queue on the real broker (stale messages dropped)
-    with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("mail")
+    broker.purge("mail")
     moderator = make_user()
     from accounts.services import moderator_grant
 
@@ -89,7 +88,7 @@ def test_outcome_mail_is_sent_by_a_real_worker_through_redis():
     review = review_create(
         author=author, model=AIModelFactory(), draft=ReviewDraft(rating=5, title="t", body=BODY)
     )
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["mail"]):
+    with broker.in_process_worker(["mail"]):
         # when a moderator verifies the review (the transaction commits, the task is published)
         review_verify(review=review, moderator=moderator)
 

@@ -2,7 +2,6 @@
 Celery's configuration, and a real worker (freshness, concurrency, a burst, an outage)."""
 
 import datetime as dt
-import json
 import socket
 import threading
 import time
@@ -11,7 +10,6 @@ from typing import Any
 
 import pytest
 from celery.beat import EmbeddedService
-from celery.contrib.testing.worker import start_worker
 from celery.schedules import crontab
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -33,6 +31,7 @@ from reviews.services import (
     review_withdraw,
 )
 from reviews.tasks import rating_recompute_task, rating_refresh_task, rating_sweep_task
+from tests import broker
 from tests.accounts.conftest import free_port, serve, wait_for
 from tests.conftest import make_user, token_client
 from tests.factories import AIModelFactory
@@ -43,18 +42,13 @@ RATING_TASKS = (rating_recompute_task, rating_sweep_task, rating_refresh_task)
 
 
 def _purge() -> None:
-    with celery_app.connection_for_write() as conn:
-        channel: Any = conn.default_channel  # kombu's Redis channel (StdChannel types less)
-        channel.queue_purge(QUEUE)
-        channel.queue_purge("maintenance")
+    broker.purge(QUEUE, "maintenance")
 
 
 def _queued() -> list[dict]:
-    """The messages waiting in the ratings queue (countdown ones included), oldest first."""
-    with celery_app.connection_for_write() as conn:
-        channel: Any = conn.default_channel
-        raw = channel.client.lrange(QUEUE, 0, -1)
-    return [json.loads(message)["headers"] for message in reversed(raw)]
+    """The messages waiting in the ratings queue, oldest first (countdown ones included on
+    Redis; on RabbitMQ they wait in the delay queues until due)."""
+    return broker.queued_headers(QUEUE)
 
 
 def _moderator() -> Any:
@@ -171,9 +165,12 @@ def test_sweep_reenqueues_models_stale_for_longer_than_the_setting():
 
 
 def test_rating_tasks_are_routed_to_the_ratings_queue_and_at_least_once():
-    visibility = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    # Redis redelivers an unacknowledged task after the visibility timeout; RabbitMQ when the
+    # consumer's connection closes (no timeout to outlast).
+    options = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    visibility = options.get("visibility_timeout", float("inf"))
     for task in RATING_TASKS:
-        # the sweep goes to `maintenance`, which every worker group consumes
+        # the sweep goes to `maintenance`, the periodic sweeps' own worker pool
         queue = "maintenance" if task is rating_sweep_task else QUEUE
         assert celery_app.amqp.router.route({}, task.name)["queue"].name == queue
         assert task.acks_late is True
@@ -199,15 +196,14 @@ def test_beat_sweeps_every_30_seconds_and_refreshes_daily():
 def ratings_worker() -> Iterator[None]:
     """A worker consuming the ratings queue on the real broker (stale messages dropped)."""
     _purge()
-    with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, queues=[QUEUE, "maintenance"]
-    ):
+    with broker.in_process_worker([QUEUE, "maintenance"]):
         yield
 
 
 def _drained(models: list) -> bool:
     states = ModelRatingState.objects.filter(model__in=models)
-    return not states.filter(stale=True).exists() and not _queued()
+    # Counted, not peeked: reading messages off RabbitMQ would take them from the worker.
+    return not states.filter(stale=True).exists() and not broker.depth(QUEUE)
 
 
 @pytest.mark.worker

@@ -5,12 +5,11 @@ real), a real worker, a real receiver on loopback."""
 import json
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from accounts.services import moderator_grant
-from config.celery import app as celery_app
 from config.enqueue import publish
 from reviews.services import ReviewDraft, review_create
+from tests import broker
 from tests.accounts.conftest import wait_for
 from tests.conftest import make_user, token_client
 from tests.events.conftest import own_broker  # noqa: F401 (fixture)
@@ -48,7 +47,7 @@ def test_a_webhook_survives_a_broker_outage_and_arrives_within_one_sweep(
     # and the broker is back and a worker runs one outbox sweep
     own_broker.start()
     queues = ["mail", "webhooks", "maintenance"]
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues):
+    with broker.in_process_worker(queues):
         # the publish that found the broker down opened its circuit: publishes are skipped
         # until its probe finds the broker back
         wait_for(lambda: publish("events.tasks.delivery_sweep_task"), timeout=15)

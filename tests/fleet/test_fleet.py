@@ -1,0 +1,183 @@
+"""The service as a fleet: two gunicorn instances, two workers of every pool (ratings, mail,
+maintenance) and one beat, against one broker and one PostgreSQL, driven by the review
+journey in parallel; halfway, one gunicorn instance, one ratings worker and one mail worker
+are killed with SIGKILL. Afterwards: no lost write (every 2xx write is in the database), no
+lost notification (every outcome mail sent, through the outbox and its sweep), ratings exact
+(equal to a full recompute).
+
+Runs on the broker of the run: Redis under `make test`, RabbitMQ under `make test-rabbitmq`.
+Users are created here, verified (sign-up is tested elsewhere; its password hashing would
+dominate the time), and sign in with real session tokens.
+
+READ REPLICA: this fleet has one database. When the read replica lands (issue 19, item 3),
+start it here beside the primary and give both gunicorn instances its URL, so the journey's
+reads go through the router while the writes and their checks stay on the primary.
+"""
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from events.models import Delivery
+from reviews.models import ModelRating, ModelRatingState, Review
+from tests import broker
+from tests.accounts.conftest import wait_for
+from tests.conftest import make_user, token_client
+from tests.factories import AIModelFactory
+from tests.fleet.conftest import BIN, Process, fleet_env, gunicorn, mails_sent, workers
+from tests.reviews.conftest import moderation_url, review_payload, reviews_url
+
+pytestmark = [pytest.mark.fleet, pytest.mark.worker]
+AUTHORS = 24  # each posts one review; the moderator verifies it (or rejects every 4th)
+POOLS = ["worker_ratings", "worker_mail", "worker_maintenance"]
+
+
+class Fleet:
+    """The web instances the journey talks to, like a load balancer: round robin, and a
+    request whose instance does not answer (connection refused or reset) goes to the next."""
+
+    def __init__(self, bases: list[str]) -> None:
+        self.bases, self._next = bases, 0
+        self._lock = threading.Lock()
+
+    def call(self, method: str, path: str, token: str, data: Any = None) -> tuple[int, Any]:
+        for _ in range(len(self.bases) * 3):
+            with self._lock:
+                base = self.bases[self._next % len(self.bases)]
+                self._next += 1
+            try:
+                return _request(base, method, path, token, data)
+            except (ConnectionError, urllib.error.URLError, TimeoutError):
+                continue  # that instance is gone: the balancer tries another
+        raise AssertionError(f"no instance answered {method} {path}")
+
+
+def _request(base: str, method: str, path: str, token: str, data: Any) -> tuple[int, Any]:
+    request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 built by the test)
+        base + path, method=method.upper(),
+        data=json.dumps(data).encode() if data is not None else None,
+        headers={"Content-Type": "application/json", "X-Session-Token": token},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def _token(user: Any) -> str:
+    client: Any = token_client(user)
+    return client._credentials["HTTP_X_SESSION_TOKEN"]
+
+
+def _journey(fleet: Fleet, author: str, model: Any, moderator: str, index: int) -> dict:
+    """One author (a session token) posts a review; the moderator decides it. Returns what
+    the servers said. No database access here: it runs in the journey's threads."""
+    done: dict[str, Any] = {}
+    status, body = fleet.call(
+        "post", reviews_url(model), author, review_payload(rating=1 + index % 5)
+    )
+    if status != 201:
+        return done
+    done["review"] = body["id"]
+    action = "reject" if index % 4 == 3 else "verify"
+    data = {"reason": "spam"} if action == "reject" else {}
+    status, _ = fleet.call("post", moderation_url(body["id"], action), moderator, data)
+    if 200 <= status < 300:
+        done["decided"] = action
+    return done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_fleet_loses_nothing_when_an_instance_and_workers_are_killed(tmp_path):
+    # given two web instances, two workers of every pool and one beat, on one broker and one
+    # PostgreSQL; sweeps every 2 s (beat), claims that lapse after 5 s
+    env = fleet_env(tmp_path, SWEEP_SECONDS="2")
+    broker.purge("ratings", "mail", "maintenance", "webhooks", "default")
+    from accounts.services import moderator_grant
+
+    moderator = make_user()
+    moderator_grant(user=moderator)
+    models = [AIModelFactory() for _ in range(3)]
+    authors = [_token(make_user()) for _ in range(AUTHORS)]
+    webs = [gunicorn(env, tmp_path, index) for index in range(2)]
+    beat_command = [
+        str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+        "--schedule", str(tmp_path / "celerybeat-schedule"),
+    ]  # fmt: skip
+    beat = Process("beat", beat_command, env, tmp_path / "beat.log")
+    try:
+        with workers(POOLS, env, tmp_path, each=2, concurrency=1) as pools:
+            fleet = Fleet([base for _, base in webs])
+            for _process, base in webs:
+                wait_for(lambda base=base: _answers(base), timeout=60)
+            token = _token(moderator)
+            started = time.monotonic()
+
+            # when the journey runs in parallel, and halfway one web instance, one ratings
+            # worker and one mail worker die (SIGKILL: no warm shutdown, no acknowledgement)
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                futures = [
+                    pool.submit(_journey, fleet, author, models[i % 3], token, i)
+                    for i, author in enumerate(authors)
+                ]
+                wait_for(lambda: sum(f.done() for f in futures) >= AUTHORS // 2, timeout=60)
+                webs[0][0].kill()
+                pools["worker_ratings"][0].kill()
+                pools["worker_mail"][0].kill()
+                results = [future.result() for future in futures]
+
+            # then every write the servers accepted (2xx) is stored, as they said; a request
+            # cut off with the killed instance may or may not have landed (the balancer's retry
+            # then finds it done), but most of the journey went through the survivor
+            accepted = [r for r in results if "review" in r]
+            assert len(accepted) >= AUTHORS - 6  # at most the requests in flight (6 threads)
+            stored = {str(r.public_id): r.status for r in Review.objects.all()}
+            for result in accepted:
+                assert result["review"] in stored
+                if "decided" in result:
+                    expected = {"verify": "published", "reject": "rejected"}[result["decided"]]
+                    assert stored[result["review"]] == expected
+
+            # and every decision stored has its outcome mail sent (the outbox, its sweep, the
+            # surviving workers), including the ones the killed mail worker was sending
+            decided = Review.objects.filter(status__in=["published", "rejected"])
+            assert decided.count() >= len([r for r in accepted if "decided" in r])
+            wait_for(lambda: _all_delivered(decided.count()), timeout=60)
+            sent = "".join(mails_sent(tmp_path))
+            assert all(review.author.email in sent for review in decided.select_related("author"))
+
+            # and every rating equals a full recompute (stale marks swept after the kills)
+            wait_for(lambda: not ModelRatingState.objects.filter(stale=True).exists(), 60)
+            call_command("recompute_ratings", "--check")
+            published = Review.objects.filter(status="published").count()
+            assert sum(row.review_count for row in ModelRating.objects.all()) == published
+            elapsed = time.monotonic() - started
+            print(f"\nfleet: {decided.count()} decisions, all mailed and counted, {elapsed:.0f} s")
+    finally:
+        beat.stop()
+        for process, _ in webs:
+            process.stop()
+
+
+def _answers(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=2) as answer:  # noqa: S310
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def _all_delivered(count: int) -> bool:
+    deliveries = Delivery.objects.filter(consumer="review_outcome_mail")
+    return (
+        deliveries.count() == count
+        and not deliveries.exclude(state=Delivery.State.DELIVERED).exists()
+    )
