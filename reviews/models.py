@@ -91,7 +91,7 @@ class UseCaseMask(Func):
         column, params = compiler.compile(self.source_expressions[0])
         return self._tag_test(f"instr({column}, '\"{{tag}}\"') > 0"), params
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
         raise NotImplementedError(f"UseCaseMask has no SQL for {connection.vendor}")
 
 

@@ -6,6 +6,8 @@ What each shows, and so the generations it is kept under:
 - list pages and providers: the catalog and the ratings (lists embed and order by them);
 - ranks: the catalog and the ratings (any model's change can move any rank);
 - cost: the catalog (prices) only;
+- price history: the catalog (prices; an alias moving bumps it too);
+- charts and comparisons: the catalog and the ratings (they show and rank both);
 - the page bundle: all of the above plus the reviewers (its reviews part).
 A model page or bundle asked for by an alias or variant is rendered, served, never kept:
 it follows the generation of the model the name points at, which the key cannot name.
@@ -28,11 +30,14 @@ from config.documents import (
     model_generation,
     origin,
 )
-from models_catalog import registry, selectors
+from models_catalog import compare, registry, selectors
 from models_catalog.api.serializers import (
+    ChartOutputSerializer,
+    CompareOutputSerializer,
     ModelCostOutputSerializer,
     ModelDetailOutputSerializer,
     ModelRanksOutputSerializer,
+    PriceHistoryOutputSerializer,
 )
 from models_catalog.models import AIModel
 
@@ -85,11 +90,55 @@ def model_cost_document(slug: str, params: dict[str, int | str | None]) -> Docum
         estimate = selectors.model_cost_estimate(slug=slug, **params)  # type: ignore[arg-type]
         return json_render(ModelCostOutputSerializer(estimate).data)
 
-    counts = [value for value in params.values() if isinstance(value, int)]
-    if not all(count in COMMON_TOKEN_COUNTS for count in counts):
+    if not _common_counts(params):  # type: ignore[arg-type]
         return document_of(render())
     parts = [f"{name}={params[name]}" for name in sorted(params)]
     return document_get(document_key("cost", slug, *parts), [CATALOG], render)
+
+
+def _common_counts(params: dict[str, object]) -> bool:
+    return all(value in COMMON_TOKEN_COUNTS for value in params.values() if isinstance(value, int))
+
+
+def price_history_document(slug: str, params: dict[str, object]) -> Document:
+    """A model's price history (`GET /models/{slug}/prices/`). The whole history is kept (no
+    links: one entry for every origin, an alias's right too, as for ranks); a history
+    narrowed by dates or offering is computed per request (two indexed queries), so
+    arbitrary query strings cannot fill the cache. Raises ModelNotFound."""
+
+    def render() -> bytes:
+        history = selectors.model_price_history_get(slug=slug, **params)  # type: ignore[arg-type]
+        return json_render(PriceHistoryOutputSerializer(history).data)
+
+    if params:
+        return document_of(render())
+    return document_get(document_key("prices", slug), [CATALOG], render)
+
+
+def chart_document(category: str, measure: str) -> Document:
+    """A chart (`GET /charts/?category=&measure=`): kept per (category, measure) once it
+    rendered; an unknown measure raises UnknownMeasure and nothing is kept."""
+
+    def render() -> bytes:
+        chart = selectors.measure_chart_get(category=category, measure=measure)
+        return json_render(ChartOutputSerializer(chart).data)
+
+    return document_get(document_key("chart", category, measure), [CATALOG, RATINGS], render)
+
+
+def compare_document(slugs: Sequence[str], tokens: dict[str, object]) -> Document:
+    """A comparison (`GET /compare/?models=`), kept per ordered list of names for the common
+    token counts (as the cost calculator's); other counts are computed per request. An
+    unknown name raises ModelNotFound and nothing is kept."""
+
+    def render() -> bytes:
+        comparison = compare.model_compare_get(slugs=list(slugs), **tokens)  # type: ignore[arg-type]
+        return json_render(CompareOutputSerializer(comparison).data)
+
+    if not _common_counts(tokens):
+        return document_of(render())
+    parts = [",".join(slugs), *(f"{name}={tokens[name]}" for name in sorted(tokens))]
+    return document_get(document_key("compare", *parts), [CATALOG, RATINGS], render)
 
 
 def list_document(
