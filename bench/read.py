@@ -1,11 +1,13 @@
 """Step 2: the read path. wrk against gunicorn for the rating endpoint and every document of
 the model page (detail, list, ranks, cost, first page of reviews, the page in one request,
-warm, compressed, conditional and cold), beside the floor and the naive peer served by the
-same server in the same run.
+warm, compressed, conditional and cold), the comparison documents (a chart, a comparison of
+three models, a price history), beside the floor and the naive peer served by the same server
+in the same run.
 """
 
 import functools
 import http.client
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,9 +20,13 @@ from bench.progress import BenchError, say
 # tell how much the capacity drifted during the step, and ratios use their mean.
 ORDER = (
     "floor", "floor_drf", "rating", "rating_304", "naive", "detail", "detail_304",
-    "detail_cold", "list", "ranks", "cost", "reviews", "page", "page_gzip", "floor_again",
+    "detail_cold", "list", "ranks", "cost", "reviews", "page", "page_gzip", "chart", "compare",
+    "prices", "floor_again",
 )  # fmt: skip
 GZIP = {"Accept-Encoding": "gzip"}
+# The seed page's price chart: every multimodal model's output price, with ranks.
+CHART = "/api/v1/charts/?category=multimodal&measure=output_price"
+LIST_FIRST = "/api/v1/models/?page_size=3"
 
 
 def http_get(
@@ -44,6 +50,12 @@ def _must_get(port: int, path: str) -> tuple[dict, bytes]:
 
 def model_path(slug: str) -> str:
     return quote(slug, safe="/:~.-_")
+
+
+def compare_path(slug: str, list_body: bytes) -> str:
+    """A comparison of the model with the first two others of the list's first page."""
+    others = [m["slug"] for m in json.loads(list_body)["results"] if m["slug"] != slug][:2]
+    return "/api/v1/compare/?models=" + ",".join(model_path(s) for s in [slug, *others])
 
 
 def endpoints(port: int, slug: str) -> dict[str, dict[str, Any]]:
@@ -86,6 +98,9 @@ def _document_endpoints(port: int, slug: str) -> dict[str, dict[str, Any]]:
         "reviews": {"path": f"{base}reviews/"},
         "page": {"path": page},
         "page_gzip": {"path": page, "headers": GZIP},
+        "chart": {"path": CHART},
+        "compare": {"path": compare_path(slug, _must_get(port, LIST_FIRST)[1])},
+        "prices": {"path": f"{base}prices/"},
     }
     status, _, page_gzip = http_get(port, page, GZIP)
     if status != 200:
@@ -136,6 +151,9 @@ def read_path(
         "reviews_over_floor": _ratio(rps, "reviews", "floor"),
         "page_over_floor": _ratio(rps, "page", "floor"),
         "page_gzip_over_floor": _ratio(rps, "page_gzip", "floor"),
+        "chart_over_floor": _ratio(rps, "chart", "floor"),
+        "compare_over_floor": _ratio(rps, "compare", "floor"),
+        "prices_over_floor": _ratio(rps, "prices", "floor"),
         "naive_over_floor": _ratio(rps, "naive", "floor"),
         "floor_drf_over_floor": _ratio(rps, "floor_drf", "floor"),
         "rating_over_floor_drf": _ratio(rps, "rating", "floor_drf"),
@@ -171,6 +189,9 @@ def profile_endpoints(slug: str, floor_bytes: int, repeat: int = 20) -> dict[str
         "ranks": f"/api/v1/models/{model_path(slug)}/ranks/",
         "reviews": f"/api/v1/models/{model_path(slug)}/reviews/",
         "page": f"/api/v1/models/{model_path(slug)}/?include=rating,ranks,reviews",
+        "chart": CHART,
+        "compare": compare_path(slug, client.get(LIST_FIRST).content),
+        "prices": f"/api/v1/models/{model_path(slug)}/prices/",
         "floor": f"/bench/floor/{floor_bytes}/",
         "floor_drf": f"/bench/floor-drf/{floor_bytes}/",
     }
