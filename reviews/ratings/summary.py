@@ -8,6 +8,7 @@ both the model summary and the per-version ones, for one model or the whole cata
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,11 @@ def _recency_weight(half_life_days: float) -> Power:
     return Power(Value(2.0), exponent, output_field=FloatField())
 
 
+# PostgreSQL's work_mem for the full rebuild's grouped scan (its transaction only). The
+# default 4 MB sorts ~12,000 groups of 22 aggregates on disk at 200,000 reviews; hashed in
+# memory (~9 MB per process, 3 processes with the parallel workers) the scan took 0.85 s
+# instead of 1.38 s. A model's own recompute has a few hundred groups at most.
+REBUILD_WORK_MEM = "32MB"
 # A use-case summary (USE_CASE_FIELDS) needs the count, the total and the star counts only:
 # the first sums of `_aggregates`, in this order.
 _USE_CASE_SUMS = 2 + len(STARS)
@@ -188,13 +194,18 @@ def _use_cases_of(mask: int) -> tuple[str, ...]:
     return tuple(use_case for use_case, bit in USE_CASE_BITS.items() if mask & bit)
 
 
-def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+def _raw_rows(query: QuerySet[Any], *, work_mem: str | None = None) -> list[tuple[Any, ...]]:
     """The rows of a grouped `values_list` query as the driver returns them. Up to ~20,000
     groups on a large catalog (models x versions x tag sets): the ORM's per-value converters
     cost more than the arithmetic here (~0.3 s of a 1.3 s rebuild at 200,000 reviews), and
-    counts and sums need none (ints and floats on PostgreSQL and SQLite alike)."""
+    counts and sums need none (ints and floats on PostgreSQL and SQLite alike).
+
+    `work_mem` (PostgreSQL, inside a transaction): for this transaction only, so that the
+    whole catalog's groups are hashed in memory instead of sorted on disk."""
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
+        if work_mem and connection.vendor == "postgresql" and connection.in_atomic_block:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -203,7 +214,7 @@ def _accumulate(sums: dict[Any, list[Any]], key: Any, values: list[Any]) -> None
     """Add `values` element-wise into `sums[key]` (plain lists: a GroupTotals per row cost
     ~0.5 s on the same 20,000 rows)."""
     current = sums.get(key)
-    sums[key] = values if current is None else [a + b for a, b in zip(current, values, strict=True)]
+    sums[key] = values if current is None else list(map(operator.add, current, values))
 
 
 def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
@@ -238,7 +249,8 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
     )
     versions: dict[tuple[int, str], list[Any]] = {}
     use_cases: dict[tuple[int, str], list[Any]] = {}
-    for model_id, mask, version, *values in _raw_rows(query):
+    work_mem = REBUILD_WORK_MEM if model_ids is None else None
+    for model_id, mask, version, *values in _raw_rows(query, work_mem=work_mem):
         values = [value or 0 for value in values]  # SUM of no non-null value is NULL
         _accumulate(versions, (model_id, version), values)
         counts = values[:_USE_CASE_SUMS]  # what a use-case summary needs: see below
