@@ -14,9 +14,11 @@ it follows the generation of the model the name points at, which the key cannot 
 """
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.http import HttpRequest
 from rest_framework.renderers import JSONRenderer
+from rest_framework.serializers import Serializer
 
 from config.documents import (
     CATALOG,
@@ -32,11 +34,14 @@ from config.documents import (
 )
 from models_catalog import compare, registry, selectors
 from models_catalog.api.serializers import (
+    ChartInputSerializer,
     ChartOutputSerializer,
+    CompareInputSerializer,
     CompareOutputSerializer,
     ModelCostOutputSerializer,
     ModelDetailOutputSerializer,
     ModelRanksOutputSerializer,
+    PriceHistoryInputSerializer,
     PriceHistoryOutputSerializer,
 )
 from models_catalog.models import AIModel
@@ -100,45 +105,72 @@ def _common_counts(params: dict[str, object]) -> bool:
     return all(value in COMMON_TOKEN_COUNTS for value in params.values() if isinstance(value, int))
 
 
-def price_history_document(slug: str, params: dict[str, object]) -> Document:
+def _validated(serializer_class: type[Serializer], request: HttpRequest) -> dict[str, Any]:
+    """The request's validated query parameters (400 naming the field otherwise)."""
+    serializer = serializer_class(data=request.GET)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _keep_only_known(body: bytes, request: HttpRequest, known: type[Serializer]) -> bytes:
+    """`body`, but not kept when the query carries a parameter the endpoint does not read:
+    such strings are endless, and the document is kept per exact query string."""
+    if set(request.GET) - set(known().fields):
+        raise Uncacheable(body)
+    return body
+
+
+# Charts, comparisons and price histories are kept per exact path and query string, and
+# their parameters are validated only when a document is rendered: a warm read is one cache
+# round trip with no serializer at all (validating cost more than the cache read itself).
+# A query that fails validation raises inside the render: a 400, and nothing is kept.
+
+
+def price_history_document(request: HttpRequest, slug: str) -> Document:
     """A model's price history (`GET /models/{slug}/prices/`). The whole history is kept (no
     links: one entry for every origin, an alias's right too, as for ranks); a history
     narrowed by dates or offering is computed per request (two indexed queries), so
-    arbitrary query strings cannot fill the cache. Raises ModelNotFound."""
+    arbitrary dates cannot fill the cache. Raises ModelNotFound, ValidationError."""
 
     def render() -> bytes:
-        history = selectors.model_price_history_get(slug=slug, **params)  # type: ignore[arg-type]
-        return json_render(PriceHistoryOutputSerializer(history).data)
+        params = _validated(PriceHistoryInputSerializer, request)
+        history = selectors.model_price_history_get(slug=slug, **params)
+        body = json_render(PriceHistoryOutputSerializer(history).data)
+        if params:
+            raise Uncacheable(body)
+        return _keep_only_known(body, request, PriceHistoryInputSerializer)
 
-    if params:
-        return document_of(render())
-    return document_get(document_key("prices", slug), [CATALOG], render)
-
-
-def chart_document(category: str, measure: str) -> Document:
-    """A chart (`GET /charts/?category=&measure=`): kept per (category, measure) once it
-    rendered; an unknown measure raises UnknownMeasure and nothing is kept."""
-
-    def render() -> bytes:
-        chart = selectors.measure_chart_get(category=category, measure=measure)
-        return json_render(ChartOutputSerializer(chart).data)
-
-    return document_get(document_key("chart", category, measure), [CATALOG, RATINGS], render)
+    key = document_key("prices", request.get_full_path())
+    return document_get(key, [CATALOG], render)
 
 
-def compare_document(slugs: Sequence[str], tokens: dict[str, object]) -> Document:
-    """A comparison (`GET /compare/?models=`), kept per ordered list of names for the common
-    token counts (as the cost calculator's); other counts are computed per request. An
-    unknown name raises ModelNotFound and nothing is kept."""
+def chart_document(request: HttpRequest) -> Document:
+    """A chart (`GET /charts/?category=&measure=`). Raises ValidationError, UnknownMeasure."""
 
     def render() -> bytes:
-        comparison = compare.model_compare_get(slugs=list(slugs), **tokens)  # type: ignore[arg-type]
-        return json_render(CompareOutputSerializer(comparison).data)
+        chart = selectors.measure_chart_get(**_validated(ChartInputSerializer, request))
+        body = json_render(ChartOutputSerializer(chart).data)
+        return _keep_only_known(body, request, ChartInputSerializer)
 
-    if not _common_counts(tokens):
-        return document_of(render())
-    parts = [",".join(slugs), *(f"{name}={tokens[name]}" for name in sorted(tokens))]
-    return document_get(document_key("compare", *parts), [CATALOG, RATINGS], render)
+    key = document_key("chart", request.get_full_path())
+    return document_get(key, [CATALOG, RATINGS], render)
+
+
+def compare_document(request: HttpRequest) -> Document:
+    """A comparison (`GET /compare/?models=`), kept for the common token counts (as the cost
+    calculator's); other counts are computed per request. Raises ValidationError,
+    ModelNotFound."""
+
+    def render() -> bytes:
+        params = _validated(CompareInputSerializer, request)
+        comparison = compare.model_compare_get(slugs=params.pop("models"), **params)
+        body = json_render(CompareOutputSerializer(comparison).data)
+        if not _common_counts(params):
+            raise Uncacheable(body)
+        return _keep_only_known(body, request, CompareInputSerializer)
+
+    key = document_key("compare", request.get_full_path())
+    return document_get(key, [CATALOG, RATINGS], render)
 
 
 def list_document(

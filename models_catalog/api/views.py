@@ -219,9 +219,7 @@ class ModelPriceHistoryApi(APIView):
         "source, oldest first; each price is in force until the next one of its series.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
-        params = PriceHistoryInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        document = documents.price_history_document(f"{provider}/{model}", params.validated_data)
+        document = documents.price_history_document(request, f"{provider}/{model}")
         return document_response(request, document)
 
 
@@ -238,10 +236,8 @@ class ChartApi(APIView):
         "A bad parameter or unknown measure is a 400 naming it.",
     )
     def get(self, request: Request) -> HttpResponseBase:
-        params = ChartInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        document = documents.chart_document(**params.validated_data)
-        return document_response(request, document)
+        # Parameters are validated when the document is rendered (api/documents.py).
+        return document_response(request, documents.chart_document(request))
 
 
 class CompareApi(APIView):
@@ -257,8 +253,5 @@ class CompareApi(APIView):
         "per measure with the better value marked. 404 `model_not_found` names the slug.",
     )
     def get(self, request: Request) -> HttpResponseBase:
-        params = CompareInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = dict(params.validated_data)
-        document = documents.compare_document(data.pop("models"), data)
-        return document_response(request, document)
+        # Parameters are validated when the document is rendered (api/documents.py).
+        return document_response(request, documents.compare_document(request))

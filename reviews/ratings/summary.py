@@ -219,9 +219,10 @@ def _accumulate(sums: dict[Any, list[Any]], key: Any, values: list[Any]) -> None
 
 def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
     """Review sums of the given models (None: every model), per version and per use case,
-    and their open surges' notices, in three queries.
+    and their open surges' notices, in three queries (and a memory setting for the whole
+    catalog's).
 
-    One scan of the counted reviews, grouped by (model, version, use-case mask): a version's
+    One scan of the counted reviews, grouped by (model, use-case mask, version): a version's
     sums are the sums of its mask groups, a use case's the sums of the groups whose mask has
     its bit (a review with two tags counts in both). At most 2**8 masks per version, in
     practice a few dozen: the grouping adds rows to add up in Python, not a second scan.

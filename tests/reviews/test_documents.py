@@ -504,3 +504,30 @@ def test_a_stored_rating_shows_in_chart_and_compare_with_use_case_ranks(
     assert chart_points(api_client, "bayesian_average")[beta.slug][1] == 1
     assert compare_row(api_client, compared, "review_count") == ["2", "3"]
     assert compare_row(api_client, compared, "coding_rank") == ["2", "1"]
+
+
+def test_comparison_documents_are_kept_only_for_the_queries_they_read(
+    api_client: Any, two_models: tuple[Any, Any], django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alpha, beta = two_models
+    kept = compare_url(alpha.slug, beta.slug)
+    # an unknown parameter, an uncommon token count, a dated history: rendered every time
+    dated = detail_url(alpha, "prices/?since=2020-01-01")
+    for url in (kept + "&junk=1", kept + "&input_tokens=1234", dated):
+        assert api_client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert api_client.get(url).status_code == 200
+        assert len(queries) > 0, url
+    # the plain comparison is kept: its second read runs no query
+    first = api_client.get(kept)
+    with django_assert_num_queries(0):
+        assert api_client.get(kept).content == first.content
+    # a bad parameter is a 400 naming it, every time (validated when rendered, never kept)
+    for _ in range(2):
+        response = api_client.get("/api/v1/charts/?category=all&measure=vibes")
+        assert (response.status_code, response.json()["code"]) == (400, "unknown_measure")
+        response = api_client.get(compare_url(alpha.slug))
+        assert (response.status_code, list(response.json()["fields"])) == (400, ["models"])
