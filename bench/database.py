@@ -102,6 +102,8 @@ def _fill_plan(
     columns: list[str] = []
     sources: list[tuple[str, Any]] = []
     for field in model._meta.concrete_fields:
+        if field.generated:  # computed by the database (e.g. Review.use_case_mask)
+            continue
         name = field.attname
         if name in provided:
             sources.append((name, None))

@@ -1,6 +1,7 @@
 """Step 2: the read path. wrk against gunicorn for the rating endpoint and every document of
 the model page (detail, list, ranks, cost, first page of reviews, the page in one request,
-warm, compressed, conditional, cold, and with an API key), beside the floor and the naive
+warm, compressed, conditional, cold, and with an API key), the comparison documents (a
+chart, a comparison of three models, a price history), beside the floor and the naive
 peer served by the same server in the same run.
 
 The production throttles are on: every run but the API key's comes from ADDRESSES client
@@ -15,6 +16,7 @@ drift exceeds MAX_FLOOR_DRIFT anywhere is marked unreliable (`reliable: false`).
 
 import functools
 import http.client
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +28,8 @@ from bench.progress import BenchError, say
 # Measured in this order, each between two runs of the floor.
 ORDER = (
     "floor_drf", "rating", "rating_304", "naive", "detail", "detail_304", "detail_key",
-    "detail_cold", "list", "ranks", "cost", "reviews", "page", "page_gzip",
+    "detail_cold", "list", "ranks", "cost", "reviews", "page", "page_gzip", "chart", "compare",
+    "prices",
 )  # fmt: skip
 GZIP = {"Accept-Encoding": "gzip"}
 # Client addresses wrk cycles through (X-Forwarded-For): at the floor's rate each address
@@ -37,6 +40,9 @@ BENCH_KEY_NAME = "bench"
 # Headers of the bench's own requests outside wrk (setup, the freshness poller): the API
 # key, so that polling from one address is not refused by the per-address limit.
 CLIENT_HEADERS: dict[str, str] = {}
+# The seed page's price chart: every multimodal model's output price, with ranks.
+CHART = "/api/v1/charts/?category=multimodal&measure=output_price"
+LIST_FIRST = "/api/v1/models/?page_size=3"
 
 
 def api_key_setup() -> str:
@@ -72,6 +78,12 @@ def _must_get(port: int, path: str) -> tuple[dict, bytes]:
 
 def model_path(slug: str) -> str:
     return quote(slug, safe="/:~.-_")
+
+
+def compare_path(slug: str, list_body: bytes) -> str:
+    """A comparison of the model with the first two others of the list's first page."""
+    others = [m["slug"] for m in json.loads(list_body)["results"] if m["slug"] != slug][:2]
+    return "/api/v1/compare/?models=" + ",".join(model_path(s) for s in [slug, *others])
 
 
 def endpoints(port: int, slug: str) -> dict[str, dict[str, Any]]:
@@ -113,6 +125,9 @@ def _document_endpoints(port: int, slug: str) -> dict[str, dict[str, Any]]:
         "reviews": {"path": f"{base}reviews/"},
         "page": {"path": page},
         "page_gzip": {"path": page, "headers": GZIP},
+        "chart": {"path": CHART},
+        "compare": {"path": compare_path(slug, _must_get(port, LIST_FIRST)[1])},
+        "prices": {"path": f"{base}prices/"},
     }
     status, _, page_gzip = http_get(port, page, GZIP)
     if status != 200:
@@ -224,6 +239,9 @@ def profile_endpoints(slug: str, floor_bytes: int, repeat: int = 20) -> dict[str
         "ranks": f"/api/v1/models/{model_path(slug)}/ranks/",
         "reviews": f"/api/v1/models/{model_path(slug)}/reviews/",
         "page": f"/api/v1/models/{model_path(slug)}/?include=rating,ranks,reviews",
+        "chart": CHART,
+        "compare": compare_path(slug, client.get(LIST_FIRST).content),
+        "prices": f"/api/v1/models/{model_path(slug)}/prices/",
         "floor": f"/bench/floor/{floor_bytes}/",
         "floor_drf": f"/bench/floor-drf/{floor_bytes}/",
     }

@@ -15,6 +15,9 @@ DOCUMENT_TARGETS = [
     ("page in one request", "page", 0.3, "documents"),
     ("model detail, cold cache", "detail_cold", 0.1, "cold"),
     ("model detail, 304", "detail_304", 0.7, "documents"),
+    # Issue 18: the comparison documents.
+    ("chart (multimodal, output price)", "chart", 0.3, "documents"),
+    ("compare (3 models)", "compare", 0.3, "documents"),
 ]
 
 

@@ -6,15 +6,19 @@ What each shows, and so the generations it is kept under:
 - list pages and providers: the catalog and the ratings (lists embed and order by them);
 - ranks: the catalog and the ratings (any model's change can move any rank);
 - cost: the catalog (prices) only;
+- price history: the catalog (prices; an alias moving bumps it too);
+- charts and comparisons: the catalog and the ratings (they show and rank both);
 - the page bundle: all of the above plus the reviewers (its reviews part).
 A model page or bundle asked for by an alias or variant is rendered, served, never kept:
 it follows the generation of the model the name points at, which the key cannot name.
 """
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.http import HttpRequest
 from rest_framework.renderers import JSONRenderer
+from rest_framework.serializers import Serializer
 
 from config.documents import (
     CATALOG,
@@ -28,11 +32,17 @@ from config.documents import (
     model_generation,
     origin,
 )
-from models_catalog import registry, selectors
+from models_catalog import compare, registry, selectors
 from models_catalog.api.serializers import (
+    ChartInputSerializer,
+    ChartOutputSerializer,
+    CompareInputSerializer,
+    CompareOutputSerializer,
     ModelCostOutputSerializer,
     ModelDetailOutputSerializer,
     ModelRanksOutputSerializer,
+    PriceHistoryInputSerializer,
+    PriceHistoryOutputSerializer,
 )
 from models_catalog.models import AIModel
 
@@ -85,11 +95,82 @@ def model_cost_document(slug: str, params: dict[str, int | str | None]) -> Docum
         estimate = selectors.model_cost_estimate(slug=slug, **params)  # type: ignore[arg-type]
         return json_render(ModelCostOutputSerializer(estimate).data)
 
-    counts = [value for value in params.values() if isinstance(value, int)]
-    if not all(count in COMMON_TOKEN_COUNTS for count in counts):
+    if not _common_counts(params):  # type: ignore[arg-type]
         return document_of(render())
     parts = [f"{name}={params[name]}" for name in sorted(params)]
     return document_get(document_key("cost", slug, *parts), [CATALOG], render)
+
+
+def _common_counts(params: dict[str, object]) -> bool:
+    return all(value in COMMON_TOKEN_COUNTS for value in params.values() if isinstance(value, int))
+
+
+def _validated(serializer_class: type[Serializer], request: HttpRequest) -> dict[str, Any]:
+    """The request's validated query parameters (400 naming the field otherwise)."""
+    serializer = serializer_class(data=request.GET)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _keep_only_known(body: bytes, request: HttpRequest, known: type[Serializer]) -> bytes:
+    """`body`, but not kept when the query carries a parameter the endpoint does not read:
+    such strings are endless, and the document is kept per exact query string."""
+    if set(request.GET) - set(known().fields):
+        raise Uncacheable(body)
+    return body
+
+
+# Charts, comparisons and price histories are kept per exact path and query string, and
+# their parameters are validated only when a document is rendered: a warm read is one cache
+# round trip with no serializer at all (validating cost more than the cache read itself).
+# A query that fails validation raises inside the render: a 400, and nothing is kept.
+
+
+def price_history_document(request: HttpRequest, slug: str) -> Document:
+    """A model's price history (`GET /models/{slug}/prices/`). The whole history is kept (no
+    links: one entry for every origin, an alias's right too, as for ranks); a history
+    narrowed by dates or offering is computed per request (two indexed queries), so
+    arbitrary dates cannot fill the cache. Raises ModelNotFound, ValidationError."""
+
+    def render() -> bytes:
+        params = _validated(PriceHistoryInputSerializer, request)
+        history = selectors.model_price_history_get(slug=slug, **params)
+        body = json_render(PriceHistoryOutputSerializer(history).data)
+        if params:
+            raise Uncacheable(body)
+        return _keep_only_known(body, request, PriceHistoryInputSerializer)
+
+    key = document_key("prices", request.get_full_path())
+    return document_get(key, [CATALOG], render)
+
+
+def chart_document(request: HttpRequest) -> Document:
+    """A chart (`GET /charts/?category=&measure=`). Raises ValidationError, UnknownMeasure."""
+
+    def render() -> bytes:
+        chart = selectors.measure_chart_get(**_validated(ChartInputSerializer, request))
+        body = json_render(ChartOutputSerializer(chart).data)
+        return _keep_only_known(body, request, ChartInputSerializer)
+
+    key = document_key("chart", request.get_full_path())
+    return document_get(key, [CATALOG, RATINGS], render)
+
+
+def compare_document(request: HttpRequest) -> Document:
+    """A comparison (`GET /compare/?models=`), kept for the common token counts (as the cost
+    calculator's); other counts are computed per request. Raises ValidationError,
+    ModelNotFound."""
+
+    def render() -> bytes:
+        params = _validated(CompareInputSerializer, request)
+        comparison = compare.model_compare_get(slugs=params.pop("models"), **params)
+        body = json_render(CompareOutputSerializer(comparison).data)
+        if not _common_counts(params):
+            raise Uncacheable(body)
+        return _keep_only_known(body, request, CompareInputSerializer)
+
+    key = document_key("compare", request.get_full_path())
+    return document_get(key, [CATALOG, RATINGS], render)
 
 
 def list_document(

@@ -6,9 +6,6 @@ token lookup, and no `Vary: Cookie`), and each answer is a pre-rendered document
 (`api/documents.py`) with an ETag, 304 on `If-None-Match` and `Cache-Control`.
 """
 
-import hashlib
-import json
-
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
 from django_filters.rest_framework import DjangoFilterBackend
@@ -18,7 +15,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import FirstRendererNegotiation, PageNumberPagination
@@ -30,7 +26,7 @@ from config.openapi import (
     NOT_FOUND,
     NOT_MODIFIED,
 )
-from models_catalog import compare, selectors
+from models_catalog import selectors
 from models_catalog.api import documents
 from models_catalog.api.filters import ModelListFilter
 from models_catalog.api.serializers import (
@@ -212,61 +208,50 @@ class ModelRanksApi(APIView):
 
 
 class ModelPriceHistoryApi(APIView):
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, PriceHistoryInputSerializer],
-        responses={200: PriceHistoryOutputSerializer, **BAD_REQUEST, **NOT_FOUND},
+        parameters=[*MODEL_PATH_PARAMETERS, PriceHistoryInputSerializer, IF_NONE_MATCH],
+        responses={200: PriceHistoryOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="Every dated price the importers stored for the model, per offering and "
         "source, oldest first; each price is in force until the next one of its series.",
     )
-    def get(self, request: Request, provider: str, model: str) -> Response:
-        params = PriceHistoryInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        history = selectors.model_price_history_get(
-            slug=f"{provider}/{model}", **params.validated_data
-        )
-        return Response(PriceHistoryOutputSerializer(history).data)
+    def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
+        document = documents.price_history_document(request, f"{provider}/{model}")
+        return document_response(request, document)
 
 
 class ChartApi(APIView):
-    """One small body per (category, measure) with a strong ETag of its content: a client
-    that sends it back in `If-None-Match` gets a 304 without the body."""
-
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[ChartInputSerializer],
-        responses={200: ChartOutputSerializer, 304: None, **BAD_REQUEST},
+        parameters=[ChartInputSerializer, IF_NONE_MATCH],
+        responses={200: ChartOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST},
         description="Every model of a category that has a measure, with its value, source, "
         "date and rank (the same ranks as `ranks/`): a comparison chart in one request. "
         "A bad parameter or unknown measure is a 400 naming it.",
     )
-    def get(self, request: Request) -> Response:
-        params = ChartInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        chart = selectors.measure_chart_get(**params.validated_data)
-        data = ChartOutputSerializer(chart).data
-        canonical = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-        etag = f'"{hashlib.blake2b(canonical, digest_size=16).hexdigest()}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            return Response(status=304, headers={"ETag": etag})
-        return Response(data, headers={"ETag": etag})
+    def get(self, request: Request) -> HttpResponseBase:
+        # Parameters are validated when the document is rendered (api/documents.py).
+        return document_response(request, documents.chart_document(request))
 
 
 class CompareApi(APIView):
+    authentication_classes: list = []
     permission_classes = [AllowAny]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[CompareInputSerializer],
-        responses={200: CompareOutputSerializer, **BAD_REQUEST, **NOT_FOUND},
+        parameters=[CompareInputSerializer, IF_NONE_MATCH],
+        responses={200: CompareOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="2-5 models side by side: specs, current standard prices, the cost of "
         "the same request for each, current metrics, rating and sub-ratings, one aligned row "
         "per measure with the better value marked. 404 `model_not_found` names the slug.",
     )
-    def get(self, request: Request) -> Response:
-        params = CompareInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        comparison = compare.model_compare_get(slugs=data.pop("models"), **data)
-        return Response(CompareOutputSerializer(comparison).data)
+    def get(self, request: Request) -> HttpResponseBase:
+        # Parameters are validated when the document is rendered (api/documents.py).
+        return document_response(request, documents.compare_document(request))

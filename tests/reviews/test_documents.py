@@ -75,6 +75,9 @@ ALL_READS = [
     lambda m: page_url(m),
     lambda m: "/api/v1/providers/",
     lambda m: f"/api/v1/providers/{m.provider.slug}/",
+    lambda m: detail_url(m, "prices/"),
+    lambda m: "/api/v1/charts/?category=all&measure=input_price",
+    lambda m: f"/api/v1/compare/?models={m.slug},acme/beta",
 ]
 
 
@@ -363,3 +366,168 @@ def test_documents_fall_back_to_the_database_when_the_cache_fails(
     assert response.status_code == 200
     assert response.json()["slug"] == alpha.slug
     generations_bump(["catalog"])  # never raises
+
+
+# --- Charts, comparisons and price histories: each input, every document that shows it ---
+
+
+def chart_url(measure: str) -> str:
+    return f"/api/v1/charts/?category=all&measure={measure}"
+
+
+def compare_url(*names: str) -> str:
+    return f"/api/v1/compare/?models={','.join(names)}"
+
+
+def chart_points(client: Any, measure: str) -> dict[str, tuple[str, int]]:
+    points = client.get(chart_url(measure)).json()["points"]
+    return {p["slug"]: (p["value"], p["rank"]) for p in points}
+
+
+def compare_row(client: Any, url: str, key: str) -> list[str | None]:
+    rows = {row["key"]: row for row in client.get(url).json()["rows"]}
+    return [cell["value"] for cell in rows[key]["cells"]] if key in rows else []
+
+
+def test_a_price_change_shows_in_price_history_chart_and_compare(
+    api_client: Any, two_models: tuple[Any, Any]
+) -> None:
+    alpha, beta = two_models
+    history, compared = detail_url(alpha, "prices/"), compare_url(alpha.slug, beta.slug)
+    # given every document read once (kept)
+    rows_before = sum(len(s["prices"]) for s in api_client.get(history).json()["series"])
+    assert chart_points(api_client, "input_price")[alpha.slug] == ("1", 1)
+    assert compare_row(api_client, compared, "input_price") == ["1", "2"]
+    cost_before = compare_row(api_client, compared, "cost")
+    # when alpha's price rises above beta's (a new dated row)
+    catalog.price_record(
+        model=alpha, source=Source.EDITOR, as_of=TODAY,
+        input_per_mtok=Decimal("3.00"), output_per_mtok=Decimal("3.00"),
+    )  # fmt: skip
+    # then
+    series = api_client.get(history).json()["series"]
+    assert sum(len(s["prices"]) for s in series) == rows_before + 1
+    assert chart_points(api_client, "input_price")[alpha.slug] == ("3", 2)
+    assert compare_row(api_client, compared, "input_price") == ["3", "2"]
+    cost_after = compare_row(api_client, compared, "cost")
+    assert cost_after[0] != cost_before[0]
+    assert cost_after[1] == cost_before[1]
+
+
+def test_a_metric_change_shows_in_chart_and_compare(
+    api_client: Any, two_models: tuple[Any, Any]
+) -> None:
+    alpha, beta = two_models
+    metric = catalog.metric_get_or_create(
+        key="speed_tps", name="Speed", unit="tokens/s", direction=Direction.HIGHER_IS_BETTER
+    )
+    for model, value in ((alpha, "100"), (beta, "90")):
+        catalog.metric_record(
+            model=model, metric=metric, value=Decimal(value), source="aa", as_of=TODAY
+        )
+    compared = compare_url(alpha.slug, beta.slug)
+    assert chart_points(api_client, "speed_tps")[beta.slug] == ("90", 2)
+    assert compare_row(api_client, compared, "speed_tps") == ["100", "90"]
+    # when
+    catalog.metric_record(
+        model=beta, metric=metric, value=Decimal("120"), source="aa",
+        as_of=TODAY + dt.timedelta(days=1),
+    )  # fmt: skip
+    # then
+    assert chart_points(api_client, "speed_tps")[beta.slug] == ("120", 1)
+    assert compare_row(api_client, compared, "speed_tps") == ["100", "120"]
+
+
+def test_a_model_import_or_edit_shows_in_chart_and_compare(
+    api_client: Any, two_models: tuple[Any, Any]
+) -> None:
+    alpha, beta = two_models
+    compared = compare_url(alpha.slug, beta.slug)
+    assert len(chart_points(api_client, "input_price")) == 2
+    api_client.get(compared)
+    # when a model is imported with a price, and alpha is renamed and its context edited
+    gamma: Any = AIModelFactory(provider=alpha.provider, slug="acme/gamma")
+    catalog.price_record(
+        model=gamma, source=Source.EDITOR, as_of=TODAY,
+        input_per_mtok=Decimal("0.50"), output_per_mtok=Decimal("0.50"),
+    )  # fmt: skip
+    catalog.model_import(
+        slug=alpha.slug, provider=alpha.provider,
+        attributes={"name": "Alpha Renamed", "context_window": 999_999},
+        source=Source.EDITOR, as_of=TODAY,
+    )  # fmt: skip
+    # then
+    assert chart_points(api_client, "input_price")["acme/gamma"] == ("0.5", 1)
+    body = api_client.get(compared).json()
+    assert body["models"][0]["name"] == "Alpha Renamed"
+    assert compare_row(api_client, compared, "context_window")[0] == "999999"
+
+
+def test_an_alias_moving_shows_in_compare_and_price_history(
+    api_client: Any, two_models: tuple[Any, Any]
+) -> None:
+    alpha, beta = two_models
+    AIModelFactory(provider=alpha.provider, slug="acme/gamma")
+    catalog.alias_record(slug="acme/latest", model=alpha, source=Source.OPENROUTER, as_of=TODAY)
+    compared = compare_url("acme/latest", "acme/gamma")
+    assert api_client.get(compared).json()["models"][0]["slug"] == alpha.slug
+    assert api_client.get("/api/v1/models/acme/latest/prices/").json()["model"] == alpha.slug
+    # when the alias moves
+    catalog.alias_record(slug="acme/latest", model=beta, source=Source.OPENROUTER, as_of=TODAY)
+    # then
+    assert api_client.get(compared).json()["models"][0]["slug"] == beta.slug
+    assert api_client.get("/api/v1/models/acme/latest/prices/").json()["model"] == beta.slug
+
+
+def test_a_stored_rating_shows_in_chart_and_compare_with_use_case_ranks(
+    api_client: Any,
+    two_models: tuple[Any, Any],
+    create_review: Callable,
+    publish: Callable,
+    settings: Any,
+) -> None:
+    settings.RATING_USE_CASE_MIN_REVIEWS = 2
+    alpha, beta = two_models
+    for stars in (4, 4):
+        publish(create_review(make_user(), model=alpha, rating=stars, use_cases=["coding"]))
+    recompute(alpha)
+    compared = compare_url(alpha.slug, beta.slug)
+    assert list(chart_points(api_client, "bayesian_average")) == [alpha.slug]
+    assert compare_row(api_client, compared, "review_count") == ["2", "0"]
+    assert compare_row(api_client, compared, "coding_rank") == ["1", None]
+    # when beta gets better coding reviews and its rating is stored
+    for _ in range(3):
+        publish(create_review(make_user(), model=beta, rating=5, use_cases=["coding"]))
+    recompute(beta)
+    # then the chart ranks beta first, and compare shows its counts and both coding ranks
+    assert [rank for _, rank in chart_points(api_client, "bayesian_average").values()] == [1, 2]
+    assert chart_points(api_client, "bayesian_average")[beta.slug][1] == 1
+    assert compare_row(api_client, compared, "review_count") == ["2", "3"]
+    assert compare_row(api_client, compared, "coding_rank") == ["2", "1"]
+
+
+def test_comparison_documents_are_kept_only_for_the_queries_they_read(
+    api_client: Any, two_models: tuple[Any, Any], django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alpha, beta = two_models
+    kept = compare_url(alpha.slug, beta.slug)
+    # an unknown parameter, an uncommon token count, a dated history: rendered every time
+    dated = detail_url(alpha, "prices/?since=2020-01-01")
+    for url in (kept + "&junk=1", kept + "&input_tokens=1234", dated):
+        assert api_client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert api_client.get(url).status_code == 200
+        assert len(queries) > 0, url
+    # the plain comparison is kept: its second read runs no query
+    first = api_client.get(kept)
+    with django_assert_num_queries(0):
+        assert api_client.get(kept).content == first.content
+    # a bad parameter is a 400 naming it, every time (validated when rendered, never kept)
+    for _ in range(2):
+        response = api_client.get("/api/v1/charts/?category=all&measure=vibes")
+        assert (response.status_code, response.json()["code"]) == (400, "unknown_measure")
+        response = api_client.get(compare_url(alpha.slug))
+        assert (response.status_code, list(response.json()["fields"])) == (400, ["models"])

@@ -8,7 +8,7 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
-from reviews.models import ModelRating, RatingPrior
+from reviews.models import USE_CASE_BITS, ModelRating, RatingPrior, Review, UseCase
 from reviews.ratings import (
     rating_mark_stale,
     rating_recompute,
@@ -17,7 +17,9 @@ from reviews.ratings import (
     ratings_rebuild,
     ratings_store,
 )
+from reviews.ratings.summary import model_totals, site_use_case_means
 from reviews.scoring import RatingInputs, summarise
+from reviews.services import review_update
 from tests.factories import AIModelFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +152,63 @@ def test_methodology_documents_use_case_ratings(api_client):
     body = api_client.get(reverse("ratings:methodology")).json()
     assert "use case" in body["formulas"]["use_cases"]
     assert body["use_case_min_reviews"] == 5
+
+
+# --- The stored use-case mask (Review.use_case_mask) ------------------------------------
+
+
+def _mask(review: Review) -> int:
+    return Review.objects.values_list("use_case_mask", flat=True).get(pk=review.pk)
+
+
+def test_use_case_bits_give_every_use_case_its_own_bit():
+    assert set(USE_CASE_BITS) == set(UseCase.values)
+    bits = list(USE_CASE_BITS.values())
+    assert len(set(bits)) == len(bits)
+    assert all(bit > 0 and bit & (bit - 1) == 0 for bit in bits)
+
+
+def test_use_case_mask_follows_the_tags_on_every_write_path(create_review, publish, author):
+    # the services: created, published, then an edit accepted by a moderator
+    review = create_review(author, use_cases=["coding", "vision"])
+    assert _mask(review) == USE_CASE_BITS["coding"] | USE_CASE_BITS["vision"]
+    publish(review)
+    review_update(review=review, author=author, changes={"use_cases": ["chat"]})
+    assert _mask(review) == USE_CASE_BITS["coding"] | USE_CASE_BITS["vision"]  # edit waits
+    publish(Review.objects.get(pk=review.pk))
+    assert _mask(review) == USE_CASE_BITS["chat"]
+    # and whatever else writes the column: save(), a queryset update, bulk writes
+    review.refresh_from_db()
+    review.use_cases = ["agents", "research", "other"]
+    review.save()
+    assert _mask(review) == USE_CASE_BITS["agents"] | USE_CASE_BITS["research"] | 128
+    Review.objects.filter(pk=review.pk).update(use_cases=[])
+    assert _mask(review) == 0
+    review.use_cases = ["document_review", "data_extraction"]
+    Review.objects.bulk_update([review], ["use_cases"])
+    assert _mask(review) == USE_CASE_BITS["document_review"] | USE_CASE_BITS["data_extraction"]
+    # a tag the service would refuse (written around it) sets no bit
+    Review.objects.filter(pk=review.pk).update(use_cases=["coding_x", "Coding", "vision"])
+    assert _mask(review) == USE_CASE_BITS["vision"]
+
+
+def test_use_case_totals_from_the_mask_match_the_tags_review_by_review(prior):
+    # given reviews with every kind of tag set, over two versions
+    model = AIModelFactory()
+    tag_sets = [["coding"], ["coding", "agents"], ["agents", "chat"], [], ["vision"], ["coding"]]
+    for i, tags in enumerate(tag_sets):
+        _published(model, 1 + i % 5, tags, model_version=f"v{i % 2}")
+    # when
+    totals = model_totals([model.pk])[model.pk]
+    # then each use case sums exactly its tagged reviews; versions and model are unaffected
+    reviews = list(Review.objects.filter(model=model))
+    for use_case, group in totals.use_cases.items():
+        tagged = [r for r in reviews if use_case in r.use_cases]
+        assert (group.count, group.total) == (len(tagged), sum(r.rating for r in tagged))
+        assert sum(group.stars.values()) == len(tagged)
+    assert set(totals.use_cases) == {"coding", "agents", "chat", "vision"}
+    assert totals.totals.count == 6
+    assert {v: g.count for v, g in totals.versions.items()} == {"v0": 3, "v1": 3}
+    assert site_use_case_means() == {
+        "coding": (1 + 2 + 1) / 3, "agents": (2 + 3) / 2, "chat": 3.0, "vision": 5.0,
+    }  # fmt: skip
