@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0008_provider_reply_stats'),
+        ('reviews', '0009_review_highlights'),
     ]
 
     operations = [
