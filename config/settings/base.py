@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Unknown or repeated query parameters and unknown body fields under /api/v1/: 400,
+    # judged against the OpenAPI schema (config/strict.py).
+    "config.strict.StrictInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -183,7 +186,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     # DRF's anon/user throttles, letting requests through while the cache is down.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -237,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # allauth's headless API (sign-up, login, verification, MFA) joins ours: one client.
         "accounts.openapi.merge_allauth_spec",
+        # Every error status of every operation, with the one error body.
+        "config.openapi.document_error_responses",
     ],
     "EXTERNAL_DOCS": {
         "description": "allauth's own specification of its headless API (also merged here)",

@@ -144,10 +144,11 @@ def review_fields(validated: dict[str, Any]) -> dict[str, Any]:
 
 
 class ReviewListFilterInputSerializer(serializers.Serializer):
-    order = serializers.ChoiceField(
-        choices=list(REVIEW_ORDERINGS), default="newest",
-        help_text="`newest` (default), `most_helpful` (Wilson lower bound of the helpful "
-        "share), `highest` or `lowest` rating.",
+    ordering = serializers.ChoiceField(
+        choices=list(REVIEW_ORDERINGS), default="-published_at",
+        help_text="A sort key, `-` for descending (the API's one ordering idiom): "
+        "`-published_at` (newest first, the default), `published_at`, `-helpfulness` (Wilson "
+        "lower bound of the helpful share), `-rating` or `rating`; ties newest first.",
     )  # fmt: skip
     rating = _rating("Only reviews with this overall rating.", required=False)
     use_case = serializers.ChoiceField(

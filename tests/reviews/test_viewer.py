@@ -64,8 +64,9 @@ def test_viewer_state_keeps_the_list_query_count_constant(
         HelpfulVoteFactory(review=review, voter=verified.user, helpful=True)
         ReportFactory(review=review, reporter=verified.user)
     # the session (3: allauth's token lookup and the user), the model with its provider, then
-    # the page with authors and the reader's votes and reports as subqueries, the replies
-    with django_assert_num_queries(6):
+    # the list's count, the page with authors and the reader's votes and reports as
+    # subqueries, the replies
+    with django_assert_num_queries(7):
         response = verified.client.get(f"{reviews_url(ai_model)}?page_size={page_size}")
     rows = response.json()["results"]
     assert len(rows) == page_size
