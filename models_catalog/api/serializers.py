@@ -524,9 +524,11 @@ class ModelCostOutputSerializer(serializers.Serializer):
 
 
 class RankOutputSerializer(serializers.Serializer):
-    category = serializers.CharField(
-        help_text="all, multimodal (image input), open_weights, reasoning or free."
+    category = serializers.ChoiceField(
+        choices=CATEGORIES,
+        help_text="all, multimodal (image input), open_weights, reasoning or free.",
     )
+    # Not an enum: metric keys come with the imported data (the list is in the help text).
     measure = serializers.CharField()
     measure_name = serializers.CharField(help_text="Display name of the measure.")
     rank = serializers.IntegerField(help_text="1 is best; equal values share a rank.")
@@ -558,16 +560,30 @@ class ModelRanksOutputSerializer(serializers.Serializer):
 # --- The page in one request (`?include=`) ---------------------------------------------
 
 
+# The registered parts are other apps' documents (the reviews app's rating and first page
+# of reviews): typed by reference to their components, which those apps' own endpoints put
+# in the schema, so a generated client types them (the catalog cannot import their
+# serializers: imports run the other way).
+@extend_schema_field({"$ref": "#/components/schemas/ModelRatingOutput"})
+class _RatingPartField(serializers.DictField):
+    pass
+
+
+@extend_schema_field({"$ref": "#/components/schemas/PaginatedReviewOutputList"})
+class _ReviewsPartField(serializers.DictField):
+    pass
+
+
 class ModelPageIncludedOutputSerializer(serializers.Serializer):
     """The parts `include` asked for, each exactly as its own endpoint answers it."""
 
-    rating = serializers.DictField(
+    rating = _RatingPartField(
         required=False, help_text="`include=rating`: as `GET …/rating/` answers it."
     )
     ranks = ModelRanksOutputSerializer(
         required=False, help_text="`include=ranks`: as `GET …/ranks/` answers it."
     )
-    reviews = serializers.DictField(
+    reviews = _ReviewsPartField(
         required=False,
         help_text="`include=reviews`: the first page of `GET …/reviews/` (newest first, "
         "default page size) as an anonymous reader sees it; follow its `next`.",
