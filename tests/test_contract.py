@@ -54,7 +54,7 @@ def test_operation_ids_are_unique_readable_and_tags_name_resources(schema):
 
 
 def test_every_list_has_one_pagination_and_one_ordering_idiom(schema):
-    for path, method, operation in _operations(schema):
+    for path, _, operation in _operations(schema):
         content = operation["responses"].get("200", {}).get("content", {})
         ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
         if "/Paginated" not in ref:
