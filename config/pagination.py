@@ -188,11 +188,11 @@ class CursorPagePagination(BoundedPageSize, pagination.PageNumberPagination):
         return replace_query_param(url, CURSOR_QUERY_PARAM, token)
 
     def get_next_link(self) -> str | None:
-        if not self.page.has_next():
+        if self.page is None or not self.page.has_next():
             return None
         return self._page_link(self.page.next_page_number())
 
     def get_previous_link(self) -> str | None:
-        if not self.page.has_previous():
+        if self.page is None or not self.page.has_previous():
             return None
         return self._page_link(self.page.previous_page_number())

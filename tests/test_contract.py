@@ -214,3 +214,22 @@ def test_unknown_fields_walks_the_schema():
     body = {"inner": {"a": 1, "b": 2}, "items": [{"a": 1}, {"c": 3}], "free": {"x": "y"}, "z": 0}
     found = strict.unknown_fields(body, {"$ref": "#/components/schemas/Outer"}, components)
     assert found == ["inner.b", "items.1.c", "z"]
+
+
+def test_options_is_405_not_a_500_for_a_signed_in_writer(ai_model):
+    # schemathesis found it: DRF's metadata described the POST serializer of a view that
+    # chooses its serializer per method, and failed
+    response = token_client(make_user()).options(reviews_url(ai_model))
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_cors_preflight_still_answers(ai_model, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    response = Client().options(
+        reviews_url(ai_model),
+        HTTP_ORIGIN="https://app.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "https://app.example"

@@ -188,6 +188,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # OPTIONS outside a CORS preflight (which django-cors-headers answers before any view) is
+    # a 405: DRF's metadata would describe a view's serializers, and failed with a 500 on
+    # views whose serializer is chosen per method (found by schemathesis).
+    "DEFAULT_METADATA_CLASS": None,
     # DRF's anon/user throttles, letting requests through while the cache is down.
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttles.AnonRateThrottle",
@@ -235,6 +239,11 @@ SPECTACULAR_SETTINGS = {
         "LifecycleEnum": "models_catalog.models.Lifecycle",
         "ReviewStatusEnum": "reviews.models.ReviewStatus",
         "ReplyStatusEnum": "reviews.models.ReplyStatus",
+        "ReportStateEnum": "reviews.models.Report.State",
+        "SurgeStateEnum": "reviews.models.ModelSurge.State",
+        "SurgeKindEnum": "reviews.models.SurgeKind",
+        "CostPartEnum": ["input", "cached_input", "output"],
+        "MfaTypeEnum": ["totp", "recovery_codes"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

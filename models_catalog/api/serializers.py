@@ -348,7 +348,9 @@ class ModelListOutputSerializer(serializers.Serializer):
 
 class LifecycleOutputSerializer(serializers.Serializer):
     # A plain string: the `lifecycle` enum is already named after the list field.
-    status = serializers.CharField(source="lifecycle", help_text="active or deprecated.")
+    status = serializers.ChoiceField(
+        choices=Lifecycle.choices, source="lifecycle", help_text="active or deprecated."
+    )
     deprecation_date = serializers.DateField(
         allow_null=True, help_text="Date the provider retires or retired the model, if announced."
     )
@@ -500,12 +502,16 @@ class ModelCostInputSerializer(serializers.Serializer):
     )
 
 
+COST_PARTS = ["input", "cached_input", "output"]
+
+
 class CostPartOutputSerializer(serializers.Serializer):
-    part = serializers.CharField(help_text="input, cached_input or output.")
+    part = serializers.ChoiceField(choices=COST_PARTS, help_text="input, cached_input or output.")
     tokens = serializers.IntegerField(help_text="Tokens billed in this part.")
-    price_applied = serializers.CharField(
+    price_applied = serializers.ChoiceField(
+        choices=COST_PARTS,
         help_text="Which price billed the part: input, cached_input or output. Cached input is "
-        "billed at the input price when the offering has no cached price."
+        "billed at the input price when the offering has no cached price.",
     )
     price_per_million = MoneyField(help_text="The price applied, per 1M tokens.")
     cost = MoneyField(help_text="tokens x price_per_million / 1,000,000, exact.")
@@ -657,7 +663,7 @@ class ChartPointOutputSerializer(serializers.Serializer):
 
 
 class ChartOutputSerializer(serializers.Serializer):
-    category = serializers.CharField(help_text="The category charted.")
+    category = serializers.ChoiceField(choices=CATEGORIES, help_text="The category charted.")
     measure = serializers.CharField(source="measure.key", help_text="The measure charted.")
     measure_name = serializers.CharField(source="measure.name", help_text="Its display name.")
     unit = serializers.CharField(source="measure.unit", help_text="Its unit; may be empty.")

@@ -82,7 +82,7 @@ class KeysetCursorPagination(BoundedPageSize, CursorPagination):
         token = cursor_encode(
             {"kind": _CURSOR_KIND, "r": bool(cursor.reverse), "p": cursor.position}
         )
-        return replace_query_param(self.base_url, self.cursor_query_param, token)
+        return replace_query_param(self.base_url or "", self.cursor_query_param, token)
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(
