@@ -84,6 +84,11 @@ fuzz() {
     --max-examples "$EXAMPLES" --seed 20261202 --workers 1 --no-shrink \
     --request-timeout 30 --warnings off "$@"
 }
+# The second run must really be signed in and verified (else it would repeat the first).
+code=$(curl -s -o "$VAR/me.json" -w '%{http_code}' -H "X-Session-Token: $TOKEN" "$BASE/api/v1/me/")
+[ "$code" = 200 ] || { echo "contract: the verified user's token got $code" >&2; exit 1; }
+grep -q '"email_verified": *true' "$VAR/me.json" || { cat "$VAR/me.json" >&2; exit 1; }
+
 # The two runs at once (the server is threaded): the wall time of one.
 fuzz anonymous >"$VAR/anonymous.txt" 2>&1 &
 ANON_PID=$!

@@ -233,3 +233,24 @@ def test_cors_preflight_still_answers(ai_model, settings):
     )
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "https://app.example"
+
+
+def test_every_api_route_is_an_operation_strict_input_knows(db):
+    # a route missing from the schema would escape config.strict: none may
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLPattern, URLResolver
+
+    def routes(patterns: list, prefix: str = "") -> list[str]:
+        found = []
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                found += routes(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern):
+                found.append(route)
+        return found
+
+    api = [r for r in routes(get_resolver().url_patterns) if r.startswith("api/v1/")]
+    documented = {path for path, _ in strict.operations()}
+    assert api
+    assert [r for r in api if strict._template(r) not in documented] == []
