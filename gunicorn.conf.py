@@ -27,11 +27,3 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Behind a proxy that terminates TLS (see README, Production).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-
-
-def post_worker_init(worker: object) -> None:
-    """Build the strict-input table (config/strict.py: the OpenAPI schema, a few seconds)
-    before the worker takes its first request, not during it."""
-    from config.strict import operations
-
-    operations()

@@ -8,11 +8,3 @@ measures the application; everything else comes from the command line.
 
 accesslog = None
 max_requests = 0
-
-
-def post_worker_init(worker: object) -> None:
-    """Build the strict-input table (config/strict.py: the OpenAPI schema, a few seconds)
-    before the worker takes its first request, not during it."""
-    from config.strict import operations
-
-    operations()
