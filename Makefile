@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-rabbitmq faults check lint bench bench-smoke attack-sim clean
+.PHONY: install run test test-sqlite test-rabbitmq faults check lint contract bench bench-smoke attack-sim clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ check: lint
 	bash scripts/check_deploy.sh
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m mypy
+
+# The API contract against a live `make run` server: schemathesis (anonymous and as a
+# verified user) and a TypeScript page type-checked against types generated from the live
+# schema (contract/, npm packages pinned by its lockfile). See README.md, "API contract".
+contract: $(STAMP)
+	bash scripts/contract_check.sh
 
 # Benchmarks against real PostgreSQL and Redis, the API served by gunicorn and loaded by wrk
 # (installed by the bench if missing). Results in bench/results/. See README.md, "Benchmarks".

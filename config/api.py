@@ -8,10 +8,9 @@ where `fields` appears only for validation errors.
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from rest_framework import exceptions, pagination, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
@@ -40,7 +39,13 @@ class ErrorOutputSerializer(serializers.Serializer):
     fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Per query parameter or field: what is wrong. Only on validation errors.",
+        help_text="Per query parameter or field (nested ones as dotted paths, e.g. "
+        "`sub_ratings.quality`, items of a list by index, `items.0.name`): what is wrong. Only "
+        "on errors about the input.",
+    )
+    request_id = serializers.CharField(
+        required=False,
+        help_text="Only on 500: the id of the request, also in `X-Request-ID` and our logs.",
     )
 
 
@@ -51,15 +56,28 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return body
 
 
-def _flatten_detail(detail: Any) -> Any:
-    """Turn DRF's ErrorDetail trees into plain lists of strings per field."""
+def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's ErrorDetail trees as one flat map: dotted paths to lists of strings.
+
+    `{"sub_ratings": {"quality": ["..."]}}` becomes `{"sub_ratings.quality": ["..."]}` and
+    the errors of a list's third item `{"items.2.name": [...]}`, so the body matches the
+    schema (a map of string lists) however deep the serializer that refused it.
+    """
     if isinstance(detail, dict):
-        return {key: _flatten_detail(value) for key, value in detail.items()}
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(flatten_fields(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    name = prefix or "non_field_errors"
     if isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
-            return [str(item) for item in detail]
-        return [_flatten_detail(item) for item in detail]
-    return [str(detail)]
+            return {name: [str(item) for item in detail]} if detail else {}
+        flat = {}
+        for index, item in enumerate(detail):
+            if item:  # a list serializer reports `{}` for the items that were fine
+                flat.update(flatten_fields(item, f"{name}.{index}"))
+        return flat
+    return {name: [str(detail)]}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -79,9 +97,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
 
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(
-            "validation_error", "The request has invalid fields.", _flatten_detail(detail)
+            "validation_error", "The request has invalid fields.", flatten_fields(exc.detail)
         )
         return response
 
@@ -97,58 +114,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             code = _DRF_CODES.get(response.status_code, "error")
     response.data = error_body(code, message)
     return response
-
-
-PAGE_FIELD_DESCRIPTIONS = {
-    "count": "How many items match, on all pages.",
-    "next": "Link to the next page; null on the last.",
-    "previous": "Link to the previous page; null on the first.",
-    "results": "The items of this page.",
-}
-
-
-def describe_page_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A paginator's response schema with every envelope field described (the docs promise
-    a description for every field)."""
-    for name, field in schema.get("properties", {}).items():
-        if name in PAGE_FIELD_DESCRIPTIONS:
-            field.setdefault("description", PAGE_FIELD_DESCRIPTIONS[name])
-    return schema
-
-
-PAGE_SIZE_QUERY_PARAM = "page_size"
-
-
-class BoundedPageSize(pagination.BasePagination):
-    """A client-chosen page size (`page_size`) within bounds, and the page envelope described
-    in the schema; for every paginator of the API.
-
-    An out-of-range or non-numeric `page_size` is a 400 naming the parameter, not a silent
-    fallback, so a client learns its request was not what it meant.
-    """
-
-    # What DRF reads for the schema, typed as DRF types them (where None switches a feature
-    # off); `get_page_size` enforces the same bounds from their (never None) sources.
-    page_size: int | None = settings.API_DEFAULT_PAGE_SIZE
-    page_size_query_param: str | None = PAGE_SIZE_QUERY_PARAM
-    max_page_size: int | None = settings.API_MAX_PAGE_SIZE
-
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        return describe_page_schema(super().get_paginated_response_schema(schema))
-
-    def get_page_size(self, request: Any) -> int:
-        raw = request.query_params.get(PAGE_SIZE_QUERY_PARAM)
-        if raw is None:
-            return settings.API_DEFAULT_PAGE_SIZE
-        size = int(raw) if raw.isdigit() else 0
-        if not 1 <= size <= settings.API_MAX_PAGE_SIZE:
-            message = f"Must be a whole number from 1 to {settings.API_MAX_PAGE_SIZE}."
-            raise exceptions.ValidationError({PAGE_SIZE_QUERY_PARAM: [message]})
-        return size
-
-
-class PageNumberPagination(BoundedPageSize, pagination.PageNumberPagination):
-    """Page numbers with a bounded, client-chosen page size."""
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):

@@ -38,13 +38,15 @@ from reviews.models import (
 # Window of the provider reply figures (reviews.services.reply_stats uses the same).
 REPLY_STATS_WINDOW_DAYS = 90
 
-# `?order=` of the public list -> ordering. Each ends in `id`, so every row has a unique
-# position and the keyset cursor never skips or repeats a review.
+# `?ordering=` of the public list (the API's one idiom: a key, `-` for descending) -> the
+# ordering. Each ends in `id`, so every row has a unique position and the keyset cursor
+# never skips or repeats a review.
 REVIEW_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "newest": ("-published_at", "-id"),
-    "most_helpful": ("-helpfulness", "-published_at", "-id"),
-    "highest": ("-rating", "-published_at", "-id"),
-    "lowest": ("rating", "-published_at", "-id"),
+    "-published_at": ("-published_at", "-id"),
+    "published_at": ("published_at", "id"),
+    "-helpfulness": ("-helpfulness", "-published_at", "-id"),
+    "-rating": ("-rating", "-published_at", "-id"),
+    "rating": ("rating", "-published_at", "-id"),
 }
 QUEUE_ORDERING = ("queued_at", "id")
 # What a queue item can wait for, in the order moderators read them.

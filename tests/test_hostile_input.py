@@ -123,7 +123,7 @@ def test_nul_in_path_is_a_4xx(url):
 
 
 @pytest.mark.parametrize(
-    "query", ["search=%00", "order=%00", "page_size=1%00", "%00=x", "cursor=%1F"]
+    "query", ["search=%00", "ordering=%00", "page_size=1%00", "%00=x", "cursor=%1F"]
 )
 def test_nul_in_query_is_a_400(query, ai_model):
     response = _client().get(f"{reviews_url(ai_model)}?{query}")

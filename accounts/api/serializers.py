@@ -124,7 +124,10 @@ class ExportEmailOutputSerializer(serializers.Serializer):
 
 
 class ExportMfaOutputSerializer(serializers.Serializer):
-    type = serializers.CharField(help_text="`totp` or `recovery_codes`; secrets are not exported.")
+    type = serializers.ChoiceField(
+        choices=["totp", "recovery_codes"],
+        help_text="`totp` or `recovery_codes`; secrets are not exported.",
+    )
     created_at = serializers.DateTimeField(help_text="When it was set up.")
     last_used_at = serializers.DateTimeField(allow_null=True, help_text="When it was last used.")
 

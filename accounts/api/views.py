@@ -47,6 +47,8 @@ class MeApi(IdempotentWriteMixin, APIView):
 
     idempotent_methods = frozenset({"PATCH"})
     throttle_classes = [*APIView.throttle_classes, AccountEraseThrottle]
+    # DELETE takes a body (the password): documented, so the schema and config.strict know it.
+    request_body_on_delete = True
 
     def get_permissions(self) -> list[BasePermission]:
         # A list is checked in order, like `&`, but keeps each class's error `code`

@@ -18,8 +18,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, CanModerate, IsVerified
-from config.api import PageNumberPagination
 from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.pagination import CursorPagePagination
 from config.throttles import FailOpen
 from models_catalog import profiles, selectors
 from models_catalog.api.serializers import (
@@ -75,7 +75,7 @@ class ProviderProfileApi(APIView):
 class ModerationProfileEditQueueApi(GenericAPIView):
     queryset = ProviderProfileEdit.objects.none()  # for the schema generator
     permission_classes = MODERATORS
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(
         responses={200: ProviderProfileEditOutputSerializer(many=True), **WRITE_ERRORS},

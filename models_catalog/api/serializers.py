@@ -349,7 +349,9 @@ class ModelListOutputSerializer(serializers.Serializer):
 
 class LifecycleOutputSerializer(serializers.Serializer):
     # A plain string: the `lifecycle` enum is already named after the list field.
-    status = serializers.CharField(source="lifecycle", help_text="active or deprecated.")
+    status = serializers.ChoiceField(
+        choices=Lifecycle.choices, source="lifecycle", help_text="active or deprecated."
+    )
     deprecation_date = serializers.DateField(
         allow_null=True, help_text="Date the provider retires or retired the model, if announced."
     )
@@ -676,12 +678,16 @@ class ModelCostInputSerializer(serializers.Serializer):
         return attrs
 
 
+COST_PARTS = ["input", "cached_input", "output"]
+
+
 class CostPartOutputSerializer(serializers.Serializer):
-    part = serializers.CharField(help_text="input, cached_input or output.")
+    part = serializers.ChoiceField(choices=COST_PARTS, help_text="input, cached_input or output.")
     tokens = serializers.IntegerField(help_text="Tokens billed in this part.")
-    price_applied = serializers.CharField(
+    price_applied = serializers.ChoiceField(
+        choices=COST_PARTS,
         help_text="Which price billed the part: input, cached_input or output. Cached input is "
-        "billed at the input price when the offering has no cached price."
+        "billed at the input price when the offering has no cached price.",
     )
     price_per_million = MoneyField(help_text="The price applied, per 1M tokens.")
     cost = MoneyField(help_text="tokens x price_per_million / 1,000,000, exact.")
@@ -706,9 +712,11 @@ class ModelCostOutputSerializer(serializers.Serializer):
 
 
 class RankOutputSerializer(serializers.Serializer):
-    category = serializers.CharField(
-        help_text="all, multimodal (image input), open_weights, reasoning or free."
+    category = serializers.ChoiceField(
+        choices=CATEGORIES,
+        help_text="all, multimodal (image input), open_weights, reasoning or free.",
     )
+    # Not an enum: metric keys come with the imported data (the list is in the help text).
     measure = serializers.CharField()
     measure_name = serializers.CharField(help_text="Display name of the measure.")
     rank = serializers.IntegerField(help_text="1 is best; equal values share a rank.")
@@ -747,16 +755,30 @@ class ModelRanksOutputSerializer(serializers.Serializer):
 # --- The page in one request (`?include=`) ---------------------------------------------
 
 
+# The registered parts are other apps' documents (the reviews app's rating and first page
+# of reviews): typed by reference to their components, which those apps' own endpoints put
+# in the schema, so a generated client types them (the catalog cannot import their
+# serializers: imports run the other way).
+@extend_schema_field({"$ref": "#/components/schemas/ModelRatingOutput"})
+class _RatingPartField(serializers.DictField):
+    pass
+
+
+@extend_schema_field({"$ref": "#/components/schemas/PaginatedReviewOutputList"})
+class _ReviewsPartField(serializers.DictField):
+    pass
+
+
 class ModelPageIncludedOutputSerializer(serializers.Serializer):
     """The parts `include` asked for, each exactly as its own endpoint answers it."""
 
-    rating = serializers.DictField(
+    rating = _RatingPartField(
         required=False, help_text="`include=rating`: as `GET …/rating/` answers it."
     )
     ranks = ModelRanksOutputSerializer(
         required=False, help_text="`include=ranks`: as `GET …/ranks/` answers it."
     )
-    reviews = serializers.DictField(
+    reviews = _ReviewsPartField(
         required=False,
         help_text="`include=reviews`: the first page of `GET …/reviews/` (newest first, "
         "default page size) as an anonymous reader sees it; follow its `next`.",
@@ -830,7 +852,7 @@ class ChartPointOutputSerializer(serializers.Serializer):
 
 
 class ChartOutputSerializer(serializers.Serializer):
-    category = serializers.CharField(help_text="The category charted.")
+    category = serializers.ChoiceField(choices=CATEGORIES, help_text="The category charted.")
     measure = serializers.CharField(source="measure.key", help_text="The measure charted.")
     measure_name = serializers.CharField(source="measure.name", help_text="Its display name.")
     unit = serializers.CharField(source="measure.unit", help_text="Its unit; may be empty.")

@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from config.api import FirstRendererNegotiation, PageNumberPagination
+from config.api import FirstRendererNegotiation
 from config.documents import CATALOG, RATINGS, document_response
 from config.openapi import (
     BAD_REQUEST,
@@ -26,7 +26,8 @@ from config.openapi import (
     NOT_FOUND,
     NOT_MODIFIED,
 )
-from models_catalog import selectors
+from config.pagination import CursorPagePagination
+from models_catalog import compare, selectors
 from models_catalog.api import documents
 from models_catalog.api.filters import ModelListFilter
 from models_catalog.api.serializers import (
@@ -59,7 +60,7 @@ class ProviderListApi(ListAPIView):
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
     serializer_class = ProviderListOutputSerializer
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Provider]:
@@ -114,7 +115,7 @@ class ModelListApi(ListAPIView):
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
     serializer_class = ModelListOutputSerializer
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ModelListFilter
 

@@ -39,7 +39,7 @@ def review_page_render(request: Request, model: AIModel, *, viewer: object = Non
     Raises ValidationError (a bad parameter)."""
     filters = ReviewListFilterInputSerializer(data=request.query_params.dict())
     filters.is_valid(raise_exception=True)
-    order = filters.validated_data.pop("order")
+    order = filters.validated_data.pop("ordering")
     reader = viewer if viewer is not None else AnonymousUser()
     reviews = selectors.review_list_for_model(
         model=model,

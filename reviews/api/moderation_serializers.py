@@ -7,7 +7,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviews.api.serializers import VERSION_MAX, ReviewOwnOutputSerializer, note_field
-from reviews.models import IntegrityFlag, ModelSurge, ModerationAction, ReportReason, Review
+from reviews.models import (
+    IntegrityFlag,
+    ModelSurge,
+    ModerationAction,
+    ReportReason,
+    Review,
+    SurgeKind,
+)
 from reviews.selectors import WAITING_REASONS, review_waiting_for
 
 
@@ -79,8 +86,12 @@ class SurgeRejectInputSerializer(serializers.Serializer):
 class SurgeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Use it as `surge` in the queue filter.")
     model = serializers.CharField(source="model.slug", help_text="The model.")
-    kind = serializers.CharField(help_text="`review_surge` or `report_surge`.")
-    state = serializers.CharField(help_text="`open`, `released` or `rejected`.")
+    kind = serializers.ChoiceField(
+        choices=SurgeKind.choices, help_text="`review_surge` or `report_surge`."
+    )
+    state = serializers.ChoiceField(
+        choices=ModelSurge.State.choices, help_text="`open`, `released` or `rejected`."
+    )
     since = serializers.DateTimeField(help_text="When it was detected.")
     member_count = serializers.IntegerField(help_text="Reviews that arrived during it.")
     evidence = serializers.JSONField(
@@ -177,7 +188,9 @@ class ModerationEventOutputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ModerationAction.choices, help_text="What.")
     from_status = serializers.CharField(help_text="Status before; blank for a new review.")
     to_status = serializers.CharField(help_text="Status after.")
-    reason = serializers.CharField(help_text=f"One of {ReportReason.values}, or blank.")
+    reason = serializers.ChoiceField(
+        choices=ReportReason.choices, allow_blank=True, help_text="Why; blank when none."
+    )
     note = serializers.CharField(help_text="Note given with the action.")
     revision_number = serializers.IntegerField(
         allow_null=True, help_text="The revision the action was about, if any."

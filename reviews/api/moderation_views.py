@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanModerate, IsVerified
-from config.api import PageNumberPagination
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
     BAD_REQUEST,
@@ -29,6 +28,7 @@ from config.openapi import (
     NOT_FOUND,
     WRITE_ERRORS,
 )
+from config.pagination import CursorPagePagination
 from reviews import selectors, services
 from reviews.api.moderation_serializers import (
     ModerationEventFilterInputSerializer,
@@ -53,7 +53,7 @@ MODERATORS = [IsAuthenticated, IsVerified, CanModerate]
 class ModerationQueueApi(GenericAPIView):
     queryset = Review.objects.none()  # for the schema generator; selectors build the real one
     permission_classes = MODERATORS
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(
         parameters=[ModerationQueueFilterInputSerializer],
@@ -164,7 +164,7 @@ class ModerationReviewVerifyUsageApi(_ModerationActionApi):
 class ModerationEventListApi(GenericAPIView):
     queryset = ModerationEvent.objects.none()  # for the schema generator
     permission_classes = MODERATORS
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(
         parameters=[ModerationEventFilterInputSerializer],
@@ -182,7 +182,7 @@ class ModerationEventListApi(GenericAPIView):
 class ModerationSurgeListApi(GenericAPIView):
     queryset = ModelSurge.objects.none()  # for the schema generator
     permission_classes = MODERATORS
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(
         parameters=[SurgeFilterInputSerializer],

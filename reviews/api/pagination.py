@@ -9,21 +9,20 @@ page is one indexed range query however deep the client goes.
 
 import datetime as dt
 import json
-from base64 import b64decode
 from collections.abc import Sequence
 from typing import Any, cast
-from urllib import parse
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Field, Model, Q, QuerySet
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from config.api import BoundedPageSize
+from config.pagination import BoundedPageSize, InvalidCursor, cursor_decode, cursor_encode
 
-_INVALID_CURSOR = {"cursor": ["Invalid cursor: use a `next` or `previous` link as given."]}
+_CURSOR_KIND = "keyset"
 _BIGINT_MAX = 2**63 - 1
 
 
@@ -58,7 +57,10 @@ def _encode(value: Any) -> Any:
 
 class KeysetCursorPagination(BoundedPageSize, CursorPagination):
     """Cursor pagination over a unique ordering that the view sets (`paginator.ordering`),
-    with a bounded page size; a bad `cursor` or `page_size` is a 400 naming it."""
+    with a bounded page size; a bad `cursor` or `page_size` is a 400 naming it. Cursors are
+    opaque (`config.pagination`): the position inside, which ends in a row id, is encrypted.
+    The envelope is the API's one: `count` (one COUNT of the filtered rows), `next`,
+    `previous`, `results`."""
 
     ordering: tuple[str, ...] = ("-id",)
 
@@ -69,14 +71,28 @@ class KeysetCursorPagination(BoundedPageSize, CursorPagination):
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
             return None
-        try:
-            tokens = parse.parse_qs(b64decode(encoded.encode("ascii")).decode("ascii"))
-            reverse = tokens.get("r", ["0"])[0] == "1"
-            position = tokens["p"][0]
-        except (TypeError, ValueError, KeyError, UnicodeError):
-            raise ValidationError(_INVALID_CURSOR) from None
+        payload = cursor_decode(encoded, _CURSOR_KIND)
+        position, reverse = payload.get("p"), payload.get("r")
+        if not isinstance(position, str) or not isinstance(reverse, bool):
+            raise InvalidCursor()
         # A string, as DRF's own positions are (the stubs type it as an int).
         return Cursor(offset=0, reverse=reverse, position=position)  # type: ignore[arg-type]
+
+    def encode_cursor(self, cursor: Cursor) -> str:
+        token = cursor_encode(
+            {"kind": _CURSOR_KIND, "r": bool(cursor.reverse), "p": cursor.position}
+        )
+        return replace_query_param(self.base_url or "", self.cursor_query_param, token)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
     def _get_position_from_instance(self, instance: Model, ordering: Sequence[str]) -> str:
         values = [_encode(getattr(instance, field.lstrip("-"))) for field in ordering]
@@ -90,11 +106,11 @@ class KeysetCursorPagination(BoundedPageSize, CursorPagination):
                 raise ValueError("the cursor belongs to another ordering")
             values = [f.to_python(v) for f, v in zip(fields, decoded["v"], strict=True)]
         except (TypeError, ValueError, KeyError, OverflowError, DjangoValidationError):
-            raise ValidationError(_INVALID_CURSOR) from None
+            raise InvalidCursor() from None
         # Cursors come back from clients: a value we never issue (a null, an integer past
         # PostgreSQL's bigint) would fail in the database, so it is refused here with a 400.
         if any(v is None or (isinstance(v, int) and abs(v) > _BIGINT_MAX) for v in values):
-            raise ValidationError(_INVALID_CURSOR)
+            raise InvalidCursor()
         return values
 
     # Narrower than DRF's signature on purpose: keyset pages are ranges in SQL, so only a
@@ -111,6 +127,7 @@ class KeysetCursorPagination(BoundedPageSize, CursorPagination):
         # A string: `decode_cursor` above made it.
         current = cast(str | None, self.cursor.position if self.cursor else None)
         ordering = _reversed(self.ordering) if reverse else self.ordering
+        self.count = queryset.order_by().count()
         queryset = queryset.order_by(*ordering)
         if current is not None:
             values = self._position_values(current, queryset.model)

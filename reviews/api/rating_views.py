@@ -87,7 +87,7 @@ class ModelRatingBadgeApi(APIView):
             **NOT_FOUND,
         },
         description="An embeddable SVG badge of the model's rating, with an ETag.",
-        operation_id="v1_models_badge_retrieve",
+        operation_id="models_badge_retrieve",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         view = model_rating_get(slug=f"{provider}/{model}")

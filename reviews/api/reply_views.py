@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.api import PageNumberPagination
 from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.pagination import CursorPagePagination
 from reviews import selectors, services
 from reviews.api.moderation_serializers import ReviewModerationNoteInputSerializer
 from reviews.api.moderation_views import MODERATORS
@@ -109,7 +109,7 @@ class ReviewReplyApi(APIView):
 class ModerationReplyQueueApi(GenericAPIView):
     queryset = ReviewReply.objects.none()  # for the schema generator
     permission_classes = MODERATORS
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(
         responses={200: ReplyOwnOutputSerializer(many=True), **WRITE_ERRORS},

@@ -144,10 +144,11 @@ def review_fields(validated: dict[str, Any]) -> dict[str, Any]:
 
 
 class ReviewListFilterInputSerializer(serializers.Serializer):
-    order = serializers.ChoiceField(
-        choices=list(REVIEW_ORDERINGS), default="newest",
-        help_text="`newest` (default), `most_helpful` (Wilson lower bound of the helpful "
-        "share), `highest` or `lowest` rating.",
+    ordering = serializers.ChoiceField(
+        choices=list(REVIEW_ORDERINGS), default="-published_at",
+        help_text="A sort key, `-` for descending (the API's one ordering idiom): "
+        "`-published_at` (newest first, the default), `published_at`, `-helpfulness` (Wilson "
+        "lower bound of the helpful share), `-rating` or `rating`; ties newest first.",
     )  # fmt: skip
     rating = _rating("Only reviews with this overall rating.", required=False)
     use_case = serializers.ChoiceField(
@@ -211,7 +212,9 @@ class SubRatingsOutputSerializer(serializers.Serializer):
 
 
 class UsageOutputSerializer(serializers.Serializer):
-    channel = serializers.CharField(
+    channel = serializers.ChoiceField(
+        choices=UsageChannel.choices,
+        allow_blank=True,
         source="usage_channel",
         help_text=f"One of {UsageChannel.values}, or blank when not given.",
     )
@@ -425,10 +428,10 @@ class LastModerationOutputSerializer(serializers.Serializer):
         source="last_moderation_action", choices=ModerationAction.choices,
         help_text="The last moderation outcome.",
     )  # fmt: skip
-    reason = serializers.CharField(
-        source="last_moderation_reason",
-        help_text=f"One of {ReportReason.values}, or blank.",
-    )
+    reason = serializers.ChoiceField(
+        source="last_moderation_reason", choices=ReportReason.choices, allow_blank=True,
+        help_text="Why; blank when none.",
+    )  # fmt: skip
     note = serializers.CharField(source="last_moderation_note", help_text="The moderator's note.")
     at = serializers.DateTimeField(source="last_moderated_at", help_text="When.")
 
@@ -479,7 +482,10 @@ class ReviewVoteOutputSerializer(serializers.Serializer):
 class ReportOutputSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReportReason.choices, help_text="Why.")
     note = serializers.CharField(help_text="Your note.")
-    state = serializers.CharField(help_text="`open` until a moderator upholds or dismisses it.")
+    state = serializers.ChoiceField(
+        choices=Report.State.choices,
+        help_text="`open` until a moderator upholds or dismisses it.",
+    )
     created_at = serializers.DateTimeField(help_text="When.")
     review = serializers.UUIDField(source="review.public_id", help_text="The reported review.")
     model = serializers.CharField(source="review.model.slug", help_text="Slug of its model.")

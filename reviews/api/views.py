@@ -21,7 +21,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.api import PageNumberPagination
 from config.documents import body_response, document_response
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
@@ -35,6 +34,7 @@ from config.openapi import (
     NOT_MODIFIED,
     WRITE_ERRORS,
 )
+from config.pagination import CursorPagePagination
 from models_catalog.exceptions import ModelNotFound
 from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
@@ -290,7 +290,7 @@ class ReviewReportCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView
 class MyReviewListApi(GenericAPIView):
     queryset = Review.objects.none()  # for the schema generator; selectors build the real one
     permission_classes = [IsAuthenticated]
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(
         parameters=[MyReviewListFilterInputSerializer],
@@ -321,7 +321,7 @@ def _model_filter(slug: str | None) -> AIModel | None:
 class MyReportListApi(GenericAPIView):
     queryset = Review.objects.none()  # for the schema generator; selectors build the real one
     permission_classes = [IsAuthenticated]
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(
         responses={200: ReportOutputSerializer(many=True), **BAD_REQUEST, **WRITE_ERRORS},

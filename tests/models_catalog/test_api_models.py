@@ -208,17 +208,38 @@ def test_model_list_rejects_bad_parameter_naming_it(api_client, catalog, param, 
 @pytest.mark.parametrize(
     "params",
     [
-        {"page": "999999999999999999999999"},
-        {"page": "abc"},
-        {"page": "-1"},
+        {"cursor": "999999999999999999999999"},
+        {"cursor": "abc"},
+        {"cursor": "-1"},
+        {"cursor": ""},
     ],
 )
-def test_model_list_answers_not_found_for_page_out_of_range(api_client, catalog, params):
-    # when
+def test_model_list_answers_400_for_a_cursor_it_did_not_issue(api_client, catalog, params):
+    # when (the API contract: a bad cursor is a 400 naming it, never 404 "Invalid page.")
     response = api_client.get(URL, params)
     # then
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_cursor"
+    assert list(response.json()["fields"]) == ["cursor"]
+
+
+def test_model_list_cursor_past_the_end_is_400(api_client, catalog):
+    # given a cursor to page 2 of 4 models, 3 a page
+    cursor = api_client.get(URL, {"page_size": 3}).json()["next"].split("cursor=")[1]
+    # when the list is then read 4 a page: that page no longer exists
+    response = api_client.get(URL, {"page_size": 4, "cursor": cursor})
+    # then
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
+
+
+def test_model_list_cursor_is_opaque_and_bound_to_its_list(api_client, catalog):
+    # given the link to the second page
+    link = api_client.get(URL, {"page_size": 1}).json()["next"]
+    cursor = link.split("cursor=")[1].split("&")[0]
+    # then the page number is not readable in it, and another list refuses it
+    assert "2" not in cursor.split("-")[0] or len(cursor) > 40
+    other = api_client.get("/api/v1/providers/", {"cursor": cursor})
+    assert (other.status_code, other.json()["code"]) == (400, "invalid_cursor")
 
 
 @pytest.mark.parametrize(
@@ -230,7 +251,6 @@ def test_model_list_answers_not_found_for_page_out_of_range(api_client, catalog,
         {"input_modality": "' OR 1=1 --"},
         {"max_input_price": "0.0000000001"},
         {"min_context": "0"},
-        {"unknown_param": "ignored"},
     ],
 )
 def test_model_list_never_fails_on_odd_but_valid_input(api_client, catalog, params):
@@ -242,10 +262,11 @@ def test_model_list_never_fails_on_odd_but_valid_input(api_client, catalog, para
 
 
 def test_model_list_paginates_with_page_size(api_client, catalog):
-    # when
-    body = api_client.get(URL, {"page_size": 3, "page": 2}).json()
+    # when the second page is read by following `next`
+    first = api_client.get(URL, {"page_size": 3}).json()
+    body = api_client.get(first["next"]).json()
     # then
-    assert body["count"] == 4
+    assert first["count"] == body["count"] == 4
     assert [i["slug"] for i in body["results"]] == ["openai/o4-mini"]
     assert body["next"] is None
     assert body["previous"] == "http://testserver/api/v1/models/?page_size=3"

@@ -78,12 +78,13 @@ def test_provider_list_rejects_bad_page_size_naming_it(api_client, openai, page_
     assert list(response.json()["fields"]) == ["page_size"]
 
 
-def test_provider_list_answers_not_found_for_page_past_the_end(api_client, openai):
-    # when
+def test_provider_list_answers_400_for_an_unknown_page_parameter(api_client, openai):
+    # when (the contract changed: `page` is gone, pages are opaque `cursor`s)
     response = api_client.get(URL, {"page": 10**30})
     # then
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_parameter"
+    assert list(response.json()["fields"]) == ["page"]
 
 
 @pytest.mark.parametrize("page_size", [5, 50])

@@ -67,7 +67,7 @@ def test_profile_input_is_validated(openai, manager):
     bad = {"links": [{"label": "x", "url": "javascript:alert(1)"}]}
     response = token_client(manager).patch("/api/v1/providers/openai/profile/", bad, format="json")
     assert response.status_code == 400
-    assert list(response.json()["fields"]) == ["links"]
+    assert list(response.json()["fields"]) == ["links.0.url"]
 
 
 def test_a_new_proposal_supersedes_the_waiting_one_and_one_pending_is_a_constraint(openai, manager):

@@ -71,7 +71,7 @@ ALL_READS = [
     lambda m: detail_url(m, "ranks/"),
     lambda m: detail_url(m, "cost/?input_tokens=1000000&output_tokens=1000"),
     lambda m: reviews_url(m),
-    lambda m: reviews_url(m) + "?order=most_helpful",
+    lambda m: reviews_url(m) + "?ordering=-helpfulness",
     lambda m: page_url(m),
     lambda m: "/api/v1/providers/",
     lambda m: f"/api/v1/providers/{m.provider.slug}/",
@@ -308,7 +308,7 @@ def test_publication_withdrawal_and_hiding_show_in_reviews_and_bundle(
 
 
 def test_a_vote_shows_in_the_reviews_page(api_client: Any, reviewed: Any) -> None:
-    url = reviews_url(reviewed.model) + "?order=most_helpful"
+    url = reviews_url(reviewed.model) + "?ordering=-helpfulness"
     assert api_client.get(url).json()["results"][0]["helpful_count"] == 0
     vote_set(review=reviewed, voter=make_user(), helpful=True)
     assert api_client.get(url).json()["results"][0]["helpful_count"] == 1

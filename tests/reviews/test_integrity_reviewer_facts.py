@@ -55,8 +55,8 @@ def test_reviewer_facts_cost_no_query_per_row(
         for _ in range(n % 3):
             ReviewFactory(author=author, model=AIModelFactory(), published=True)
         ReviewFactory(model=ai_model, published=True, author=author)
-    # the model, the page, the provider replies of the page
-    with django_assert_num_queries(3):
+    # the model, the count, the page, the provider replies of the page
+    with django_assert_num_queries(4):
         response = anonymous.client.get(f"{reviews_url(ai_model)}?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
     assert all("reviewer" in item for item in response.json()["results"])

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.services import moderator_grant, moderator_revoke
+from config.pagination import cursor_encode
 from reviews.models import ModerationEvent, Report, Review
 from reviews.services import (
     review_hide,
@@ -116,8 +117,16 @@ def test_affiliation_of_a_published_review_changes_only_when_its_edit_is_accepte
 
 
 def _cursor(position: dict) -> str:
-    query = parse.urlencode({"p": json.dumps(position)})
-    return base64.b64encode(query.encode()).decode()
+    # Signed with the server's key as if it had issued it (cursors are encrypted and
+    # authenticated): the values inside are still checked before they reach the database.
+    return cursor_encode({"kind": "keyset", "r": False, "p": json.dumps(position)})
+
+
+def test_a_cursor_of_the_old_readable_format_is_400(ai_model, anonymous):
+    query = parse.urlencode({"p": json.dumps({"k": ["-published_at", "-id"], "v": ["x", 1]})})
+    cursor = base64.b64encode(query.encode()).decode()
+    response = anonymous.client.get(reviews_url(ai_model), {"cursor": cursor})
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
 
 
 @pytest.mark.parametrize(

@@ -273,8 +273,8 @@ def test_replies_in_the_list_cost_one_query_whatever_the_page_size(
     for _ in range(10):
         review = ReviewFactory(model=ai_model, published=True, author=make_user())
         reply_publish(reply=_reply(review, member), moderator=moderator.user)
-    # the model, the page, the replies of the page (with their provider)
-    with django_assert_num_queries(3):
+    # the model, the count, the page, the replies of the page (with their provider)
+    with django_assert_num_queries(4):
         response = anonymous.client.get(f"{reviews_url(ai_model)}?page_size={page_size}")
     rows = response.json()["results"]
     assert len(rows) == page_size

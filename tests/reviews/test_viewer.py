@@ -64,9 +64,9 @@ def test_viewer_state_keeps_the_list_query_count_constant(
         HelpfulVoteFactory(review=review, voter=verified.user, helpful=True)
         ReportFactory(review=review, reporter=verified.user)
     # the user (the token's session comes from the cache: cached_db sessions), the model with
-    # its provider, then the page with authors and the reader's votes and reports as
-    # subqueries, the replies
-    with django_assert_num_queries(4):
+    # its provider, then the list's count, the page with authors and the reader's votes and
+    # reports as subqueries, the replies
+    with django_assert_num_queries(5):
         response = verified.client.get(f"{reviews_url(ai_model)}?page_size={page_size}")
     rows = response.json()["results"]
     assert len(rows) == page_size

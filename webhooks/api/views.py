@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.api import PageNumberPagination
 from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.pagination import CursorPagePagination
 from reviews.api.views import LOCATION_HEADER  # one declaration of the 201 header
 from webhooks import selectors, services
 from webhooks.api.serializers import (
@@ -29,7 +29,7 @@ PERMISSIONS = [IsAuthenticated, IsVerified, CanManageWebhooks]
 class SubscriptionListCreateApi(GenericAPIView):
     queryset = WebhookSubscription.objects.none()
     permission_classes = PERMISSIONS
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(responses={200: SubscriptionOutputSerializer(many=True)})
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -106,7 +106,7 @@ class SubscriptionPingApi(APIView):
 class SubscriptionDeliveryListApi(GenericAPIView):
     queryset = WebhookSubscription.objects.none()
     permission_classes = PERMISSIONS
-    pagination_class = PageNumberPagination
+    pagination_class = CursorPagePagination
 
     @extend_schema(responses={200: DeliveryOutputSerializer(many=True), **NOT_FOUND})
     def get(self, request: AuthenticatedRequest, subscription_id: int) -> Response:
