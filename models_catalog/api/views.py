@@ -27,7 +27,7 @@ from config.openapi import (
     NOT_MODIFIED,
 )
 from config.pagination import CursorPagePagination
-from models_catalog import compare, selectors
+from models_catalog import selectors
 from models_catalog.api import documents
 from models_catalog.api.filters import ModelListFilter
 from models_catalog.api.serializers import (
