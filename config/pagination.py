@@ -2,11 +2,14 @@
 
 Every list answers `{"count", "next", "previous", "results"}`; `next` and `previous` are
 absolute links carrying a `cursor` query parameter; a client follows them and never builds a
-cursor itself. A cursor is encrypted and authenticated (Fernet, key derived from SECRET_KEY):
+cursor itself. A cursor is encrypted and authenticated (AES-SIV, key derived from SECRET_KEY):
 it reveals nothing (no row ids, no page arithmetic) and cannot be forged, so an altered,
 truncated or foreign cursor is a 400 `invalid_cursor` naming the parameter, never a 404 or a
 500. A cursor past the end of a list that shrank is the same 400 (follow `next` again from
-the first page). The size of a page is `page_size` (1 to API_MAX_PAGE_SIZE).
+the first page). AES-SIV is deterministic on purpose: the same position always gives the same
+cursor, so a page's body, and the ETag over it, are the same on every request (a randomised
+cipher such as Fernet made every later page a new body and every 304 impossible). The size
+of a page is `page_size` (1 to API_MAX_PAGE_SIZE).
 
 Two implementations under that one contract: numbered pages (`CursorPagePagination`, for
 lists of hundreds: catalog, moderation, one's own items) and keyset positions
@@ -20,7 +23,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from django.conf import settings
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
@@ -52,14 +56,14 @@ class InvalidCursor(ApplicationError):
 
 
 @lru_cache(maxsize=4)
-def _fernet(secret_key: str) -> Fernet:
-    digest = hashlib.sha256(f"api.cursor:{secret_key}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def _cipher(secret_key: str) -> AESSIV:
+    return AESSIV(hashlib.sha512(f"api.cursor:{secret_key}".encode()).digest())
 
 
 def cursor_encode(payload: dict[str, Any]) -> str:
-    token = _fernet(settings.SECRET_KEY).encrypt(json.dumps(payload).encode())
-    return token.decode("ascii").rstrip("=")
+    plain = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    token = _cipher(settings.SECRET_KEY).encrypt(plain, None)
+    return base64.urlsafe_b64encode(token).decode("ascii").rstrip("=")
 
 
 def cursor_decode(raw: str, kind: str) -> dict[str, Any]:
@@ -68,8 +72,9 @@ def cursor_decode(raw: str, kind: str) -> dict[str, Any]:
         raise InvalidCursor()
     try:
         padded = raw + "=" * (-len(raw) % 4)
-        payload = json.loads(_fernet(settings.SECRET_KEY).decrypt(padded.encode("ascii")))
-    except (InvalidToken, UnicodeError, ValueError):
+        token = base64.urlsafe_b64decode(padded.encode("ascii"))
+        payload = json.loads(_cipher(settings.SECRET_KEY).decrypt(token, None))
+    except (InvalidTag, UnicodeError, ValueError):
         raise InvalidCursor() from None
     if not isinstance(payload, dict) or payload.get("kind") != kind:
         raise InvalidCursor()
