@@ -16,6 +16,7 @@ headless API, feeds, the admin) are not checked here.
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -67,9 +68,20 @@ def _operation(operation: dict[str, Any], components: dict[str, Any]) -> Operati
     return Operation(frozenset(query), frozenset(repeatable), body, components)
 
 
-@lru_cache(maxsize=1)
+# drf-spectacular's generator is not thread-safe (it loads its extension classes lazily,
+# leaving a class attribute None meanwhile): two threads of one gthread worker building the
+# table at once answered 500 (found by tests/fleet/test_fleet.py). One build per process.
+BUILD_LOCK = threading.Lock()
+
+
 def operations() -> dict[tuple[str, str], Operation]:
     """(path template, METHOD) -> Operation, for every operation under /api/v1/."""
+    with BUILD_LOCK:
+        return _operations()
+
+
+@lru_cache(maxsize=1)
+def _operations() -> dict[tuple[str, str], Operation]:
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
