@@ -3,11 +3,13 @@ from allauth.account.decorators import secure_admin_login
 from allauth.mfa.base import views as mfa_views
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import strict, views
 
 
+@extend_schema(exclude=True)
 class SchemaView(SpectacularAPIView):
     """The schema, generated under the strict table's lock: drf-spectacular's generator is not
     thread-safe while it first loads its extensions (config/strict.py)."""
