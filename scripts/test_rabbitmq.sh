@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The pipeline's tests on RabbitMQ (`make test-rabbitmq`): the tests that run a real Celery
-# worker (marker `worker`), the outbox's, and the fleet tests, with CELERY_BROKER_URL on a
+# The pipeline's tests on RabbitMQ (`make test-rabbitmq`): the outbox's tests and the fleet's
+# (see below for what runs on Redis only for now), with CELERY_BROKER_URL on a
 # vhost of this run's own, created here and deleted on exit (never the default vhost "/").
 # Needs a RabbitMQ on RABBITMQ_HOST:RABBITMQ_PORT (127.0.0.1:5672, guest/guest) and its
 # rabbitmqctl on PATH (vhosts are made with it: this setup has no management plugin).
