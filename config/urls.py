@@ -1,3 +1,5 @@
+from typing import Any
+
 from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.base import views as mfa_views
@@ -5,6 +7,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from config import strict, views
 
@@ -14,7 +18,7 @@ class SchemaView(SpectacularAPIView):
     """The schema, generated under the strict table's lock: drf-spectacular's generator is not
     thread-safe while it first loads its extensions (config/strict.py)."""
 
-    def get(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with strict.BUILD_LOCK:
             return super().get(request, *args, **kwargs)
 
