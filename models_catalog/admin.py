@@ -8,6 +8,7 @@ them as the editor's so that no later import overwrites them.
 from typing import Any, cast
 
 from django.contrib import admin, messages
+from django.db import models as db_models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
@@ -102,6 +103,10 @@ class FAQInline(admin.StackedInline):
 class CatalogAdmin(admin.ModelAdmin):
     """Every admin save or delete invalidates the pre-rendered catalog documents (inlines,
     providers, families, metrics and aliases are saved by the admin itself, not a service)."""
+
+    # Editors type "example.com": the form keeps it as https:// (Django 6's default; 5.2
+    # warns that its http:// default changes).
+    formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
