@@ -23,12 +23,11 @@ rabbitmqctl -q set_permissions -p "$vhost" "$user" ".*" ".*" ".*"
 
 export CELERY_BROKER_URL="amqp://${user}:${password}@${host}:${port}/${vhost}"
 echo "test-rabbitmq: broker amqp://${host}:${port}/${vhost}"
-# The tests with a real worker or the fleet's processes, by marker, in the pipeline's
-# directories; then the rest of tests/events (the outbox's publishes, on the broker without a
-# worker). The rating pipeline's queue-peeking tests stay on Redis: on RabbitMQ a countdown
-# waits in the delay queues, out of sight (tests/broker.py).
+# One run (the test database is made once): the tests with a real worker or the fleet's
+# processes, and the outbox's broker tests (marker `broker`: they publish to and read the
+# queues without a worker), in the pipeline's directories. The rating pipeline's
+# queue-peeking tests stay on Redis: on RabbitMQ a countdown waits in the delay queues, out of
+# sight (tests/broker.py).
 .venv/bin/python -m pytest -p no:cacheprovider -q "$@" \
-  -m "(worker or fleet) and not faults" \
+  -m "(worker or fleet or broker) and not faults" \
   tests/reviews tests/accounts tests/webhooks tests/events tests/fleet
-.venv/bin/python -m pytest -p no:cacheprovider -q "$@" -m "not worker and not fleet and not faults" \
-  tests/events
