@@ -90,7 +90,8 @@ def _end_session(other: Any) -> None:
     """Close `other` and wait until its server process is gone. PostgreSQL releases a
     session's advisory locks as that process exits, after the client has already hung up: a
     sweep started right after the close could still find the lock held (this test then
-    failed under load, whichever the broker)."""
+    failed now and then on a loaded machine: seen on RabbitMQ, but nothing here depends on
+    the broker)."""
     with other.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
