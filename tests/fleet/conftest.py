@@ -4,6 +4,7 @@ instances, all on the broker this run uses (Redis under `make test`, RabbitMQ un
 `make test-rabbitmq`) and the test database. Mail goes to files (EMAIL_FILE_PATH), the
 outside edge."""
 
+import functools
 import os
 import re
 import signal
@@ -134,7 +135,7 @@ def workers(
                 every.append(_start_worker(program, env, tmp_path, index, concurrency))
                 started[program].append(every[-1])
         for process in every:
-            wait_for(lambda process=process: _ready(process), timeout=60)
+            wait_for(functools.partial(_ready, process), timeout=60)
         yield started
     finally:
         for process in every:  # all warm shutdowns at once, then each waited for

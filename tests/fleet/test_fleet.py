@@ -16,6 +16,7 @@ Users are created here, verified (sign-up is tested elsewhere; its password hash
 dominate the time), and sign in with real session tokens.
 """
 
+import functools
 import json
 import threading
 import time
@@ -159,7 +160,7 @@ def _fleet_journey(tmp_path: Any, primary: Cluster, replica: Cluster) -> None:
         with workers(POOLS, env, tmp_path, each=2, concurrency=1) as pools:
             fleet = Fleet([base for _, base in webs])
             for _process, base in webs:
-                wait_for(lambda base=base: _answers(base), timeout=60)
+                wait_for(functools.partial(_answers, base), timeout=60)
             token = _token(moderator)
             started = time.monotonic()
 
