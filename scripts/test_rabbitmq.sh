@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The pipeline's tests on RabbitMQ (`make test-rabbitmq`): the outbox's tests and the fleet's
-# (see below for what runs on Redis only for now), with CELERY_BROKER_URL on a
-# vhost of this run's own, created here and deleted on exit (never the default vhost "/").
+# The pipeline's tests on RabbitMQ (`make test-rabbitmq`): every test with a real worker or
+# the fleet's processes (the rating pipeline, sign-up and outcome mail, webhooks, the outbox,
+# worker pools and the sweep lock, the fleet with its kills and read replica), plus the
+# outbox's broker tests; the fault suite stays on Redis (it stops its
+# own Redis servers). CELERY_BROKER_URL names a vhost of this run's own, created here and
+# deleted on exit (never the default vhost "/").
 # Needs a RabbitMQ on RABBITMQ_HOST:RABBITMQ_PORT (127.0.0.1:5672, guest/guest) and its
 # rabbitmqctl on PATH (vhosts are made with it: this setup has no management plugin).
 set -euo pipefail
@@ -20,11 +23,11 @@ rabbitmqctl -q set_permissions -p "$vhost" "$user" ".*" ".*" ".*"
 
 export CELERY_BROKER_URL="amqp://${user}:${password}@${host}:${port}/${vhost}"
 echo "test-rabbitmq: broker amqp://${host}:${port}/${vhost}"
-# The outbox's tests (events), then the fleet's.
-.venv/bin/python -m pytest -p no:cacheprovider -q "$@" tests/events
-# On RabbitMQ so far: the fleet (two gunicorns, two workers per pool, kills) and the mail
-# backlog. Not yet here (they errored or hung on RabbitMQ after the stop-23 merge, see the
-# issue 19 note): the real-worker tests of tests/reviews, tests/accounts and tests/webhooks,
-# and the sweep-lock test; `make test` runs all of them on Redis.
-.venv/bin/python -m pytest -p no:cacheprovider -q "$@" -m "(worker or fleet) and not faults" \
-  tests/fleet/test_fleet.py tests/fleet/test_worker_pools.py -k "not sweep_skips"
+# One run (the test database is made once): the tests with a real worker or the fleet's
+# processes, and the outbox's broker tests (marker `broker`: they publish to and read the
+# queues without a worker), in the pipeline's directories. The rating pipeline's
+# queue-peeking tests stay on Redis: on RabbitMQ a countdown waits in the delay queues, out of
+# sight (tests/broker.py).
+.venv/bin/python -m pytest -p no:cacheprovider -q "$@" \
+  -m "(worker or fleet or broker) and not faults" \
+  tests/reviews tests/accounts tests/webhooks tests/events tests/fleet

@@ -2,6 +2,9 @@
 under `make test-rabbitmq`): emptied, counted, peeked."""
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery.contrib.testing.worker import start_worker
@@ -52,14 +55,44 @@ def queued_headers(queue: str) -> list[dict]:
         return found
 
 
-def in_process_worker(queues: list[str]) -> Any:
-    """Celery's test worker in this process, consuming `queues` (a context manager).
+@contextmanager
+def in_process_worker(queues: list[str]) -> Iterator[Any]:
+    """Celery's test worker in this process, consuming `queues`.
 
     Solo pool on Redis. On RabbitMQ one thread: with quorum queues the prefetch is static
     (no global QoS), and the solo pool's timer then starts an ETA task (every countdown) up
-    to 10 s late; the thread pool runs them on time."""
+    to 10 s late; the thread pool runs them on time.
+
+    Stopping: `start_worker` sets Celery's stop flag and waits 10 s for the worker's thread,
+    which reads the flag only between two turns of its event loop. On Redis a turn ends at
+    least every second (the consumer's BRPOP times out), but an idle AMQP connection has
+    nothing to read, so a turn waits for the next timer (up to 10 s): the join timed out, the
+    test errored, and the flag left set stopped the next test's worker at once. Here the loop
+    is woken every 0.1 s until the worker has stopped (repeatedly: a wake that comes before
+    the loop's first turn is lost)."""
     if on_amqp():
-        return start_worker(
+        started = start_worker(
             celery_app, pool="threads", concurrency=1, perform_ping_check=False, queues=queues
         )
-    return start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues)
+    else:
+        started = start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues)
+    stopped = threading.Event()
+
+    def wake(hub: Any) -> None:
+        while not stopped.wait(0.1):
+            hub.call_soon(lambda: None)  # from another thread: wakes the loop's poll
+
+    waker: threading.Thread | None = None
+    try:
+        with started as worker:
+            hub = worker.hub
+            try:
+                yield worker
+            finally:
+                if hub is not None:
+                    waker = threading.Thread(target=wake, args=(hub,), daemon=True)
+                    waker.start()  # then start_worker's exit sets the flag and joins
+    finally:
+        stopped.set()
+        if waker is not None:
+            waker.join()

@@ -19,7 +19,7 @@ from events.services import (
 from tests import broker
 from tests.events.conftest import TEST_EVENT, Recorder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.broker]
 
 
 def _past(seconds: float) -> dt.datetime:

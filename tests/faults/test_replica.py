@@ -1,94 +1,28 @@
 """A real streaming replica: public reads served by it, a writer reading its own writes from the
 primary, a lagging replica (replay paused) and a stopped one taken out of use, /readyz saying so.
 
-The test builds its own PostgreSQL pair, never the shared cluster on 5432: a primary made
-with initdb on a free port, migrated, then a hot standby cloned from it with
-`pg_basebackup -R` on another free port, both logging every statement (log_statement=all):
-the logs show which server served which read. The app runs in a gunicorn process with
+The test builds its own PostgreSQL pair (tests/postgres_pair.py), never the shared cluster on
+5432: a primary made with initdb, migrated, then a hot standby cloned from it with
+`pg_basebackup -R`, both logging every statement (log_statement=all): the logs show which
+server served which read. The app runs in a gunicorn process with
 DATABASE_URL on the primary and REPLICA_DATABASE_URL on the replica.
 """
 
-import os
-import pwd
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.accounts.conftest import APP, Server, free_port, serve, wait_for
-from tests.conftest import PERSONA_PASSWORD, PROJECT_DIR
+from tests.accounts.conftest import APP, Server, serve, wait_for
+from tests.conftest import PERSONA_PASSWORD
+from tests.postgres_pair import Cluster, caught_up, manage, require_server_binaries, streaming_pair
 
 pytestmark = pytest.mark.faults
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 MAX_LAG = 5.0  # seconds: REPLICA_MAX_LAG_SECONDS of the server under test
 USER_QUERY = 'FROM "accounts_user"'  # what a profile read runs, as logged
 
-if not (PG_BIN / "initdb").exists():  # pragma: no cover (the CI machine has PostgreSQL 15)
-    pytest.skip("PostgreSQL 15 server binaries not installed", allow_module_level=True)
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root; the machine's `postgres` account runs our clusters.
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@dataclass
-class Cluster:
-    directory: Path
-    port: int
-
-    @property
-    def data(self) -> Path:
-        return self.directory / "data"
-
-    @property
-    def log(self) -> Path:
-        return self.directory / "server.log"
-
-    def url(self, database: str = "aimodels") -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1"
-            f" -c unix_socket_directories={self.directory} -c log_statement=all"
-            " -c fsync=off -c full_page_writes=off -c shared_buffers=16MB"
-        )
-        command = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log)]
-        subprocess.run(_as_postgres([*command, "-o", options, "-w", "start"]), check=True)  # noqa: S603
-
-    def stop(self) -> None:
-        command = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]
-        subprocess.run(_as_postgres(command), check=False, capture_output=True)  # noqa: S603
-
-    def sql(self, query: str, database: str = "aimodels") -> list[tuple]:
-        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as conn:
-            cursor = conn.execute(query)
-            return cursor.fetchall() if cursor.description else []
-
-    def logged(self, text: str) -> int:
-        """How many logged statements contain `text`."""
-        return sum(1 for line in self.log.read_text(errors="replace").splitlines() if text in line)
-
-
-def _run(command: list[str], **env: str) -> str:
-    result = subprocess.run(  # noqa: S603
-        command,
-        cwd=PROJECT_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+require_server_binaries()
 
 
 @dataclass
@@ -99,43 +33,17 @@ class Fleet:
     late_checker: Server
 
 
+def _writer(primary: Cluster) -> None:
+    code = (
+        "from tests.conftest import make_user;"
+        "make_user(username='writer', email='writer@example.org', display_name='first')"
+    )
+    manage("shell", "-c", code, DATABASE_URL=primary.url())
+
+
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    # A directory the postgres account may enter (pytest's tmp dirs are root-only).
-    root = Path(tempfile.mkdtemp(prefix="aimodels-replica-"))
-    os.chmod(root, 0o755)  # noqa: S103
-    primary = Cluster(root / "primary", free_port())
-    replica = Cluster(root / "replica", free_port())
-    for cluster in (primary, replica):
-        cluster.directory.mkdir()
-        if os.geteuid() == 0:
-            account = pwd.getpwnam("postgres")
-            os.chown(cluster.directory, account.pw_uid, account.pw_gid)
-    try:
-        initdb = [str(PG_BIN / "initdb"), "-D", str(primary.data), "-U", "postgres"]
-        subprocess.run(  # noqa: S603
-            _as_postgres([*initdb, "--auth=trust", "--no-sync", "-E", "UTF8"]),
-            check=True,
-            capture_output=True,
-        )
-        # wal_level=replica is PostgreSQL 15's default; said here because the replica needs it.
-        with (primary.data / "postgresql.conf").open("a") as conf:
-            conf.write("\nwal_level = replica\nmax_wal_senders = 5\nhot_standby = on\n")
-        primary.start()
-        primary.sql("CREATE DATABASE aimodels", database="postgres")
-        primary.sql("CREATE TABLE heartbeat (at timestamptz)")
-        manage = [sys.executable, "manage.py"]
-        _run([*manage, "migrate", "--noinput"], DATABASE_URL=primary.url())
-        code = (
-            "from tests.conftest import make_user;"
-            "make_user(username='writer', email='writer@example.org', display_name='first')"
-        )
-        _run([*manage, "shell", "-c", code], DATABASE_URL=primary.url())
-        backup = [str(PG_BIN / "pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream"]
-        backup += ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-c", "fast"]
-        subprocess.run(_as_postgres(backup), check=True, capture_output=True)  # noqa: S603
-        replica.start()
-        assert replica.sql("SELECT pg_is_in_recovery()") == [(True,)]
+    with streaming_pair(prepare=_writer) as (primary, replica):
         settings = {
             "DATABASE_URL": primary.url(),
             "REPLICA_DATABASE_URL": replica.url(),
@@ -152,18 +60,11 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             serve(tmp_path_factory.mktemp("replica-late"), 1, **late) as (late_checker,),
         ):
             yield Fleet(primary, replica, server, late_checker)
-    finally:
-        replica.stop()
-        primary.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _caught_up(fleet: Fleet) -> None:
     """A fresh commit on the primary, waited for on the replica: its lag starts from zero."""
-    fleet.primary.sql("INSERT INTO heartbeat VALUES (now())")
-    (lsn,) = fleet.primary.sql("SELECT pg_current_wal_lsn()::text")[0]
-    query = f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
-    wait_for(lambda: fleet.replica.sql(query) == [(True,)], timeout=15)
+    caught_up(fleet.primary, fleet.replica)
 
 
 def _display_name(fleet: Fleet, token: str | None = None, server: Server | None = None) -> str:

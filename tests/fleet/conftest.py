@@ -4,6 +4,7 @@ instances, all on the broker this run uses (Redis under `make test`, RabbitMQ un
 `make test-rabbitmq`) and the test database. Mail goes to files (EMAIL_FILE_PATH), the
 outside edge."""
 
+import functools
 import os
 import re
 import signal
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from config.celery import app as celery_app
@@ -71,6 +72,11 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def terminate(self) -> None:
+        """SIGTERM to the group (a warm shutdown); stop() waits for it."""
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGTERM)
+
     def kill(self) -> None:
         """SIGKILL to the whole group: no warm shutdown, no acknowledgement, no cleanup."""
         if self.alive():
@@ -80,7 +86,7 @@ class Process:
     def stop(self) -> None:
         if not self.alive():
             return
-        os.killpg(self.popen.pid, signal.SIGTERM)
+        self.terminate()
         try:
             self.popen.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -96,23 +102,13 @@ def worker_command(program: str, index: int, concurrency: int | None = None) -> 
     return [str(BIN / command.split()[0]), *command.split()[1:]]
 
 
-@contextmanager
-def worker(
-    program: str,
-    env: dict[str, str],
-    tmp_path: Path,
-    index: int = 0,
-    concurrency: int | None = None,
-) -> Iterator[Process]:
-    process = Process(
+def _start_worker(
+    program: str, env: dict[str, str], tmp_path: Path, index: int, concurrency: int | None
+) -> Process:
+    return Process(
         f"{program}-{index}", worker_command(program, index, concurrency), env,
         tmp_path / f"{program}-{index}.log",
     )  # fmt: skip
-    try:
-        wait_for(lambda: _ready(process), timeout=60)
-        yield process
-    finally:
-        process.stop()
 
 
 def _ready(process: Process) -> bool:
@@ -129,15 +125,23 @@ def workers(
     each: int = 1,
     concurrency: int | None = None,
 ) -> Iterator[dict[str, list[Process]]]:
-    """`each` workers of every program in `programs`, all ready before the block runs."""
-    with ExitStack() as stack:
-        started: dict[str, list[Process]] = {}
+    """`each` workers of every program in `programs`, all ready before the block runs
+    (started together, then waited for: their start-ups overlap)."""
+    started: dict[str, list[Process]] = {program: [] for program in programs}
+    every: list[Process] = []
+    try:
         for program in programs:
-            started[program] = [
-                stack.enter_context(worker(program, env, tmp_path, index, concurrency))
-                for index in range(each)
-            ]
+            for index in range(each):
+                every.append(_start_worker(program, env, tmp_path, index, concurrency))
+                started[program].append(every[-1])
+        for process in every:
+            wait_for(functools.partial(_ready, process), timeout=60)
         yield started
+    finally:
+        for process in every:  # all warm shutdowns at once, then each waited for
+            process.terminate()
+        for process in every:
+            process.stop()
 
 
 def gunicorn(env: dict[str, str], tmp_path: Path, index: int) -> tuple[Process, str]:

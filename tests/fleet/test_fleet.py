@@ -1,19 +1,22 @@
 """The service as a fleet: two gunicorn instances, two workers of every pool (ratings, mail,
-maintenance) and one beat, against one broker and one PostgreSQL, driven by the review
-journey in parallel; halfway, one gunicorn instance, one ratings worker and one mail worker
-are killed with SIGKILL. Afterwards: no lost write (every 2xx write is in the database), no
-lost notification (every outcome mail sent, through the outbox and its sweep), ratings exact
-(equal to a full recompute).
+maintenance) and one beat, against one broker, one PostgreSQL primary and one streaming read
+replica, driven by the review journey in parallel; halfway, one gunicorn instance, one ratings
+worker and one mail worker are killed with SIGKILL. Afterwards: no lost write (every 2xx write
+is in the database), no lost notification (every outcome mail sent, through the outbox and its
+sweep), ratings exact (equal to a full recompute), public reads served by the replica, and
+every author read their own review right after writing it.
+
+The primary and the replica are the test's own (tests/postgres_pair.py: initdb, then
+`pg_basebackup -R`); this process's ORM works on that primary for the test. The replica applies
+each commit RECORD_DELAY after it happened (recovery_min_apply_delay): always a little behind,
+as a loaded replica is, so a read of a fresh write sent to it would miss the write.
 
 Runs on the broker of the run: Redis under `make test`, RabbitMQ under `make test-rabbitmq`.
 Users are created here, verified (sign-up is tested elsewhere; its password hashing would
 dominate the time), and sign in with real session tokens.
-
-READ REPLICA: this fleet has one database. When the read replica lands (issue 19, item 3),
-start it here beside the primary and give both gunicorn instances its URL, so the journey's
-reads go through the router while the writes and their checks stay on the primary.
 """
 
+import functools
 import json
 import threading
 import time
@@ -32,11 +35,22 @@ from tests.accounts.conftest import wait_for
 from tests.conftest import make_user, token_client
 from tests.factories import AIModelFactory
 from tests.fleet.conftest import BIN, Process, fleet_env, gunicorn, mails_sent, workers
-from tests.reviews.conftest import moderation_url, review_payload, reviews_url
+from tests.postgres_pair import (
+    Cluster,
+    caught_up,
+    default_database,
+    require_server_binaries,
+    streaming_pair,
+)
+from tests.reviews.conftest import moderation_url, review_payload, review_url, reviews_url
 
 pytestmark = [pytest.mark.fleet, pytest.mark.worker]
 AUTHORS = 24  # each posts one review; the moderator verifies it (or rejects every 4th)
 POOLS = ["worker_ratings", "worker_mail", "worker_maintenance"]
+RECORD_DELAY = "2s"  # the replica's recovery_min_apply_delay
+REVIEW_QUERY = 'FROM "reviews_review"'  # a review read, as the servers log it
+
+require_server_binaries()
 
 
 class Fleet:
@@ -60,10 +74,12 @@ class Fleet:
 
 
 def _request(base: str, method: str, path: str, token: str, data: Any) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:  # "" is anonymous
+        headers["X-Session-Token"] = token
     request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 built by the test)
         base + path, method=method.upper(),
-        data=json.dumps(data).encode() if data is not None else None,
-        headers={"Content-Type": "application/json", "X-Session-Token": token},
+        data=json.dumps(data).encode() if data is not None else None, headers=headers,
     )  # fmt: skip
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
@@ -95,6 +111,10 @@ def _journey(fleet: Fleet, author: str, model: Any, moderator: str, index: int) 
         done["refused"] = (status, body)
         return done
     done["review"] = body["id"]
+    # the author reads the review back at once: from the primary (the write pinned the
+    # token there), since the replica has not applied it yet
+    status, own = fleet.call("get", review_url(body["id"]), author)
+    done["read_own"] = status == 200 and isinstance(own, dict) and own["id"] == body["id"]
     action = "reject" if index % 4 == 3 else "verify"
     data = {"reason": "spam"} if action == "reject" else {}
     status, _ = fleet.call("post", moderation_url(body["id"], action), moderator, data)
@@ -105,9 +125,23 @@ def _journey(fleet: Fleet, author: str, model: Any, moderator: str, index: int) 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_fleet_loses_nothing_when_an_instance_and_workers_are_killed(tmp_path):
-    # given two web instances, two workers of every pool and one beat, on one broker and one
-    # PostgreSQL; sweeps every 2 s (beat), claims that lapse after 5 s
-    env = fleet_env(tmp_path, SWEEP_SECONDS="2")
+    delay = f"-c recovery_min_apply_delay={RECORD_DELAY}"
+    with (
+        streaming_pair(replica_options=delay) as (primary, replica),
+        default_database(primary.url()),
+    ):
+        _fleet_journey(tmp_path, primary, replica)
+
+
+def _fleet_journey(tmp_path: Any, primary: Cluster, replica: Cluster) -> None:
+    # given two web instances, two workers of every pool and one beat, on one broker, the
+    # primary and its replica; sweeps every 2 s (beat), claims that lapse after 5 s; the
+    # replica's health gate tolerates its constant delay (the gate is
+    # tests/faults/test_replica.py's subject)
+    env = fleet_env(
+        tmp_path, SWEEP_SECONDS="2", REPLICA_DATABASE_URL=replica.url(),
+        REPLICA_MAX_LAG_SECONDS="600", REPLICA_CHECK_SECONDS="0.5",
+    )  # fmt: skip
     broker.purge("ratings", "mail", "maintenance", "webhooks", "default")
     from accounts.services import moderator_grant
 
@@ -115,6 +149,7 @@ def test_the_fleet_loses_nothing_when_an_instance_and_workers_are_killed(tmp_pat
     moderator_grant(user=moderator)
     models = [AIModelFactory() for _ in range(3)]
     authors = [_token(make_user()) for _ in range(AUTHORS)]
+    caught_up(primary, replica)  # the sessions and models are on the replica too
     webs = [gunicorn(env, tmp_path, index) for index in range(2)]
     beat_command = [
         str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
@@ -125,7 +160,7 @@ def test_the_fleet_loses_nothing_when_an_instance_and_workers_are_killed(tmp_pat
         with workers(POOLS, env, tmp_path, each=2, concurrency=1) as pools:
             fleet = Fleet([base for _, base in webs])
             for _process, base in webs:
-                wait_for(lambda base=base: _answers(base), timeout=60)
+                wait_for(functools.partial(_answers, base), timeout=60)
             token = _token(moderator)
             started = time.monotonic()
 
@@ -157,6 +192,7 @@ def test_the_fleet_loses_nothing_when_an_instance_and_workers_are_killed(tmp_pat
             assert all(review_id in stored for review_id in landed)
             for result in accepted:
                 assert result["review"] in stored
+                assert result["read_own"], result  # read-your-writes, through the fleet
                 if "decided" in result:
                     expected = {"verify": "published", "reject": "rejected"}[result["decided"]]
                     assert stored[result["review"]] == expected
@@ -174,12 +210,35 @@ def test_the_fleet_loses_nothing_when_an_instance_and_workers_are_killed(tmp_pat
             call_command("recompute_ratings", "--check")
             published = Review.objects.filter(status="published").count()
             assert sum(row.review_count for row in ModelRating.objects.all()) == published
+
+            # and the public reads of the survivor come from the replica, which by now has
+            # every review and rating of the primary
+            caught_up(primary, replica)
+            on_replica = replica.logged(REVIEW_QUERY)
+            _public_reads_match(fleet, models)
+            replica_reads = replica.logged(REVIEW_QUERY) - on_replica
+            assert replica_reads >= published, (replica_reads, published)
             elapsed = time.monotonic() - started
-            print(f"\nfleet: {decided.count()} decisions, all mailed and counted, {elapsed:.0f} s")
+            print(
+                f"\nfleet: {decided.count()} decisions, all mailed and counted, {elapsed:.0f} s;"
+                f" {replica_reads} review reads on the replica at the end"
+            )
     finally:
         beat.stop()
         for process, _ in webs:
             process.stop()
+
+
+def _public_reads_match(fleet: Fleet, models: list[Any]) -> None:
+    """Anonymous reads of every published review and every model's rating answer what the
+    primary holds."""
+    for review in Review.objects.filter(status="published"):
+        status, body = fleet.call("get", review_url(review.public_id), "")
+        assert (status, body["id"]) == (200, str(review.public_id)), body
+    for model in models:
+        status, body = fleet.call("get", f"/api/v1/models/{model.slug}/rating/", "")
+        assert status == 200, body
+        assert body["review_count"] == ModelRating.objects.get(pk=model.pk).review_count
 
 
 def _answers(base: str) -> bool:
