@@ -49,13 +49,21 @@ MAX_RPS = 2000  # sizes the pools: no step of this box serves more (the floor is
 COST_QUERY = "?input_tokens=1000000&output_tokens=1000000"
 PREFIX = "mixed"
 
+# A new review: rating, number, account, model, number (the same in Lua's string.format).
+REVIEW_BODY = (
+    '{"rating": %d, "title": "Mixed load review %d", "body": "Account %d on model %d: answers '
+    "were accurate for our support tickets, latency fine at peak, and the price per ticket "
+    'beat what we paid before (case %d)."}'
+)
+VOTE_BODIES = ('{"helpful": false}', '{"helpful": true}')  # every fourth vote: not helpful
+REPORT_BODY = '{"reason": "off_topic"}'
+VERIFY_BODY = "{}"
+
 _SCRIPT = r"""
 local D = __DATA__
 local KINDS = __KINDS__
 offsets, used, statuses, codes = {}, {}, {}, {}
 local n, schedule = 0, {}
-
-local function json_string(s) return '"' .. s .. '"' end
 
 init = function(args)
   for i, kind in ipairs(KINDS) do
@@ -86,12 +94,7 @@ end
 build.review_create = function(k)
   local u = k % #D.writers
   local m = (u + math.floor(k / #D.writers)) % #D.create_models
-  local body = string.format(
-    '{"rating": %d, "title": "Mixed load review %d", "body": %s}', k % 5 + 1, k,
-    json_string(string.format(
-      "Account %d on model %d: answers were accurate for our support tickets, " ..
-      "latency fine at peak, and the price per ticket beat what we paid before (case %d).",
-      u, m, k)))
+  local body = string.format(D.review_body, k % 5 + 1, k, u, m, k)
   return send("POST", D.create_models[m + 1], person(u), D.writers[u + 1], body)
 end
 local function pair(k, targets)
@@ -100,13 +103,13 @@ local function pair(k, targets)
 end
 build.vote = function(k)
   local u, review = pair(k, D.vote_targets)
-  local body = (k % 4 == 0) and '{"helpful": false}' or '{"helpful": true}'
+  local body = (k % 4 == 0) and D.vote_bodies[1] or D.vote_bodies[2]
   return send("PUT", "/api/v1/reviews/" .. review .. "/vote/", person(u), D.writers[u + 1], body)
 end
 build.report = function(k)
   local u, review = pair(k, D.report_targets)
   return send("POST", "/api/v1/reviews/" .. review .. "/reports/", person(u),
-              D.writers[u + 1], '{"reason": "off_topic"}')
+              D.writers[u + 1], D.report_body)
 end
 build.me = function(k)
   local u = k % #D.writers
@@ -119,7 +122,7 @@ end
 build.moderation_verify = function(k)
   local m = k % #D.moderators
   local path = "/api/v1/moderation/reviews/" .. pick(D.pending, k) .. "/verify/"
-  return send("POST", path, person(60000 + m), D.moderators[m + 1], "{}")
+  return send("POST", path, person(60000 + m), D.moderators[m + 1], D.verify_body)
 end
 
 request = function()
@@ -302,6 +305,10 @@ def setup(budget_requests: int) -> dict[str, Any]:
         "report_targets": published[half:] or published,
         "pending": pending,
         "schedule": schedule(),
+        "review_body": REVIEW_BODY,
+        "vote_bodies": list(VOTE_BODIES),
+        "report_body": REPORT_BODY,
+        "verify_body": VERIFY_BODY,
         "writer_ids": [u.pk for u in writers],
         "moderator_ids": [u.pk for u in moderators],
     }
