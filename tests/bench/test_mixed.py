@@ -43,16 +43,19 @@ def test_every_kind_of_request_of_the_script_is_answered_as_a_success() -> None:
     # given a catalog with published and pending reviews
     model = AIModelFactory(slug="acme/model-1")
     PriceFactory(model=model)
-    published = [ReviewFactory(model=model, published=True) for _ in range(4)]
-    pending = ReviewFactory(model=AIModelFactory(slug="acme/model-2"))
+    published: list[Any] = [ReviewFactory(model=model, published=True) for _ in range(4)]
+    pending: Any = ReviewFactory(model=AIModelFactory(slug="acme/model-2"))
     assert pending.status == "pending" and published[0].status == "published"
     data = mixed.setup(budget_requests=100)
     assert data["pending"] == [str(pending.public_id)]
     # when each kind is sent as the script formats it (address and token headers)
-    writer = {"HTTP_X_SESSION_TOKEN": data["writers"][0], "HTTP_X_FORWARDED_FOR": "198.19.0.1"}
-    moderator = {"HTTP_X_SESSION_TOKEN": data["moderators"][0]}
+    writer: dict[str, Any] = {
+        "HTTP_X_SESSION_TOKEN": data["writers"][0],
+        "HTTP_X_FORWARDED_FOR": "198.19.0.1",
+    }
+    moderator: dict[str, Any] = {"HTTP_X_SESSION_TOKEN": data["moderators"][0]}
     client = Client(HTTP_HOST="127.0.0.1")
-    as_json = {"content_type": "application/json"}
+    as_json: dict[str, Any] = {"content_type": "application/json"}
     answers = {kind: client.get(paths[0]).status_code for kind, paths in data["reads"].items()}
     review_body = mixed.REVIEW_BODY % (5, 0, 0, 0, 0)
     assert len(json.loads(review_body)["body"]) >= 50
