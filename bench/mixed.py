@@ -16,6 +16,7 @@ script carries its position across steps (offsets in, used counts out). The rows
 database gained are counted after the ramp and set beside the 2xx answers.
 """
 
+import http.client
 import json
 import subprocess
 import time
@@ -335,6 +336,20 @@ def _run(
     return raw
 
 
+def _drain(port: int, timeout: float = 60.0) -> float:
+    """Wait until the server has worked off the requests the last wrk run left queued (its
+    connections closed, but each request in the backlog is still served): an answer to a
+    fresh request means everything queued before it is done. Seconds waited."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/healthz")
+        conn.getresponse().read()
+    finally:
+        conn.close()
+    return time.perf_counter() - started
+
+
 def _step_result(connections: int, raw: dict[str, Any]) -> dict[str, Any]:
     seconds = raw["duration_us"] / 1e6
     latency = raw["latency_us"]
@@ -403,12 +418,14 @@ def mixed_load(
     )
     results = []
     for connections in steps:
+        drained = _drain(port)
         if warmup_s > 0:
             _run(url, script, connections=connections, duration_s=warmup_s, offsets=offsets)
         step = _step_result(
             connections,
             _run(url, script, connections=connections, duration_s=duration_s, offsets=offsets),
         )
+        step["drain_before_s"] = round(drained, 2)
         results.append(step)
         say(
             f"  {connections:>4} conns {step['rps']:>8,.0f} req/s (2xx {step['ok_rps']:,.0f}/s)"
