@@ -310,17 +310,17 @@ def _profiles(results: dict[str, Any], missed: list[dict[str, Any]]) -> list[str
             sections.append((f"in-process profile of the {key} endpoint", profiles[key]))
     if "recompute_ratings" in names:
         sections.append(("profile of `recompute_ratings`", results["recompute"]["profile"]))
-    for title, prof in sections:
-        out += [f"### {title}", "", "```"]
-        out += [f"{q['ms']:>9.3f} ms  {q['sql']}" for q in prof["queries"]]
-        out += ["", "project code, cumulative per call:", *prof["project_ms_per_call"]]
-        out += ["", "own time (all calls):", *prof["cprofile_self"][:13], "```", ""]
     if "mixed load" in names and results.get("mixed", {}).get("profile"):
         for kind in ("detail", "reviews", "list"):
             if kind in profiles:
                 sections.append((f"mixed load: in-process profile of {kind}", profiles[kind]))
         for kind, prof in results["mixed"]["profile"].items():
             sections.append((f"mixed load: in-process profile of {kind}", prof))
+    for title, prof in sections:
+        out += [f"### {title}", "", "```"]
+        out += [f"{q['ms']:>9.3f} ms  {q['sql']}" for q in prof["queries"]]
+        out += ["", "project code, cumulative per call:", *prof["project_ms_per_call"]]
+        out += ["", "own time (all calls):", *prof["cprofile_self"][:13], "```", ""]
     if "freshness" in names:
         fresh = results["freshness"]
         beyond = [round(x - fresh["debounce_s"], 4) for x in fresh["samples_s"]]

@@ -440,7 +440,11 @@ def _summary(
     results: list[dict[str, Any]], data: dict[str, Any], offsets: dict[str, int],
     floor_rps: float | None, duration_s: float, warmup_s: float, setup_s: float,
 ) -> dict[str, Any]:  # fmt: skip
-    below = [r for r in results if r["p95_ms"] < P95_LIMIT_MS and not r["socket_errors"]]
+    # A step that completed nothing (every request slower than the step) is no knee.
+    below = [
+        r for r in results
+        if r["requests"] and r["p95_ms"] < P95_LIMIT_MS and not r["socket_errors"]
+    ]  # fmt: skip
     knee = max(below, key=lambda r: r["connections"]) if below else None
     knee_rps = knee["rps"] if knee else None
     return {

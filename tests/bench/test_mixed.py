@@ -24,9 +24,11 @@ def test_the_schedule_holds_each_kind_in_its_share_spread_out() -> None:
 
 def test_the_knee_is_the_highest_step_under_the_latency_limit() -> None:
     def step(connections: int, rps: float, p95: float) -> dict[str, Any]:
-        return {"connections": connections, "rps": rps, "p95_ms": p95, "socket_errors": {}}
+        return {"connections": connections, "rps": rps, "p95_ms": p95, "socket_errors": {},
+                "requests": int(rps * 10)}  # fmt: skip
 
-    steps = [step(8, 500.0, 20.0), step(16, 900.0, 60.0), step(32, 950.0, 140.0)]
+    # (a step that completed nothing shows p95 0: no knee)
+    steps = [step(8, 500.0, 20.0), step(16, 900.0, 60.0), step(32, 950.0, 140.0), step(64, 0, 0)]
     data = {"writers": [], "moderators": [], "pending": [], "vote_targets": [],
             "report_targets": [], "create_models": [], "reads": {"detail": []},
             "writer_ids": [], "moderator_ids": []}  # fmt: skip
