@@ -16,6 +16,7 @@ script carries its position across steps (offsets in, used counts out). The rows
 database gained are counted after the ramp and set beside the 2xx answers.
 """
 
+import datetime as dt
 import http.client
 import json
 import subprocess
@@ -219,16 +220,36 @@ def _users(kind: str, count: int) -> list[Any]:
 
 def _session_tokens(users: list[Any]) -> list[str]:
     """A real allauth session token per account (what an app login returns): the key of a
-    logged-in session, as the tests' personas carry it."""
+    logged-in session, holding what `login()` stores (the tests' personas carry the same).
+    Written in one INSERT: a login per account would take a minute on a busy machine."""
     from django.conf import settings
-    from django.test import Client
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
 
-    tokens = []
-    for user in users:
-        client = Client()
-        client.force_login(user)
-        tokens.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
-    return tokens
+    from config.sessions import SessionStore
+
+    store = SessionStore()
+    expire = timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    rows = [
+        Session(
+            session_key=get_random_string(32, VALID_KEY_CHARS),
+            session_data=store.encode(
+                {
+                    SESSION_KEY: str(user.pk),
+                    BACKEND_SESSION_KEY: backend,
+                    HASH_SESSION_KEY: user.get_session_auth_hash(),
+                }
+            ),
+            expire_date=expire,
+        )
+        for user in users
+    ]
+    Session.objects.bulk_create(rows)
+    return [row.session_key for row in rows]
 
 
 def _column(sql: str, params: tuple = ()) -> list[Any]:
