@@ -19,6 +19,8 @@ SMOKE = {
     "verifications": 10,
     "burst_changes": 100,
     "repeats": 2,
+    "mixed_duration_s": 2.0,
+    "mixed_warmup_s": 1.0,
 }
 
 
@@ -36,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--verifications", type=int, help="freshness samples (200)")
     run.add_argument("--burst", type=int, help="changes in the burst (1,000)")
     run.add_argument("--repeats", type=int, help="runs per recompute timing (3)")
+    run.add_argument("--mixed-duration", type=float, help="seconds per mixed-load step (10)")
+    run.add_argument("--mixed-warmup", type=float, help="warm-up per mixed-load step (2)")
     run.add_argument("--out", type=Path, help="results folder (bench/results)")
     return parser
 
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         "verifications": args.verifications,
         "burst_changes": args.burst,
         "repeats": args.repeats,
+        "mixed_duration_s": args.mixed_duration,
+        "mixed_warmup_s": args.mixed_warmup,
     }
     options.update({k: v for k, v in given.items() if v is not None})
     if options["reviews"] < 2_000:

@@ -210,6 +210,67 @@ def _memory_and_load(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _mixed(results: dict[str, Any]) -> list[str]:
+    mixed = results.get("mixed")
+    if not mixed:
+        return []
+    mix = ", ".join(f"{kind} {share}%" for kind, share in mixed["mix_percent"].items())
+    gained = mixed["rows_gained"]
+    sent = mixed["sent_by_kind"]
+    return [
+        "## Mixed load (issue 14)",
+        "",
+        f"One wrk script: {mix}. Anonymous readers from {mixed['addresses']:,} addresses, "
+        f"{mixed['pools']['writers']} signed-in writers and {mixed['pools']['moderators']} "
+        "moderators each from their own, all behind the trusted proxy header: the production "
+        "throttles apply. Reads ask for the documents of the "
+        f"{mixed['pools']['read_models']} most reviewed models. Each step: "
+        f"{mixed['warmup_s']:g} s warm-up, then {mixed['duration_s']:g} s measured. The knee "
+        f"is the highest step with p95 under {mixed['p95_limit_ms']:g} ms. A 409 or 429 is "
+        "a failure, counted apart from the 2xx.",
+        "",
+        *_table(
+            ["connections", "req/s", "2xx/s", "p50", "p95", "p99", "statuses", "error codes"],
+            [
+                [
+                    s["connections"],
+                    f"{s['rps']:,.0f}",
+                    f"{s['ok_rps']:,.0f}",
+                    s["p50_ms"],
+                    s["p95_ms"],
+                    s["p99_ms"],
+                    ", ".join(f"{k}: {v:,}" for k, v in s["statuses"].items()),
+                    ", ".join(f"{k}: {v:,}" for k, v in s["error_codes"].items()) or "none",
+                ]
+                for s in mixed["steps"]
+            ],
+        ),
+        *_table(
+            ["what", "value"],
+            [
+                [
+                    "knee (connections / req/s / p95 ms)",
+                    f"{_fmt(mixed['knee_connections'])} / {_fmt(mixed['knee_rps'], 0)} / "
+                    f"{_fmt(mixed['knee_p95_ms'], 1)}",
+                ],
+                ["knee / floor of this run", _fmt(mixed["knee_over_floor"], 3)],
+                ["knee / 89 req/s (the issue's baseline)", _fmt(mixed["knee_over_baseline"])],
+                ["peak req/s (any step)", _fmt(mixed["peak_rps"], 0)],
+                [
+                    "rows written (reviews / votes / reports / verifications)",
+                    f"{gained['reviews']:,} / {gained['votes']:,} / {gained['reports']:,} / "
+                    f"{gained['verifications']:,}",
+                ],
+                [
+                    "requests sent (review / vote / report / verify, warm-ups included)",
+                    f"{sent['review_create']:,} / {sent['vote']:,} / {sent['report']:,} / "
+                    f"{sent['moderation_verify']:,}",
+                ],
+            ],
+        ),
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [
@@ -224,6 +285,7 @@ def markdown(results: dict[str, Any]) -> str:
         *_recompute(results),
         *_pipeline(results),
         *_memory_and_load(results),
+        *_mixed(results),
     ]
     missed = [t for t in results["targets"] if t["met"] is False]
     if missed:
@@ -248,6 +310,12 @@ def _profiles(results: dict[str, Any], missed: list[dict[str, Any]]) -> list[str
             sections.append((f"in-process profile of the {key} endpoint", profiles[key]))
     if "recompute_ratings" in names:
         sections.append(("profile of `recompute_ratings`", results["recompute"]["profile"]))
+    if "mixed load" in names and results.get("mixed", {}).get("profile"):
+        for kind in ("detail", "reviews", "list"):
+            if kind in profiles:
+                sections.append((f"mixed load: in-process profile of {kind}", profiles[kind]))
+        for kind, prof in results["mixed"]["profile"].items():
+            sections.append((f"mixed load: in-process profile of {kind}", prof))
     for title, prof in sections:
         out += [f"### {title}", "", "```"]
         out += [f"{q['ms']:>9.3f} ms  {q['sql']}" for q in prof["queries"]]

@@ -48,6 +48,7 @@ def summary_text(results: dict[str, Any]) -> str:
             f"{fmt(m.get('max_worker_peak_rss_mib'), 1)}"
             for n, m in results["memory"].items()
         ),
+        *_mixed_lines(results.get("mixed")),
         "targets:",
         *(
             f"  {t['short']:<20} {fmt(t['value'], 3):>8}  wanted {t['wanted']:<6} "
@@ -56,3 +57,19 @@ def summary_text(results: dict[str, Any]) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def _mixed_lines(mixed: dict[str, Any] | None) -> list[str]:
+    if not mixed:
+        return []
+    return [
+        "mixed load (connections: req/s, 2xx/s, p95 ms, 409, 429, 5xx): "
+        + ", ".join(
+            f"{s['connections']}: {s['rps']:,.0f}, {s['ok_rps']:,.0f}, {s['p95_ms']:.1f}, "
+            f"{s['conflicts']}, {s['throttled']}, {s['server_errors']}"
+            for s in mixed["steps"]
+        ),
+        f"mixed knee (p95 < {mixed['p95_limit_ms']:g} ms): {fmt(mixed['knee_connections'])} "
+        f"connections, {fmt(mixed['knee_rps'], 0)} req/s, / floor "
+        f"{fmt(mixed['knee_over_floor'], 3)}, / baseline 89: {fmt(mixed['knee_over_baseline'])}",
+    ]

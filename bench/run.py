@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from bench import database, pipeline, read, recompute, report, servers, targets, wrk
+from bench import database, mixed, pipeline, read, recompute, report, servers, targets, wrk
 from bench.dataset import DatasetSpec, Texts
 from bench.machine import machine_info
 from bench.progress import say
@@ -37,6 +37,8 @@ class RunConfig:
     verifications: int = 200
     burst_changes: int = 1000
     repeats: int = 3
+    mixed_duration_s: float = 10.0
+    mixed_warmup_s: float = 2.0
     seed: int = 20261129
 
     @property
@@ -103,7 +105,7 @@ def dataset_summary(refs: list, the_plan: Any, texts: Texts) -> dict[str, Any]:
 
 
 def step_data(cfg: RunConfig) -> dict[str, Any]:
-    say(f"1/6 data: reset database {settings.DATABASES['default']['NAME']}, migrate, catalog")
+    say(f"1/7 data: reset database {settings.DATABASES['default']['NAME']}, migrate, catalog")
     database.database_reset()
     database.redis_flush()
     started = time.perf_counter()
@@ -147,7 +149,7 @@ def run(cfg: RunConfig) -> dict[str, Any]:
         )
         top = results["scale"]["most_reviewed"]
         read.api_key_setup()
-        say(f"2/6 read path: wrk {cfg.duration_s:g} s per endpoint, {cfg.connections} connections")
+        say(f"2/7 read path: wrk {cfg.duration_s:g} s per endpoint, {cfg.connections} connections")
         results["read"] = read.read_path(
             port,
             top["slug"],
@@ -163,15 +165,25 @@ def run(cfg: RunConfig) -> dict[str, Any]:
         results["read"]["profile"] = read.profile_endpoints(
             top["slug"], results["read"]["endpoints"]["rating"]["body_bytes"]
         )
-        say("3/6 recompute: recompute_ratings vs bare GROUP BY; one model as it grows")
+        say("3/7 recompute: recompute_ratings vs bare GROUP BY; one model as it grows")
         results["recompute"] = recompute.recompute_step(results["scale"]["ladder"], cfg.repeats)
         worker = servers.start_celery(env, cfg.scratch, concurrency=cfg.celery_concurrency)
-        say(f"4/6 freshness: {cfg.verifications} verifications, commit -> visible in the API")
+        say(f"4/7 freshness: {cfg.verifications} verifications, commit -> visible in the API")
         results["freshness"] = pipeline.freshness(port, cfg.verifications, cfg.seed)
-        say(f"5/6 burst: {cfg.burst_changes} changes to {top['slug']}")
+        say(f"5/7 burst: {cfg.burst_changes} changes to {top['slug']}")
         results["burst"] = pipeline.burst(top["model_id"], top["slug"], cfg.burst_changes)
-        say("6/6 memory: peak RSS (VmHWM) of the gunicorn and Celery processes")
+        say("6/7 memory: peak RSS (VmHWM) of the gunicorn and Celery processes")
         results["memory"] = {"gunicorn": web.memory(), "celery": worker.memory()}
+        say(f"7/7 mixed load: {', '.join(map(str, mixed.STEPS))} connections, "
+            f"{cfg.mixed_duration_s:g} s each")  # fmt: skip
+        results["mixed"] = mixed.mixed_load(
+            port,
+            duration_s=cfg.mixed_duration_s,
+            warmup_s=cfg.mixed_warmup_s,
+            scratch=cfg.scratch,
+            floor_rps=results["read"]["floor_rps_for_ratios"],
+        )
+        results["mixed"]["profile"] = mixed.profile_kinds()
     finally:
         for process in (worker, web):
             if process is not None:

@@ -36,9 +36,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from rest_framework.exceptions import Throttled
 
 from config.redis_health import fallback_log
 from config.replica import primary_reads
+from config.throttles import read_charged
 
 logger = logging.getLogger(__name__)
 ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
@@ -109,7 +111,10 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     next reader. Never raises for a cache failure: renders from the database instead."""
     token_keys = [_generation_key(name) for name in generations]
     try:
-        found = cache.get_many([key, *token_keys])
+        # With the throttle's counter, when the view deferred it here (one round trip).
+        found = read_charged([key, *token_keys])
+    except Throttled:
+        raise
     except Exception:
         fallback_log(logger, "document cache unreachable; rendering from the database")
         try:

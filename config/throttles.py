@@ -8,6 +8,14 @@ memory per client, atomic (parallel requests cannot all pass), and never the pic
 request times DRF's own throttles rewrite on every request. The review writes keep their
 exact sliding log (reviews.api.throttles): a few per day, where fairness matters more.
 
+**With the document, still one round trip.** A view serving a pre-rendered document (the
+rating, the model page, lists, ranks, cost, the first page of reviews) says so with
+`throttle_on_read`; for a plain GET the throttle then defers its charge to the view's first
+cache read (`read_charged`), where one script counts the client and, if counted, reads the
+document and its generation tokens: a warm read is one Redis round trip, not two. A refused
+client gets its 429 from that read, before anything renders. A view that answers before
+reading (a 400 on its parameters) is charged by ThrottleSettleMiddleware after its answer.
+
 **Who is counted.**
 - A request with `X-Api-Key` counts against that key only, at the key's own rate (keys are
   created by staff in the admin, stored hashed: accounts.models.ApiKey). The key is read
@@ -41,7 +49,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -192,6 +201,18 @@ return {1}
 """
 
 
+# The same, then (if counted) the values of KEYS[3..]: a throttled read in one round trip.
+# Answers {1, value, ...} when counted (false for a missing key), else {0, current, previous}.
+_HIT_AND_READ = (
+    _HIT.rsplit("return {1}", 1)[0]
+    + """if #KEYS > 2 then
+  return {1, unpack(redis.call('MGET', unpack(KEYS, 3)))}
+end
+return {1}
+"""
+)
+
+
 def _wait(limit: int, window: int, elapsed: float, current: int, previous: int) -> float:
     """Seconds until one more request fits under the sliding estimate."""
     if current + 1 > limit:  # not before the next window, where `current` is the previous
@@ -203,32 +224,48 @@ def _wait(limit: int, window: int, elapsed: float, current: int, previous: int) 
     return max(0.0, (1 - (limit - current - 1) / previous) * window - elapsed)
 
 
-_scripts: dict[int, Any] = {}
+_scripts: dict[tuple[int, str], Any] = {}
 
 
-def _redis_script() -> tuple[Any, Any] | None:
-    """The counter script on the cache's raw Redis client (sent by its SHA1, EVALSHA, once
-    Redis knows it), and the cache's circuit; None for other caches."""
+def _redis_script(source: str = _HIT) -> tuple[Any, Any] | None:
+    """The script on the cache's raw Redis client (sent by its SHA1, EVALSHA, once Redis
+    knows it), and the cache's circuit; None for other caches."""
     backend = getattr(cache, "_cache", None)
     if backend is None or not hasattr(backend, "get_client"):
         return None
     client = backend.get_client(None, write=True)
-    script = _scripts.get(id(client))
+    script = _scripts.get((id(client), source))
     if script is None:
-        script = _scripts[id(client)] = client.register_script(_HIT)
+        script = _scripts[(id(client), source)] = client.register_script(source)
     return script, getattr(backend, "circuit", None)
+
+
+@dataclass(frozen=True)
+class _Window:
+    current_key: str
+    previous_key: str
+    elapsed: float
+    weight: float
+
+    @classmethod
+    def now(cls, ident: str, window: int) -> "_Window":
+        now = time.time()
+        index = int(now // window)
+        elapsed = now - index * window
+        # A hash tag: both windows of one client live in one slot of a cluster.
+        return cls(
+            current_key=cache.make_key(f"rl:{{{ident}}}:{window}:{index}"),
+            previous_key=cache.make_key(f"rl:{{{ident}}}:{window}:{index - 1}"),
+            elapsed=elapsed,
+            weight=1 - elapsed / window,
+        )
 
 
 def counter_hit(ident: str, limit: int, window: int) -> float | None:
     """Count one request of `ident` if it fits within `limit` per sliding `window` seconds:
     None if counted, else the seconds to wait. One round trip. Raises on a cache outage."""
-    now = time.time()
-    index = int(now // window)
-    elapsed = now - index * window
-    # A hash tag: both windows of one client live in one slot of a cluster.
-    current_key = cache.make_key(f"rl:{{{ident}}}:{window}:{index}")
-    previous_key = cache.make_key(f"rl:{{{ident}}}:{window}:{index - 1}")
-    weight = 1 - elapsed / window
+    w = _Window.now(ident, window)
+    current_key, previous_key, elapsed, weight = w.current_key, w.previous_key, w.elapsed, w.weight
     found = _redis_script()
     if found is not None:
         script, circuit = found
@@ -297,6 +334,56 @@ def _charge(charge: _Charge) -> float | None:
     return wait
 
 
+# --- A throttled read in one round trip ------------------------------------------------------
+# The charge of a plain (not conditional) GET of a view that opts in (`throttle_on_read`),
+# deferred by the throttle to the request's first cache read (`read_charged`). A list only
+# while ThrottleSettleMiddleware serves a request: it charges whatever no read took.
+_read_charges: ContextVar[list[_Charge] | None] = ContextVar("throttle_read_charges", default=None)
+
+
+def _throttled(wait: float) -> exceptions.Throttled:
+    return exceptions.Throttled(wait=max(1, math.ceil(wait)))
+
+
+def read_charged(keys: Sequence[str]) -> dict[str, Any]:
+    """`cache.get_many(keys)`, charging the throttle this request deferred to its first read
+    in the same round trip: one script counts the client and, if counted, reads the keys.
+    Raises Throttled (429) when the client is over its limit (nothing is read then). A cache
+    outage raises as `get_many` would, for the caller's own fallback; the charge fails open.
+    Assumes one Redis server, as the cache does (config/cache.py)."""
+    pending = _read_charges.get()
+    charge = pending.pop() if pending else None
+    found = _redis_script(_HIT_AND_READ) if charge is not None else None
+    if found is None:
+        if charge is not None:  # the file cache of `make run`: two calls, as before
+            wait = _charge(charge)
+            if wait is not None:
+                raise _throttled(wait)
+        return cache.get_many(keys)
+    assert charge is not None  # noqa: S101 (found implies a charge)
+    script, circuit = found
+    window = _Window.now(charge.ident, charge.window)
+    all_keys = [window.current_key, window.previous_key]
+    all_keys += [cache.make_and_validate_key(key) for key in keys]
+    args = [charge.limit, charge.window, f"{window.weight:.6f}"]
+    try:
+        answer = (
+            circuit.call(script, all_keys, args) if circuit is not None else script(all_keys, args)
+        )
+    except (RedisError, OSError):
+        fallback_log(logger, "throttle cache unreachable; request let through")
+        raise
+    if not answer[0]:
+        current, previous = int(answer[1]), int(answer[2])
+        wait = _wait(charge.limit, charge.window, window.elapsed, current, previous)
+        _refused_remember(charge.ident, wait)
+        raise _throttled(wait)
+    loads = cache._cache._serializer.loads  # type: ignore[attr-defined]
+    return {
+        key: loads(value) for key, value in zip(keys, answer[1:], strict=False) if value is not None
+    }
+
+
 class _CounterThrottle(throttling.SimpleRateThrottle):
     """A DRF throttle on the sliding-window counter. Subclasses say whom they count
     (`charge_for`, None to let the request through uncounted)."""
@@ -331,6 +418,14 @@ class _CounterThrottle(throttling.SimpleRateThrottle):
             # Charged once the answer is known: nothing for a 304 (ThrottleSettleMiddleware).
             deferred = django_request.__dict__.setdefault("throttle_deferred", [])
             deferred.append(charge)
+            return True
+        on_read = _read_charges.get()
+        if (
+            on_read == []
+            and getattr(view, "throttle_on_read", False)
+            and (django_request.method in ("GET", "HEAD"))
+        ):
+            on_read.append(charge)  # charged by the view's first cache read (read_charged)
             return True
         wait = _charge(charge)
         if wait is None:
@@ -399,11 +494,16 @@ class ThrottleSettleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        reset = _read_charges.set([])
+        try:
+            response = self.get_response(request)
+            unread = list(_read_charges.get() or ())  # a view that never read the cache
+        finally:
+            _read_charges.reset(reset)
         deferred: list[_Charge] = request.__dict__.get("throttle_deferred") or []
-        if not deferred or response.status_code == 304:
-            return response
-        for charge in deferred:
+        if response.status_code == 304:
+            deferred = []
+        for charge in [*unread, *deferred]:
             wait = _charge(charge)
             if wait is not None:
                 seconds = max(1, math.ceil(wait))

@@ -328,3 +328,72 @@ def test_retry_after_is_when_one_more_request_fits(limit, elapsed, current, prev
     assert estimate_after(wait) + 1 <= limit + 1e-9
     if wait > 1:
         assert estimate_after(wait - 1) + 1 > limit
+
+
+# --- The counter and the document in one round trip (config.throttles.read_charged) ----------
+
+
+class _RoundTrips:
+    """Counts what this process sends to Redis (every command or pipeline is one packed
+    send on a connection), passing each through unchanged."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sent: list[Any] = []
+        original = redis.connection.Connection.send_packed_command
+
+        def counting(connection: Any, command: Any, check_health: bool = True) -> None:
+            self.sent.append(command)
+            original(connection, command, check_health)
+
+        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [PROVIDERS, "/api/v1/models/openai/o4-mini/rating/"])
+def test_a_warm_document_read_is_one_redis_round_trip_with_its_throttle_charge(
+    monkeypatch: pytest.MonkeyPatch, path: str
+):
+    # given a document already rendered and kept (the first read)
+    from tests.factories import AIModelFactory, ProviderFactory
+
+    AIModelFactory(provider=ProviderFactory(slug="openai"), slug="openai/o4-mini")
+    client = APIClient()
+    first = client.get(path)
+    assert first.status_code == 200
+    # when the same client reads it again
+    trips = _RoundTrips(monkeypatch)
+    again = client.get(path)
+    monkeypatch.undo()
+    # then the body is the same, and the counter and the document took one round trip
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert len(trips.sent) == 1
+    # and the request was counted all the same
+    assert [_redis().get(key) for key in _counter_keys()] == [b"2"]
+
+
+@pytest.mark.django_db
+def test_a_request_refused_with_its_read_gets_429_and_no_document():
+    client = APIClient()
+    with _rates(anon="2/min"):
+        statuses = [client.get(PROVIDERS) for _ in range(3)]
+    assert [r.status_code for r in statuses[:2]] == [200, 200]
+    assert statuses[2].status_code == 429
+    assert statuses[2].json()["code"] == "throttled"
+    assert "results" not in statuses[2].json()
+    assert int(statuses[2]["Retry-After"]) >= 1
+
+
+@pytest.mark.django_db
+def test_a_view_that_answers_before_reading_the_cache_is_still_charged():
+    # given a cost view (it defers its charge to its document read) and a bad parameter,
+    # refused before any read
+    from tests.factories import AIModelFactory, ProviderFactory
+
+    AIModelFactory(provider=ProviderFactory(slug="openai"), slug="openai/o4-mini")
+    client = APIClient()
+    bad = "/api/v1/models/openai/o4-mini/cost/?input_tokens=-1"
+    with _rates(anon="2/min"):
+        statuses = [client.get(bad).status_code for _ in range(3)]
+    # then each 400 was counted, and the third request over the limit is a 429
+    assert statuses == [400, 400, 429]

@@ -56,6 +56,8 @@ from models_catalog.models import AIModel, Provider
     )
 )
 class ProviderListApi(ListAPIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -76,6 +78,8 @@ class ProviderListApi(ListAPIView):
 
 
 class ProviderDetailApi(APIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -111,6 +115,8 @@ class ModelListApi(ListAPIView):
     """Filtering, ordering and paging are declared here (`ModelListFilter`) so that the schema
     documents them; the rows come from the `model_list` selector."""
 
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -156,6 +162,8 @@ def _include(request: Request) -> list[str]:
 
 
 class ModelDetailApi(APIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -176,6 +184,8 @@ class ModelDetailApi(APIView):
 
 
 class ModelCostApi(APIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -194,6 +204,8 @@ class ModelCostApi(APIView):
 
 
 class ModelRanksApi(APIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -209,6 +221,8 @@ class ModelRanksApi(APIView):
 
 
 class ModelPriceHistoryApi(APIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -225,6 +239,8 @@ class ModelPriceHistoryApi(APIView):
 
 
 class ChartApi(APIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
@@ -242,6 +258,8 @@ class ChartApi(APIView):
 
 
 class CompareApi(APIView):
+    # The throttle's counter goes with the document's read (config.throttles.read_charged).
+    throttle_on_read = True
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation

@@ -49,8 +49,10 @@ def _cacheable(
 
 class ModelRatingApi(APIView):
     # Public, identical for everyone and the most requested read: nobody needs to be known,
-    # so no authenticator runs (no session or token lookup on the hot path).
+    # so no authenticator runs (no session or token lookup on the hot path). The throttle's
+    # counter goes with the read of the rendered rating (config.throttles.read_charged).
     authentication_classes: list = []
+    throttle_on_read = True
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
 
@@ -64,8 +66,8 @@ class ModelRatingApi(APIView):
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         # Served pre-rendered from the cache (see reviews.ratings.cache): the hot path runs no
-        # query and no serializer, only the conditional-request check. Its cache round trips:
-        # one GET of the body, plus the throttle's counter (one script call; none on a 304).
+        # query and no serializer, only the conditional-request check. One cache round trip:
+        # the throttle's counter and the body's GET in one script (a 304: the GET alone).
         rendered = rating_rendered_get(f"{provider}/{model}")
         return _cacheable(
             request, rendered.etag, rendered.last_modified,

@@ -118,6 +118,12 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, Gene
     def get_permissions(self) -> list[BasePermission]:
         return _read_or_write_permissions(self.request)
 
+    @property
+    def throttle_on_read(self) -> bool:
+        """The pre-rendered first page: the throttle's counter goes with its read
+        (config.throttles.read_charged). Other pages are charged before they render."""
+        return not self.request.user.is_authenticated and "cursor" not in self.request.query_params
+
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, ReviewListFilterInputSerializer, IF_NONE_MATCH],
         responses={

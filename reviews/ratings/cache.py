@@ -16,9 +16,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from rest_framework.exceptions import Throttled
 from rest_framework.renderers import JSONRenderer
 
 from config.redis_health import fallback_log
+from config.throttles import read_charged
 from models_catalog.models import AIModel
 from reviews.models import ModelRating
 from reviews.ratings.selectors import ModelRatingView, model_rating_get
@@ -64,7 +66,10 @@ def rating_render(view: ModelRatingView) -> RenderedRating:
 def rating_rendered_get(slug: str) -> RenderedRating:
     """The rendered rating of the model a slug, alias or variant names. Raises ModelNotFound."""
     try:
-        entry = cache.get(_key(slug))
+        # With the throttle's counter, when the view deferred it here (one round trip).
+        entry = read_charged([_key(slug)]).get(_key(slug))
+    except Throttled:
+        raise
     except Exception:
         # Down or hanging: read the database, and do not wait on the cache a second time.
         fallback_log(logger, "rating cache unreachable; reading the database")
