@@ -577,6 +577,9 @@ HEADLESS_SERVE_SPECIFICATION = True
 HEADLESS_SPECIFICATION_TEMPLATE_NAME = None
 # Links in mail point at the frontend, which calls the headless API with the key.
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+# Scheme and host of this API as clients reach it: the origin of the absolute links in bodies
+# rendered outside a request (webhook payloads). Answers to requests link on their own origin.
+API_ORIGIN = env("API_ORIGIN", default="http://localhost:8000").rstrip("/")
 
 
 def headless_frontend_urls(frontend_url: str) -> dict[str, str]:

@@ -10,12 +10,17 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import absolute_url
 from models_catalog import registry
+from models_catalog.api.references import (
+    ModelReferenceOutputSerializer,
+    model_reference,
+    model_url,
+)
 from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
 from models_catalog.registry import model_versions
 from models_catalog.selectors import CATEGORIES
@@ -70,14 +75,7 @@ class ModalityListField(serializers.Field):
 
 
 def _url(context: Mapping[str, Any], name: str, **kwargs: str) -> str:
-    path = reverse(f"catalog:{name}", kwargs=kwargs)
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def _model_url(context: Mapping[str, Any], model: AIModel, name: str = "model-detail") -> str:
-    provider, _, model_part = model.slug.partition("/")
-    return _url(context, name, provider=provider, model=model_part)
+    return absolute_url(context, f"catalog:{name}", **kwargs)
 
 
 # --- Providers -------------------------------------------------------------------------
@@ -95,6 +93,7 @@ class ProviderListOutputSerializer(serializers.Serializer):
     model_count = serializers.IntegerField(help_text="Number of models in the catalog.")
     url = serializers.SerializerMethodField(help_text="This provider's API resource.")
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, provider: Provider) -> str:
         return _url(self.context, "provider-detail", slug=provider.slug)
 
@@ -173,6 +172,7 @@ class ProviderDetailOutputSerializer(serializers.Serializer):
     models_url = serializers.SerializerMethodField(help_text="The model list for this provider.")
 
     @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(OpenApiTypes.URI)
     def get_models_url(self, provider: Provider) -> str:
         return f"{_url(self.context, 'model-list')}?provider={provider.slug}"
 
@@ -235,7 +235,7 @@ class PriceSeriesOutputSerializer(serializers.Serializer):
 
 
 class PriceHistoryOutputSerializer(serializers.Serializer):
-    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    model = ModelReferenceOutputSerializer(help_text="The model (canonical).")
     series = PriceSeriesOutputSerializer(
         many=True, help_text="One series per offering and source; the standard offering first."
     )
@@ -269,11 +269,6 @@ class MetricValueOutputSerializer(serializers.Serializer):
     ci_high = serializers.DecimalField(
         max_digits=12, decimal_places=4, allow_null=True, help_text="Upper confidence bound."
     )
-
-
-class ModelSummaryOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text="Model slug `provider/model`.")
-    name = serializers.CharField(help_text="Display name.")
 
 
 class RegisteredBriefField(serializers.Field):
@@ -311,9 +306,10 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="Weights published; null when unknown."
     )
     release_date = serializers.DateField(allow_null=True, help_text="Release date, if known.")
-    # `Field`: the detail serializer redeclares it as a nested serializer.
-    lifecycle: serializers.Field = serializers.ChoiceField(
-        choices=Lifecycle.choices, help_text="active or deprecated."
+    lifecycle = serializers.ChoiceField(
+        choices=Lifecycle.choices,
+        help_text="`active` or `deprecated` (the model page adds `deprecation_date` and "
+        "`successor`).",
     )
     listing_verified = serializers.BooleanField(help_text="An editor has checked this listing.")
     price = PriceSummaryOutputSerializer(
@@ -344,20 +340,7 @@ class ModelListOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, model: AIModel) -> str:
-        return _model_url(self.context, model)
-
-
-class LifecycleOutputSerializer(serializers.Serializer):
-    # A plain string: the `lifecycle` enum is already named after the list field.
-    status = serializers.ChoiceField(
-        choices=Lifecycle.choices, source="lifecycle", help_text="active or deprecated."
-    )
-    deprecation_date = serializers.DateField(
-        allow_null=True, help_text="Date the provider retires or retired the model, if announced."
-    )
-    successor = ModelSummaryOutputSerializer(
-        allow_null=True, help_text="The model that replaces this one; null when none."
-    )
+        return model_url(self.context, model)
 
 
 class BestForOutputSerializer(serializers.Serializer):
@@ -552,7 +535,12 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
     supported_parameters = serializers.ListField(
         child=serializers.CharField(), help_text="Request parameters the model accepts."
     )
-    lifecycle = LifecycleOutputSerializer(source="*", help_text="Lifecycle and successor.")
+    deprecation_date = serializers.DateField(
+        allow_null=True, help_text="Date the provider retires or retired the model, if announced."
+    )
+    successor = ModelReferenceOutputSerializer(
+        allow_null=True, help_text="The model that replaces this one; null when none."
+    )
     price = PriceOutputSerializer(
         source="current_price",
         allow_null=True,
@@ -615,12 +603,11 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         # The reviews app registers the lister (this app never imports it).
         return list(ModelVersionOutputSerializer(model_versions(model), many=True).data)
 
-    @extend_schema_field(ModelSummaryOutputSerializer(many=True))
+    @extend_schema_field(ModelReferenceOutputSerializer(many=True))
     def get_siblings(self, model: AIModel) -> list[dict[str, Any]]:
         members = model.family.members if model.family is not None else []
         others = [m for m in members if m.pk != model.pk]
-        # many=True makes a ListSerializer, whose data is a list (the stubs say a dict).
-        return cast(list[dict[str, Any]], ModelSummaryOutputSerializer(others, many=True).data)
+        return [model_reference(other, self.context) for other in others]
 
     @extend_schema_field(serializers.DictField(child=FieldSourceOutputSerializer()))
     def get_sources(self, model: AIModel) -> dict[str, Any]:
@@ -634,9 +621,9 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
     @extend_schema_field(ModelLinksOutputSerializer)
     def get_links(self, model: AIModel) -> dict[str, str]:
         return {
-            "cost": _model_url(self.context, model, "model-cost"),
-            "ranks": _model_url(self.context, model, "model-ranks"),
-            "prices": _model_url(self.context, model, "model-prices"),
+            "cost": model_url(self.context, model, "model-cost"),
+            "ranks": model_url(self.context, model, "model-ranks"),
+            "prices": model_url(self.context, model, "model-prices"),
         }
 
 
@@ -694,7 +681,7 @@ class CostPartOutputSerializer(serializers.Serializer):
 
 
 class ModelCostOutputSerializer(serializers.Serializer):
-    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    model = ModelReferenceOutputSerializer(help_text="The model priced (canonical).")
     offering = serializers.CharField(source="price.offering", help_text="The offering priced.")
     currency = serializers.CharField(source="price.currency", help_text="ISO 4217 code (USD).")
     price = PriceOutputSerializer(help_text="The price used, with its source and date.")
@@ -748,7 +735,7 @@ class RankOutputSerializer(serializers.Serializer):
 
 
 class ModelRanksOutputSerializer(serializers.Serializer):
-    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    model = ModelReferenceOutputSerializer(help_text="The model ranked (canonical).")
     ranks = RankOutputSerializer(many=True, help_text="Per category, then per measure.")
 
 
@@ -827,8 +814,7 @@ class ChartInputSerializer(serializers.Serializer):
 
 
 class ChartPointOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text="Model slug `provider/model`.")
-    name = serializers.CharField(help_text="Display name.")
+    model = ModelReferenceOutputSerializer(source="*", help_text="The model charted.")
     value = MeasureValueField(help_text="The model's current value of the measure.")
     rank = serializers.IntegerField(
         help_text="1 is best; equal values share a rank (as in the model's `ranks/`)."
@@ -980,7 +966,7 @@ class CompareTokensOutputSerializer(serializers.Serializer):
 
 
 class CompareOutputSerializer(serializers.Serializer):
-    models = ModelSummaryOutputSerializer(
+    models = ModelReferenceOutputSerializer(
         many=True, help_text="The compared models (canonical slugs), in the order asked."
     )
     tokens = CompareTokensOutputSerializer(help_text="The request the `cost` row prices.")

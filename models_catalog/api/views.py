@@ -189,7 +189,9 @@ class ModelCostApi(APIView):
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         params = ModelCostInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        document = documents.model_cost_document(f"{provider}/{model}", params.validated_data)
+        document = documents.model_cost_document(
+            request, f"{provider}/{model}", params.validated_data
+        )
         return document_response(request, document)
 
 
@@ -204,7 +206,7 @@ class ModelRanksApi(APIView):
         description="The model's rank on each measure it has, within each category it is in.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
-        document = documents.model_ranks_document(f"{provider}/{model}")
+        document = documents.model_ranks_document(request, f"{provider}/{model}")
         return document_response(request, document)
 
 

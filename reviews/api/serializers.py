@@ -5,12 +5,13 @@ are ignored). Output serializers list every field; none holds an email address."
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from config.api import ErrorOutputSerializer
+from config.api import ErrorOutputSerializer, absolute_url
+from models_catalog.api.references import ModelReferenceOutputSerializer
 from reviews.integrity.standing import AGE_BUCKETS, account_age_bucket, author_published_reviews
 from reviews.models import (
     SUB_RATINGS,
@@ -229,7 +230,8 @@ class ReviewAuthorOutputSerializer(serializers.Serializer):
     username = serializers.SerializerMethodField(help_text="Public handle; null if erased.")
     display_name = serializers.SerializerMethodField(help_text="Name shown beside the review.")
     profile_url = serializers.SerializerMethodField(
-        help_text="Path of the public profile, `/api/v1/users/{username}/`; null if erased."
+        help_text="The public profile in the API (absolute, `…/api/v1/users/{username}/`); "
+        "null if erased."
     )
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -239,11 +241,11 @@ class ReviewAuthorOutputSerializer(serializers.Serializer):
     def get_display_name(self, user: User) -> str:
         return str(user)
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_profile_url(self, user: User) -> str | None:
         if user.erased_at:
             return None
-        return reverse("accounts:user-detail", kwargs={"username": user.username})
+        return absolute_url(self.context, "accounts:user-detail", username=user.username)
 
 
 class ReviewerFactsOutputSerializer(serializers.Serializer):
@@ -332,9 +334,17 @@ class ReplyOwnOutputSerializer(ReplyOutputSerializer):
     created_at = serializers.DateTimeField(help_text="When it was first written.")
 
 
+def review_url(context: Any, review: Review) -> str:
+    """The review's own resource, `GET /api/v1/reviews/{id}/` (absolute)."""
+    return absolute_url(context, "reviews:review-detail", review_id=review.public_id)
+
+
 class ReviewOutputSerializer(_ContentOutputSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The review's id (random).")
-    model = serializers.CharField(source="model.slug", help_text="Slug of the reviewed model.")
+    url = serializers.SerializerMethodField(
+        help_text="The review's resource, `…/api/v1/reviews/{id}/` (absolute)."
+    )
+    model = ModelReferenceOutputSerializer(help_text="The reviewed model.")
     status = serializers.ChoiceField(
         choices=ReviewStatus.choices,
         help_text="`pending`, `published`, `rejected`, `hidden` or `withdrawn`; others only "
@@ -366,6 +376,10 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
         help_text="Your own state of this review (author? your vote, your report); null when "
         "not signed in."
     )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, review: Review) -> str:
+        return review_url(self.context, review)
 
     @extend_schema_field(ReviewViewerOutputSerializer(allow_null=True))
     def get_viewer(self, review: Review) -> dict[str, Any] | None:
@@ -487,12 +501,26 @@ class ReportOutputSerializer(serializers.Serializer):
         help_text="`open` until a moderator upholds or dismisses it.",
     )
     created_at = serializers.DateTimeField(help_text="When.")
+    url = serializers.SerializerMethodField(
+        help_text="This report, `…/api/v1/me/reports/{review_id}/` (absolute)."
+    )
     review = serializers.UUIDField(source="review.public_id", help_text="The reported review.")
-    model = serializers.CharField(source="review.model.slug", help_text="Slug of its model.")
+    review_url = serializers.SerializerMethodField(help_text="The reported review (absolute).")
+    model = ModelReferenceOutputSerializer(source="review.model", help_text="Its model.")
     withdrawable = serializers.SerializerMethodField(
         help_text="You may still withdraw it (`DELETE /api/v1/me/reports/{review_id}/`): only "
         "while it is `open`."
     )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, report: Report) -> str:
+        return absolute_url(
+            self.context, "reviews:me-report-detail", review_id=report.review.public_id
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_review_url(self, report: Report) -> str:
+        return review_url(self.context, report.review)
 
     def get_withdrawable(self, report: Report) -> bool:
         return report.state == Report.State.OPEN

@@ -87,8 +87,9 @@ def _own_review(request: Request, public_id: uuid.UUID) -> dict:
 
 
 def _viewer(request: Request) -> dict:
-    """Serializer context naming the reader, for each review's `viewer` state."""
-    return {"viewer": request.user}
+    """Serializer context naming the reader, for each review's `viewer` state, and the
+    request, whose origin the links are absolute on."""
+    return {"viewer": request.user, "request": request}
 
 
 def _created(request: Request, data: dict, route: str, review_id: uuid.UUID) -> Response:
@@ -283,7 +284,7 @@ class ReviewReportCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView
         data = ReportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(review=review, reporter=request.user, **data.validated_data)
-        body = ReportOutputSerializer(report).data
+        body = ReportOutputSerializer(report, context={"request": request}).data
         return _created(request, body, "reviews:me-report-detail", review_id)
 
 
@@ -330,7 +331,9 @@ class MyReportListApi(GenericAPIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         reports = selectors.report_list_for_reporter(reporter=request.user)
         page = self.paginate_queryset(reports)
-        return self.get_paginated_response(ReportOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            ReportOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 class MyReportDetailApi(APIView):
@@ -343,7 +346,7 @@ class MyReportDetailApi(APIView):
     )
     def get(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         report = selectors.report_get_own(review_id=review_id, reporter=request.user)
-        return Response(ReportOutputSerializer(report).data)
+        return Response(ReportOutputSerializer(report, context={"request": request}).data)
 
     @extend_schema(
         parameters=[REVIEW_ID_PARAMETER],
