@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import Role, User
 from config.api import absolute_url
 
 
@@ -33,7 +33,7 @@ class MeOutputSerializer(serializers.Serializer):
         help_text="Whether the primary email address is verified; writes need it."
     )
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=["moderator", "admin"]),
+        child=serializers.ChoiceField(choices=Role.choices),
         help_text="Roles held: `moderator`, `admin`; empty for everyone else.",
     )
     date_joined = serializers.DateTimeField(help_text="When the account was created.")

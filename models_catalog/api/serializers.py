@@ -21,7 +21,16 @@ from models_catalog.api.references import (
     model_reference,
     model_url,
 )
-from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
+from models_catalog.models import (
+    AIModel,
+    Direction,
+    EditorialPoint,
+    Lifecycle,
+    Provider,
+    ProviderProfileEdit,
+    RouteKind,
+    Source,
+)
 from models_catalog.registry import model_versions
 from models_catalog.selectors import CATEGORIES
 
@@ -144,7 +153,7 @@ class ProviderProfileEditOutputSerializer(serializers.Serializer):
     provider = serializers.CharField(source="provider.slug", help_text="Provider slug.")
     changes = serializers.DictField(help_text="The fields proposed, with their new values.")
     state = serializers.ChoiceField(
-        choices=["pending", "accepted", "rejected", "superseded"],
+        choices=ProviderProfileEdit.State.choices,
         help_text="`pending` until a moderator accepts or rejects it; `superseded` by a newer "
         "proposal.",
     )
@@ -413,7 +422,7 @@ class RouteOutputSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="Route key as the source names it, e.g. `azure/eu`.")
     name = serializers.CharField(help_text="Display name, e.g. `Azure OpenAI`.")
     kind = serializers.ChoiceField(
-        choices=["first_party", "cloud", "aggregator"],
+        choices=RouteKind.choices,
         help_text="first_party (the maker's own API), cloud or aggregator.",
     )
     region = serializers.CharField(help_text="Region where the source says it; may be empty.")
