@@ -453,8 +453,9 @@ class RouteOutputSerializer(serializers.Serializer):
 
 
 class PriceTierOutputSerializer(serializers.Serializer):
-    category = serializers.CharField(
-        help_text="The category the tier is within: reasoning, multimodal, open_weights or all."
+    category = serializers.ChoiceField(
+        choices=CATEGORIES,
+        help_text="The category the tier is within: reasoning, multimodal, open_weights or all.",
     )
     tier = serializers.ChoiceField(
         choices=["budget", "mid-priced", "premium"], help_text="The price tier."

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.openapi import CONFLICT, LOCATION_HEADER, NOT_FOUND, WRITE_ERRORS
 from config.pagination import CursorPagePagination
 from reviews import selectors, services
 from reviews.api.moderation_serializers import ReviewModerationNoteInputSerializer
@@ -33,7 +33,6 @@ from reviews.api.serializers import (
     ReplyOwnOutputSerializer,
 )
 from reviews.api.throttles import ReviewReplyThrottle
-from reviews.api.views import LOCATION_HEADER
 from reviews.models import ReviewReply
 
 

@@ -9,8 +9,7 @@ import uuid
 from django.http import HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -25,10 +24,11 @@ from config.documents import body_response, document_response
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
     BAD_REQUEST,
+    CONDITIONAL_GET,
     CONFLICT,
     IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY_PARAMETER,
-    IF_NONE_MATCH,
+    LOCATION_HEADER,
     MODEL_PATH_PARAMETERS,
     NOT_FOUND,
     NOT_MODIFIED,
@@ -98,12 +98,6 @@ def _created(request: Request, data: dict, route: str, review_id: uuid.UUID) -> 
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
-# Declared on every 201: where the created resource lives.
-LOCATION_HEADER = OpenApiParameter(
-    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201],
-    description="Absolute URL of the created resource.",
-)  # fmt: skip
-
 REVIEW_EXISTS = OpenApiResponse(
     ReviewExistsErrorOutputSerializer,
     description="`review_exists`: you already have an active review of this model; "
@@ -120,7 +114,7 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, Gene
         return _read_or_write_permissions(self.request)
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, ReviewListFilterInputSerializer, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, ReviewListFilterInputSerializer, *CONDITIONAL_GET],
         responses={
             200: ReviewOutputSerializer(many=True),
             **NOT_MODIFIED,
@@ -177,7 +171,7 @@ class ReviewDetailApi(SuccessOnlyThrottling, APIView):
         return _read_or_write_permissions(self.request)
 
     @extend_schema(
-        parameters=[REVIEW_ID_PARAMETER, IF_NONE_MATCH],
+        parameters=[REVIEW_ID_PARAMETER, *CONDITIONAL_GET],
         responses={200: ReviewOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="One review: published ones for everyone; the author also sees their "
         "own in any state. 404 `review_not_found` otherwise. With an ETag (304 on "

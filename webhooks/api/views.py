@@ -9,9 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.openapi import CONFLICT, LOCATION_HEADER, NOT_FOUND, WRITE_ERRORS
 from config.pagination import CursorPagePagination
-from reviews.api.views import LOCATION_HEADER  # one declaration of the 201 header
 from webhooks import selectors, services
 from webhooks.api.serializers import (
     DeliveryOutputSerializer,
