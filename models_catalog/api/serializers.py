@@ -412,7 +412,10 @@ class QuickStartOutputSerializer(serializers.Serializer):
         help_text="The route's OpenAI-compatible base URL, as its provider documents it; may "
         "hold a `{resource}` placeholder (Azure: one endpoint per customer resource)."
     )
-    model = serializers.CharField(help_text="The `model` to send on this route.")
+    # Not `model`: in this API `model` always names a catalog model by reference object.
+    model_id = serializers.CharField(
+        help_text="The model's id on this route: send it as the request's `model`."
+    )
     placeholders = serializers.ListField(
         child=serializers.CharField(), help_text="Placeholders in `base_url` to fill in."
     )
@@ -448,7 +451,7 @@ class RouteOutputSerializer(serializers.Serializer):
         if not route.base_url:
             return None
         placeholders = re.findall(r"\{(\w+)\}", route.base_url)
-        return {"base_url": route.base_url, "model": route.route_model_id,
+        return {"base_url": route.base_url, "model_id": route.route_model_id,
                 "placeholders": placeholders}  # fmt: skip
 
 
