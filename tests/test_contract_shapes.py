@@ -157,6 +157,8 @@ def _check(body: Any, seen: list[str]) -> None:
         for field, value in body.items():
             if field in {"model", "successor"} and value is not None:
                 assert _is_reference(value), (field, value)
+            if field == "provider" and isinstance(value, dict):
+                assert _is_reference(value), (field, value)  # a provider's, the same shape
             if field in {"models", "siblings"}:
                 assert all(_is_reference(item) for item in value), (field, value)
             if (field == "url" or field.endswith("_url")) and isinstance(value, str):

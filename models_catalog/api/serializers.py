@@ -91,8 +91,15 @@ def _url(context: Mapping[str, Any], name: str, **kwargs: str) -> str:
 
 
 class ProviderSummaryOutputSerializer(serializers.Serializer):
+    """A provider as other resources mention it (as a model's reference object)."""
+
     slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
     name = serializers.CharField(help_text="Display name, e.g. `OpenAI`.")
+    url = serializers.SerializerMethodField(help_text="The provider in the API (absolute).")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, provider: Provider) -> str:
+        return _url(self.context, "provider-detail", slug=provider.slug)
 
 
 class ProviderListOutputSerializer(serializers.Serializer):

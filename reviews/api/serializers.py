@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.models import User
 from config.api import ErrorOutputSerializer, absolute_url
 from models_catalog.api.references import ModelReferenceOutputSerializer
+from models_catalog.api.serializers import ProviderSummaryOutputSerializer
 from reviews.integrity.standing import AGE_BUCKETS, account_age_bucket, author_published_reviews
 from reviews.models import (
     SUB_RATINGS,
@@ -304,16 +305,11 @@ def viewer_state(review: Review, viewer: User | AnonymousUser | None) -> dict[st
     }
 
 
-class ReplyProviderOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text="The provider's slug, e.g. `openai`.")
-    name = serializers.CharField(help_text="The provider's name.")
-
-
 class ReplyOutputSerializer(serializers.Serializer):
     """A provider's public reply: who speaks is the provider, never the member's account."""
 
     id = serializers.UUIDField(source="public_id", help_text="The reply's id (random).")
-    provider = ReplyProviderOutputSerializer(help_text="The provider that replied.")
+    provider = ProviderSummaryOutputSerializer(help_text="The provider that replied.")
     body = serializers.CharField(help_text="The reply, plain text as written (never HTML).")
     published_at = serializers.DateTimeField(
         allow_null=True, help_text="When this text was published; null while it waits."
@@ -400,7 +396,7 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
     def get_reply(self, review: Review) -> dict[str, Any] | None:
         # Preloaded by every selector that feeds this serializer (`published_replies`).
         replies = review.published_replies
-        return ReplyOutputSerializer(replies[0]).data if replies else None
+        return ReplyOutputSerializer(replies[0], context=self.context).data if replies else None
 
     @extend_schema_field(ReviewerFactsOutputSerializer)
     def get_reviewer(self, review: Review) -> dict[str, Any]:

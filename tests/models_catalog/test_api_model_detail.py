@@ -92,7 +92,9 @@ def test_model_detail_returns_the_whole_model_page(api_client, o4_mini):
     assert body["version_slug"] == "openai/o4-mini-2025-04-16"
     assert body["name"] == "OpenAI: o4 Mini"
     assert body["description"] == "Compact reasoning model."
-    assert body["provider"] == {"slug": "openai", "name": "OpenAI"}
+    assert body["provider"] == {
+        "slug": "openai", "name": "OpenAI", "url": "http://testserver/api/v1/providers/openai/",
+    }  # fmt: skip
     assert body["family"] == {"slug": "o", "name": "o"}
     assert body["input_modalities"] == ["text", "image", "file"]
     assert body["output_modalities"] == ["text"]
