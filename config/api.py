@@ -5,11 +5,13 @@ Every error response has the shape
 where `fields` appears only for validation errors.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -47,6 +49,17 @@ class ErrorOutputSerializer(serializers.Serializer):
         required=False,
         help_text="Only on 500: the id of the request, also in `X-Request-ID` and our logs.",
     )
+
+
+def absolute_url(context: Mapping[str, Any], name: str, **kwargs: Any) -> str:
+    """The absolute URL of the route `name` (`app:route`), as every representation links:
+    on the request's origin (serializer context `request`), else on `API_ORIGIN` (webhook
+    payloads and other bodies rendered outside a request)."""
+    path = reverse(name, kwargs=kwargs)
+    request = context.get("request")
+    if request is not None:
+        return str(request.build_absolute_uri(path))
+    return f"{settings.API_ORIGIN}{path}"
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

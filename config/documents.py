@@ -44,7 +44,9 @@ from config.throttles import read_charged
 
 logger = logging.getLogger(__name__)
 ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
-ENTRY_FORMAT = 1  # bumped with Document's fields: an older release's entries are never read
+# Bumped with Document's fields and with the shapes of the bodies (2: the model reference
+# object and absolute links, issue 15): an older release's entries are never read.
+ENTRY_FORMAT = 2
 GZIP_MIN_LENGTH = 1024  # bytes: smaller bodies gain too little from compression
 
 # Generations. Per model: `model_generation(slug)`.

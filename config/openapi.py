@@ -52,6 +52,30 @@ IF_NONE_MATCH = OpenApiParameter(
 )  # fmt: skip
 NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: the ETag is current.")}
 
+# --- Response headers ---------------------------------------------------------------------
+# Declared where they are sent, so a generated client reads them typed. tests/test_contract.py
+# checks the schema declares each where it belongs, and the live answers carry them.
+ETAG_HEADER = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+    description="Validator of this representation: send it back as `If-None-Match` for a "
+    "304. Weak (`W/\"…\"`) on a gzip-encoded answer, which If-None-Match still matches.",
+)  # fmt: skip
+CACHE_CONTROL_HEADER = OpenApiParameter(
+    "Cache-Control", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+    description="`public, max-age=30, stale-while-revalidate=60` on public documents; "
+    "`private, no-cache` on an answer showing the signed-in reader's own state.",
+)  # fmt: skip
+LAST_MODIFIED_HEADER = OpenApiParameter(
+    "Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+    description="HTTP date of the stored summary (informative: 304 is decided by the ETag).",
+)  # fmt: skip
+# A conditional read: the request's If-None-Match and the answer's validators.
+CONDITIONAL_GET = [IF_NONE_MATCH, ETAG_HEADER, CACHE_CONTROL_HEADER]
+LOCATION_HEADER = OpenApiParameter(
+    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201],
+    description="Absolute URL of the created resource.",
+)  # fmt: skip
+
 
 # --- The contract's shared parts: tags, operation ids, errors per status ------------------
 
@@ -110,6 +134,7 @@ _ANY_OPERATION = {
     "406": "The `Accept` header asks for a type this operation cannot answer in.",
     "429": "Too many requests (`throttled`); `Retry-After` says when to try again.",
     "500": "Our fault (`server_error`); `request_id` is the id to quote.",
+    "503": "The service sheds load (`overloaded`); `Retry-After` says when to try again.",
 }
 _WITH_BODY = {
     "413": "The body is larger than the server accepts (`request_too_large`).",
@@ -123,19 +148,22 @@ RETRY_AFTER_HEADER = {
 }
 
 
+_RETRY_AFTER = {"429", "503"}
+
+
 def _error_response(description: str, status: str) -> dict:
     response: dict = {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOutput"}}},
     }
-    if status == "429":
+    if status in _RETRY_AFTER:
         response["headers"] = RETRY_AFTER_HEADER
     return response
 
 
 def document_error_responses(result: dict, **kwargs: object) -> dict:
     """Postprocessing hook: every operation under /api/ documents every error status it can
-    answer, each with the one error body (and `Retry-After` on 429)."""
+    answer, each with the one error body (and `Retry-After` on 429 and 503)."""
     # spectacular's `BlankEnum` (the "" of a choice field that may be blank) has no type,
     # which generated clients read as `unknown`.
     blank = result.get("components", {}).get("schemas", {}).get("BlankEnum")
@@ -154,7 +182,7 @@ def document_error_responses(result: dict, **kwargs: object) -> dict:
             for status, description in statuses.items():
                 if status not in responses:
                     responses[status] = _error_response(description, status)
-                elif status == "429":
+                elif status in _RETRY_AFTER:
                     responses[status].setdefault("headers", RETRY_AFTER_HEADER)
             for status, response in responses.items():
                 if status >= "400" and not response.get("description"):

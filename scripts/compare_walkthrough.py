@@ -85,21 +85,21 @@ def chart() -> None:
     listed = get("/api/v1/models/?input_modality=image&page_size=1")["count"]
     mismatches = []
     for point in points:
-        ranks = get(model_url(point["slug"], "ranks/"))["ranks"]
+        ranks = get(model_url(point["model"]["slug"], "ranks/"))["ranks"]
         [own] = [
             r["rank"]
             for r in ranks
             if r["category"] == "multimodal" and r["measure"] == "output_price"
         ] or [None]
         if own != point["rank"]:
-            mismatches.append((point["slug"], point["rank"], own))
+            mismatches.append((point["model"]["slug"], point["rank"], own))
     if mismatches:
         fail(f"chart ranks differ from ranks/: {mismatches[:5]}")
     print(
         f"2. chart multimodal/output_price: {len(points)} points in one request "
         f"({listed} multimodal models listed, the others have no price); every rank equals "
         f"the model's ranks/; first three: "
-        f"{[(p['slug'], p['value'], p['rank']) for p in points[:3]]}"
+        f"{[(p['model']['slug'], p['value'], p['rank']) for p in points[:3]]}"
     )
 
 

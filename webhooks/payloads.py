@@ -1,5 +1,6 @@
 """From an outbox event to the public webhook event: its type, the model it concerns (for
-subscription filters) and the resource as the public API shows it.
+subscription filters) and the resource as the public API shows it. Links are absolute, on
+`API_ORIGIN` (a payload is rendered outside any request).
 
 Review events become `review.published` (it became public), `review.updated` (a public
 review changed: an approved edit, usage verified) or `review.removed` (it left the public
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.models import Event
-from models_catalog.api.serializers import ModelSummaryOutputSerializer, PriceOutputSerializer
+from models_catalog.api.references import model_reference
+from models_catalog.api.serializers import PriceOutputSerializer
 from models_catalog.models import AIModel, Price
 from reviews.api.serializers import ReviewOutputSerializer
 from reviews.models import ModerationEvent, ReviewStatus
@@ -49,7 +51,7 @@ def _review(event: Event) -> Rendered | None:
         return None
     review = moderation.review
     if was and not now:
-        data = {"id": str(review.public_id), "model": review.model.slug, "status": now}
+        data = {"id": str(review.public_id), "model": model_reference(review.model), "status": now}
         return Rendered(WebhookEventType.REVIEW_REMOVED, review.model_id, data)
     kind = WebhookEventType.REVIEW_UPDATED if was else WebhookEventType.REVIEW_PUBLISHED
     if review.status != PUBLIC:  # it left again since: the removal event follows
@@ -67,7 +69,7 @@ def _rating(event: Event) -> Rendered | None:
     if model is None:
         return None
     rating = {k: v for k, v in event.payload.items() if k != "model_id"}
-    data = {"model": ModelSummaryOutputSerializer(model).data, "rating": rating}
+    data = {"model": model_reference(model), "rating": rating}
     return Rendered(WebhookEventType.RATING_CHANGED, model.pk, data)
 
 
@@ -76,7 +78,7 @@ def _price(event: Event) -> Rendered | None:
     if price is None:
         return None
     data = {
-        "model": ModelSummaryOutputSerializer(price.model).data,
+        "model": model_reference(price.model),
         "price": PriceOutputSerializer(price).data,
     }
     return Rendered(WebhookEventType.PRICE_CHANGED, price.model_id, data)
@@ -86,7 +88,7 @@ def _model_added(event: Event) -> Rendered | None:
     model = _model(event.payload["model_id"])
     if model is None:
         return None
-    data = {"model": ModelSummaryOutputSerializer(model).data}
+    data = {"model": model_reference(model)}
     return Rendered(WebhookEventType.MODEL_ADDED, model.pk, data)
 
 

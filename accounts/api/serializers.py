@@ -1,9 +1,14 @@
 """One serializer per operation and direction; output serializers list every field."""
 
+from typing import Any
+
 from django.db.models import Field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import Role, User
+from config.api import absolute_url
 
 
 def _max_length(name: str) -> int:
@@ -28,7 +33,7 @@ class MeOutputSerializer(serializers.Serializer):
         help_text="Whether the primary email address is verified; writes need it."
     )
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=["moderator", "admin"]),
+        child=serializers.ChoiceField(choices=Role.choices),
         help_text="Roles held: `moderator`, `admin`; empty for everyone else.",
     )
     date_joined = serializers.DateTimeField(help_text="When the account was created.")
@@ -71,6 +76,9 @@ class MeDeleteInputSerializer(serializers.Serializer):
 
 class PublicProfileOutputSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Public handle.")
+    url = serializers.SerializerMethodField(
+        help_text="This profile, `…/api/v1/users/{username}/` (absolute)."
+    )
     display_name = serializers.CharField(help_text="Name shown beside reviews; may be blank.")
     bio = serializers.CharField(help_text="A few words about the person; may be blank.")
     date_joined = serializers.DateTimeField(help_text="When the account was created.")
@@ -82,6 +90,10 @@ class PublicProfileOutputSerializer(serializers.Serializer):
         help_text="Slug of the provider the person works for, only if they chose to show it; "
         "otherwise null.",
     )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, profile: Any) -> str:
+        return absolute_url(self.context, "accounts:user-detail", username=profile.username)
 
 
 class ModerationAccessOutputSerializer(serializers.Serializer):

@@ -137,4 +137,4 @@ class UserDetailApi(APIView):
     )
     def get(self, request: Request, username: str) -> Response:
         profile = selectors.profile_get_public(username)
-        return Response(PublicProfileOutputSerializer(profile).data)
+        return Response(PublicProfileOutputSerializer(profile, context={"request": request}).data)

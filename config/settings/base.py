@@ -298,13 +298,34 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every closed set is one named enum, named for what it is (not after the first field or
+    # serializer spectacular met it in), so generated clients keep their type names when a
+    # field is added or renamed (issue 15). tests/test_contract.py checks none is unnamed.
     "ENUM_NAME_OVERRIDES": {
         "LifecycleEnum": "models_catalog.models.Lifecycle",
+        "DirectionEnum": "models_catalog.models.Direction",
+        "SourceEnum": "models_catalog.models.Source",
+        "RouteKindEnum": "models_catalog.models.RouteKind",
+        "ProviderProfileEditStateEnum": "models_catalog.models.ProviderProfileEdit.State",
+        "RankCategoryEnum": "models_catalog.selectors.CATEGORIES",
+        "PriceTierEnum": ["budget", "mid-priced", "premium"],
         "ReviewStatusEnum": "reviews.models.ReviewStatus",
         "ReplyStatusEnum": "reviews.models.ReplyStatus",
         "ReportStateEnum": "reviews.models.Report.State",
+        "ReportReasonEnum": "reviews.models.ReportReason",
+        "ModerationActionEnum": "reviews.models.ModerationAction",
+        "UseCaseEnum": "reviews.models.UseCase",
+        "UsageChannelEnum": "reviews.models.UsageChannel",
+        "IntegrityFlagKindEnum": "reviews.models.IntegrityFlag.Kind",
         "SurgeStateEnum": "reviews.models.ModelSurge.State",
         "SurgeKindEnum": "reviews.models.SurgeKind",
+        "AccountAgeEnum": "reviews.integrity.standing.AGE_BUCKETS",
+        "WaitingForEnum": "reviews.selectors.WAITING_REASONS",
+        "HighlightBasisEnum": ["use_case_rating", "tag_count"],
+        "WebhookEventTypeEnum": "webhooks.models.WebhookEventType",
+        "SubscribableEventTypeEnum": "webhooks.api.serializers.SUBSCRIBABLE",
+        "WebhookDeliveryStateEnum": "webhooks.models.WebhookDelivery.State",
+        "RoleEnum": "accounts.models.Role",
         "CostPartEnum": ["input", "cached_input", "output"],
         "MfaTypeEnum": ["totp", "recovery_codes"],
     },
@@ -577,6 +598,9 @@ HEADLESS_SERVE_SPECIFICATION = True
 HEADLESS_SPECIFICATION_TEMPLATE_NAME = None
 # Links in mail point at the frontend, which calls the headless API with the key.
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+# Scheme and host of this API as clients reach it: the origin of the absolute links in bodies
+# rendered outside a request (webhook payloads). Answers to requests link on their own origin.
+API_ORIGIN = env("API_ORIGIN", default="http://localhost:8000").rstrip("/")
 
 
 def headless_frontend_urls(frontend_url: str) -> dict[str, str]:

@@ -53,6 +53,8 @@ globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 # unless said otherwise.
 FRONTEND_URL = env("FRONTEND_URL", default=f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
 HEADLESS_FRONTEND_URLS = headless_frontend_urls(FRONTEND_URL)
+# The origin of absolute links in webhook payloads: the API on the first allowed host.
+API_ORIGIN = env("API_ORIGIN", default=f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Moderators must have enabled MFA (TOTP) before the moderation API serves them.
 MODERATION_REQUIRE_MFA = env.bool("MODERATION_REQUIRE_MFA", default=True)

@@ -8,6 +8,8 @@ type ModelPage = Schemas["ModelPageOutput"];
 type ReviewPage = Schemas["PaginatedReviewOutputList"];
 type Review = Schemas["ReviewOutput"];
 type ApiError = Schemas["ErrorOutput"];
+// How every representation names a model: `{slug, name, url}` with an absolute url.
+type ModelReference = Schemas["ModelReferenceOutput"];
 type PageQuery = NonNullable<paths["/api/v1/models/{provider}/{model}/"]["get"]["parameters"]["query"]>;
 type ReviewsQuery = NonNullable<
   paths["/api/v1/models/{provider}/{model}/reviews/"]["get"]["parameters"]["query"]
@@ -21,10 +23,15 @@ function stars(value: number | null): string {
   return value === null ? "unrated" : `${value.toFixed(2)} / 5`;
 }
 
+function link(model: ModelReference): string {
+  return `${model.name} <${model.url}>`;
+}
+
 function reviewLine(review: Review): string {
   const mine = review.viewer?.is_author ? " (yours)" : "";
   const use = review.use_cases.join(", ");
-  return `${"★".repeat(review.rating)} ${review.title} — ${review.author.display_name}${mine} [${use}]`;
+  const author = review.author.profile_url ?? review.author.display_name;
+  return `${"★".repeat(review.rating)} ${review.title} — ${author}${mine} [${use}] of ${link(review.model)} <${review.url}>`;
 }
 
 export function renderReviews(page: ReviewPage): string[] {
@@ -33,12 +40,19 @@ export function renderReviews(page: ReviewPage): string[] {
   return lines;
 }
 
+// One lifecycle shape in list and page: the enum (the page adds the date and successor).
+function lifecycle(status: Schemas["LifecycleEnum"]): string {
+  return status === "deprecated" ? "deprecated" : "active";
+}
+
 export function renderModelPage(model: ModelPage): string {
   const lines = [
     `${model.name} (${model.slug}) by ${model.provider.name}`,
-    `lifecycle: ${model.lifecycle.status}`,
+    `lifecycle: ${lifecycle(model.lifecycle)}`,
     `context: ${model.context_window ?? "unknown"} tokens`,
   ];
+  if (model.successor !== null) lines.push(`replaced by ${link(model.successor)} on ${model.deprecation_date ?? "a date not announced"}`);
+  for (const sibling of model.siblings) lines.push(`sibling: ${link(sibling)}`);
   if (model.price !== null) {
     lines.push(`price: ${model.price.input_per_mtok} in / ${model.price.output_per_mtok} out per 1M`);
   }
@@ -47,7 +61,7 @@ export function renderModelPage(model: ModelPage): string {
     lines.push(`rating: ${stars(rating.bayesian_average)} from ${rating.review_count} reviews`);
   }
   for (const rank of model.included?.ranks?.ranks ?? []) {
-    const category: Schemas["CategoryEnum"] = rank.category;
+    const category: Schemas["RankCategoryEnum"] = rank.category;
     lines.push(`#${rank.rank} of ${rank.total} in ${category} by ${rank.measure_name}`);
   }
   for (const version of model.versions) {

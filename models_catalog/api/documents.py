@@ -71,34 +71,44 @@ def model_detail_document(request: HttpRequest, slug: str) -> Document:
     return document_get(key, [CATALOG, model_generation(slug)], render)
 
 
-def model_ranks_body(slug: str) -> bytes:
+def model_ranks_body(request: HttpRequest, slug: str) -> bytes:
     """The ranks document's body; a part of the bundle. Raises ModelNotFound."""
-    return model_ranks_document(slug).body
+    return model_ranks_document(request, slug).body
 
 
-def model_ranks_document(slug: str) -> Document:
-    """Ranks (`GET /models/{slug}/ranks/`): no links, so one entry for every origin; an
-    alias's entry is right too, since every change of what it shows bumps a generation it
-    is kept under (an alias moving bumps the catalog). Raises ModelNotFound."""
+def model_ranks_document(request: HttpRequest, slug: str) -> Document:
+    """Ranks (`GET /models/{slug}/ranks/`), kept per origin (the model reference links);
+    an alias's entry is right too, since every change of what it shows bumps a generation
+    it is kept under (an alias moving bumps the catalog). Raises ModelNotFound."""
 
     def render() -> bytes:
-        return json_render(ModelRanksOutputSerializer(selectors.model_ranks_get(slug=slug)).data)
+        ranks = selectors.model_ranks_get(slug=slug)
+        return json_render(ModelRanksOutputSerializer(ranks, context=_context(request)).data)
 
-    return document_get(document_key("ranks", slug), [CATALOG, RATINGS], render)
+    key = document_key("ranks", origin(request), slug)
+    return document_get(key, [CATALOG, RATINGS], render)
 
 
-def model_cost_document(slug: str, params: dict[str, int | str | None]) -> Document:
+def model_cost_document(
+    request: HttpRequest, slug: str, params: dict[str, int | str | None]
+) -> Document:
     """The cost calculator's answer for validated `params`, kept for common inputs only.
     Raises ModelNotFound, PriceUnavailable."""
 
     def render() -> bytes:
         estimate = selectors.model_cost_estimate(slug=slug, **params)  # type: ignore[arg-type]
-        return json_render(ModelCostOutputSerializer(estimate).data)
+        return json_render(ModelCostOutputSerializer(estimate, context=_context(request)).data)
 
     if not _common_counts(params):  # type: ignore[arg-type]
         return document_of(render())
     parts = [f"{name}={params[name]}" for name in sorted(params)]
-    return document_get(document_key("cost", slug, *parts), [CATALOG], render)
+    return document_get(document_key("cost", origin(request), slug, *parts), [CATALOG], render)
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    # The request gives the model references' links their origin (documents with links
+    # are kept per origin).
+    return {"request": request}
 
 
 def _common_counts(params: dict[str, object]) -> bool:
@@ -127,20 +137,20 @@ def _keep_only_known(body: bytes, request: HttpRequest, known: type[Serializer])
 
 
 def price_history_document(request: HttpRequest, slug: str) -> Document:
-    """A model's price history (`GET /models/{slug}/prices/`). The whole history is kept (no
-    links: one entry for every origin, an alias's right too, as for ranks); a history
-    narrowed by dates or offering is computed per request (two indexed queries), so
-    arbitrary dates cannot fill the cache. Raises ModelNotFound, ValidationError."""
+    """A model's price history (`GET /models/{slug}/prices/`). The whole history is kept (per
+    origin, an alias's right too, as for ranks); a history narrowed by dates or offering
+    is computed per request (two indexed queries), so arbitrary dates cannot fill the cache.
+    Raises ModelNotFound, ValidationError."""
 
     def render() -> bytes:
         params = _validated(PriceHistoryInputSerializer, request)
         history = selectors.model_price_history_get(slug=slug, **params)
-        body = json_render(PriceHistoryOutputSerializer(history).data)
+        body = json_render(PriceHistoryOutputSerializer(history, context=_context(request)).data)
         if params:
             raise Uncacheable(body)
         return _keep_only_known(body, request, PriceHistoryInputSerializer)
 
-    key = document_key("prices", request.get_full_path())
+    key = document_key("prices", origin(request), request.get_full_path())
     return document_get(key, [CATALOG], render)
 
 
@@ -149,10 +159,10 @@ def chart_document(request: HttpRequest) -> Document:
 
     def render() -> bytes:
         chart = selectors.measure_chart_get(**_validated(ChartInputSerializer, request))
-        body = json_render(ChartOutputSerializer(chart).data)
+        body = json_render(ChartOutputSerializer(chart, context=_context(request)).data)
         return _keep_only_known(body, request, ChartInputSerializer)
 
-    key = document_key("chart", request.get_full_path())
+    key = document_key("chart", origin(request), request.get_full_path())
     return document_get(key, [CATALOG, RATINGS], render)
 
 
@@ -164,12 +174,12 @@ def compare_document(request: HttpRequest) -> Document:
     def render() -> bytes:
         params = _validated(CompareInputSerializer, request)
         comparison = compare.model_compare_get(slugs=params.pop("models"), **params)
-        body = json_render(CompareOutputSerializer(comparison).data)
+        body = json_render(CompareOutputSerializer(comparison, context=_context(request)).data)
         if not _common_counts(params):
             raise Uncacheable(body)
         return _keep_only_known(body, request, CompareInputSerializer)
 
-    key = document_key("compare", request.get_full_path())
+    key = document_key("compare", origin(request), request.get_full_path())
     return document_get(key, [CATALOG, RATINGS], render)
 
 
@@ -183,7 +193,7 @@ def list_document(
 
 def page_parts() -> dict[str, registry.PagePart]:
     """What `?include=` may name: ranks (the catalog's own) and the registered parts."""
-    return {"ranks": lambda request, slug: model_ranks_body(slug), **registry.page_part_list()}
+    return {"ranks": model_ranks_body, **registry.page_part_list()}
 
 
 def model_page_document(request: HttpRequest, slug: str, include: Sequence[str]) -> Document:

@@ -10,13 +10,27 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import absolute_url
 from models_catalog import registry
-from models_catalog.models import AIModel, Direction, EditorialPoint, Lifecycle, Provider, Source
+from models_catalog.api.references import (
+    ModelReferenceOutputSerializer,
+    model_reference,
+    model_url,
+)
+from models_catalog.models import (
+    AIModel,
+    Direction,
+    EditorialPoint,
+    Lifecycle,
+    Provider,
+    ProviderProfileEdit,
+    RouteKind,
+    Source,
+)
 from models_catalog.registry import model_versions
 from models_catalog.selectors import CATEGORIES
 
@@ -70,22 +84,22 @@ class ModalityListField(serializers.Field):
 
 
 def _url(context: Mapping[str, Any], name: str, **kwargs: str) -> str:
-    path = reverse(f"catalog:{name}", kwargs=kwargs)
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def _model_url(context: Mapping[str, Any], model: AIModel, name: str = "model-detail") -> str:
-    provider, _, model_part = model.slug.partition("/")
-    return _url(context, name, provider=provider, model=model_part)
+    return absolute_url(context, f"catalog:{name}", **kwargs)
 
 
 # --- Providers -------------------------------------------------------------------------
 
 
 class ProviderSummaryOutputSerializer(serializers.Serializer):
+    """A provider as other resources mention it (as a model's reference object)."""
+
     slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
     name = serializers.CharField(help_text="Display name, e.g. `OpenAI`.")
+    url = serializers.SerializerMethodField(help_text="The provider in the API (absolute).")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, provider: Provider) -> str:
+        return _url(self.context, "provider-detail", slug=provider.slug)
 
 
 class ProviderListOutputSerializer(serializers.Serializer):
@@ -95,6 +109,7 @@ class ProviderListOutputSerializer(serializers.Serializer):
     model_count = serializers.IntegerField(help_text="Number of models in the catalog.")
     url = serializers.SerializerMethodField(help_text="This provider's API resource.")
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, provider: Provider) -> str:
         return _url(self.context, "provider-detail", slug=provider.slug)
 
@@ -145,7 +160,7 @@ class ProviderProfileEditOutputSerializer(serializers.Serializer):
     provider = serializers.CharField(source="provider.slug", help_text="Provider slug.")
     changes = serializers.DictField(help_text="The fields proposed, with their new values.")
     state = serializers.ChoiceField(
-        choices=["pending", "accepted", "rejected", "superseded"],
+        choices=ProviderProfileEdit.State.choices,
         help_text="`pending` until a moderator accepts or rejects it; `superseded` by a newer "
         "proposal.",
     )
@@ -172,6 +187,7 @@ class ProviderDetailOutputSerializer(serializers.Serializer):
     )
     models_url = serializers.SerializerMethodField(help_text="The model list for this provider.")
 
+    @extend_schema_field(OpenApiTypes.URI)
     @extend_schema_field(OpenApiTypes.URI)
     def get_models_url(self, provider: Provider) -> str:
         return f"{_url(self.context, 'model-list')}?provider={provider.slug}"
@@ -235,7 +251,7 @@ class PriceSeriesOutputSerializer(serializers.Serializer):
 
 
 class PriceHistoryOutputSerializer(serializers.Serializer):
-    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    model = ModelReferenceOutputSerializer(help_text="The model (canonical).")
     series = PriceSeriesOutputSerializer(
         many=True, help_text="One series per offering and source; the standard offering first."
     )
@@ -269,11 +285,6 @@ class MetricValueOutputSerializer(serializers.Serializer):
     ci_high = serializers.DecimalField(
         max_digits=12, decimal_places=4, allow_null=True, help_text="Upper confidence bound."
     )
-
-
-class ModelSummaryOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text="Model slug `provider/model`.")
-    name = serializers.CharField(help_text="Display name.")
 
 
 class RegisteredBriefField(serializers.Field):
@@ -311,9 +322,10 @@ class ModelListOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="Weights published; null when unknown."
     )
     release_date = serializers.DateField(allow_null=True, help_text="Release date, if known.")
-    # `Field`: the detail serializer redeclares it as a nested serializer.
-    lifecycle: serializers.Field = serializers.ChoiceField(
-        choices=Lifecycle.choices, help_text="active or deprecated."
+    lifecycle = serializers.ChoiceField(
+        choices=Lifecycle.choices,
+        help_text="`active` or `deprecated` (the model page adds `deprecation_date` and "
+        "`successor`).",
     )
     listing_verified = serializers.BooleanField(help_text="An editor has checked this listing.")
     price = PriceSummaryOutputSerializer(
@@ -344,20 +356,7 @@ class ModelListOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, model: AIModel) -> str:
-        return _model_url(self.context, model)
-
-
-class LifecycleOutputSerializer(serializers.Serializer):
-    # A plain string: the `lifecycle` enum is already named after the list field.
-    status = serializers.ChoiceField(
-        choices=Lifecycle.choices, source="lifecycle", help_text="active or deprecated."
-    )
-    deprecation_date = serializers.DateField(
-        allow_null=True, help_text="Date the provider retires or retired the model, if announced."
-    )
-    successor = ModelSummaryOutputSerializer(
-        allow_null=True, help_text="The model that replaces this one; null when none."
-    )
+        return model_url(self.context, model)
 
 
 class BestForOutputSerializer(serializers.Serializer):
@@ -420,7 +419,10 @@ class QuickStartOutputSerializer(serializers.Serializer):
         help_text="The route's OpenAI-compatible base URL, as its provider documents it; may "
         "hold a `{resource}` placeholder (Azure: one endpoint per customer resource)."
     )
-    model = serializers.CharField(help_text="The `model` to send on this route.")
+    # Not `model`: in this API `model` always names a catalog model by reference object.
+    model_id = serializers.CharField(
+        help_text="The model's id on this route: send it as the request's `model`."
+    )
     placeholders = serializers.ListField(
         child=serializers.CharField(), help_text="Placeholders in `base_url` to fill in."
     )
@@ -430,7 +432,7 @@ class RouteOutputSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="Route key as the source names it, e.g. `azure/eu`.")
     name = serializers.CharField(help_text="Display name, e.g. `Azure OpenAI`.")
     kind = serializers.ChoiceField(
-        choices=["first_party", "cloud", "aggregator"],
+        choices=RouteKind.choices,
         help_text="first_party (the maker's own API), cloud or aggregator.",
     )
     region = serializers.CharField(help_text="Region where the source says it; may be empty.")
@@ -456,13 +458,14 @@ class RouteOutputSerializer(serializers.Serializer):
         if not route.base_url:
             return None
         placeholders = re.findall(r"\{(\w+)\}", route.base_url)
-        return {"base_url": route.base_url, "model": route.route_model_id,
+        return {"base_url": route.base_url, "model_id": route.route_model_id,
                 "placeholders": placeholders}  # fmt: skip
 
 
 class PriceTierOutputSerializer(serializers.Serializer):
-    category = serializers.CharField(
-        help_text="The category the tier is within: reasoning, multimodal, open_weights or all."
+    category = serializers.ChoiceField(
+        choices=CATEGORIES,
+        help_text="The category the tier is within: reasoning, multimodal, open_weights or all.",
     )
     tier = serializers.ChoiceField(
         choices=["budget", "mid-priced", "premium"], help_text="The price tier."
@@ -552,7 +555,12 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
     supported_parameters = serializers.ListField(
         child=serializers.CharField(), help_text="Request parameters the model accepts."
     )
-    lifecycle = LifecycleOutputSerializer(source="*", help_text="Lifecycle and successor.")
+    deprecation_date = serializers.DateField(
+        allow_null=True, help_text="Date the provider retires or retired the model, if announced."
+    )
+    successor = ModelReferenceOutputSerializer(
+        allow_null=True, help_text="The model that replaces this one; null when none."
+    )
     price = PriceOutputSerializer(
         source="current_price",
         allow_null=True,
@@ -615,12 +623,11 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         # The reviews app registers the lister (this app never imports it).
         return list(ModelVersionOutputSerializer(model_versions(model), many=True).data)
 
-    @extend_schema_field(ModelSummaryOutputSerializer(many=True))
+    @extend_schema_field(ModelReferenceOutputSerializer(many=True))
     def get_siblings(self, model: AIModel) -> list[dict[str, Any]]:
         members = model.family.members if model.family is not None else []
         others = [m for m in members if m.pk != model.pk]
-        # many=True makes a ListSerializer, whose data is a list (the stubs say a dict).
-        return cast(list[dict[str, Any]], ModelSummaryOutputSerializer(others, many=True).data)
+        return [model_reference(other, self.context) for other in others]
 
     @extend_schema_field(serializers.DictField(child=FieldSourceOutputSerializer()))
     def get_sources(self, model: AIModel) -> dict[str, Any]:
@@ -634,9 +641,9 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
     @extend_schema_field(ModelLinksOutputSerializer)
     def get_links(self, model: AIModel) -> dict[str, str]:
         return {
-            "cost": _model_url(self.context, model, "model-cost"),
-            "ranks": _model_url(self.context, model, "model-ranks"),
-            "prices": _model_url(self.context, model, "model-prices"),
+            "cost": model_url(self.context, model, "model-cost"),
+            "ranks": model_url(self.context, model, "model-ranks"),
+            "prices": model_url(self.context, model, "model-prices"),
         }
 
 
@@ -694,7 +701,7 @@ class CostPartOutputSerializer(serializers.Serializer):
 
 
 class ModelCostOutputSerializer(serializers.Serializer):
-    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    model = ModelReferenceOutputSerializer(help_text="The model priced (canonical).")
     offering = serializers.CharField(source="price.offering", help_text="The offering priced.")
     currency = serializers.CharField(source="price.currency", help_text="ISO 4217 code (USD).")
     price = PriceOutputSerializer(help_text="The price used, with its source and date.")
@@ -748,7 +755,7 @@ class RankOutputSerializer(serializers.Serializer):
 
 
 class ModelRanksOutputSerializer(serializers.Serializer):
-    model = serializers.CharField(source="model.slug", help_text="Canonical model slug.")
+    model = ModelReferenceOutputSerializer(help_text="The model ranked (canonical).")
     ranks = RankOutputSerializer(many=True, help_text="Per category, then per measure.")
 
 
@@ -827,8 +834,7 @@ class ChartInputSerializer(serializers.Serializer):
 
 
 class ChartPointOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text="Model slug `provider/model`.")
-    name = serializers.CharField(help_text="Display name.")
+    model = ModelReferenceOutputSerializer(source="*", help_text="The model charted.")
     value = MeasureValueField(help_text="The model's current value of the measure.")
     rank = serializers.IntegerField(
         help_text="1 is best; equal values share a rank (as in the model's `ranks/`)."
@@ -980,7 +986,7 @@ class CompareTokensOutputSerializer(serializers.Serializer):
 
 
 class CompareOutputSerializer(serializers.Serializer):
-    models = ModelSummaryOutputSerializer(
+    models = ModelReferenceOutputSerializer(
         many=True, help_text="The compared models (canonical slugs), in the order asked."
     )
     tokens = CompareTokensOutputSerializer(help_text="The request the `cost` row prices.")

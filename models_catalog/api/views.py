@@ -21,7 +21,7 @@ from config.api import FirstRendererNegotiation
 from config.documents import CATALOG, RATINGS, document_response
 from config.openapi import (
     BAD_REQUEST,
-    IF_NONE_MATCH,
+    CONDITIONAL_GET,
     MODEL_PATH_PARAMETERS,
     NOT_FOUND,
     NOT_MODIFIED,
@@ -50,7 +50,7 @@ from models_catalog.models import AIModel, Provider
 
 @extend_schema_view(
     get=extend_schema(
-        parameters=[IF_NONE_MATCH],
+        parameters=[*CONDITIONAL_GET],
         responses={200: ProviderListOutputSerializer(many=True), **NOT_MODIFIED, **BAD_REQUEST},
         description="Providers by name, with how many models each has in the catalog.",
     )
@@ -89,7 +89,7 @@ class ProviderDetailApi(APIView):
             OpenApiParameter(
                 "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Provider slug."
             ),
-            IF_NONE_MATCH,
+            *CONDITIONAL_GET,
         ],
         responses={200: ProviderDetailOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="One provider with its model families and their model counts.",
@@ -106,7 +106,7 @@ class ProviderDetailApi(APIView):
 
 @extend_schema_view(
     get=extend_schema(
-        parameters=[IF_NONE_MATCH],
+        parameters=[*CONDITIONAL_GET],
         responses={200: ModelListOutputSerializer(many=True), **NOT_MODIFIED, **BAD_REQUEST},
         description="Models, filtered and ordered. A bad parameter value is a 400 naming it.",
     )
@@ -169,7 +169,7 @@ class ModelDetailApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, INCLUDE_PARAMETER, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, INCLUDE_PARAMETER, *CONDITIONAL_GET],
         responses={200: ModelPageOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="The whole model page. An alias or a variant id is served as the model it "
         "names, with that model's canonical slug. With `include`, the page in one request.",
@@ -191,7 +191,7 @@ class ModelCostApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, ModelCostInputSerializer, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, ModelCostInputSerializer, *CONDITIONAL_GET],
         responses={200: ModelCostOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="Exact cost of a request. 404 `price_unavailable` when the model has no "
         "fixed price (router models bill the price of the model they route to).",
@@ -199,7 +199,9 @@ class ModelCostApi(APIView):
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
         params = ModelCostInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        document = documents.model_cost_document(f"{provider}/{model}", params.validated_data)
+        document = documents.model_cost_document(
+            request, f"{provider}/{model}", params.validated_data
+        )
         return document_response(request, document)
 
 
@@ -211,12 +213,12 @@ class ModelRanksApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, *CONDITIONAL_GET],
         responses={200: ModelRanksOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="The model's rank on each measure it has, within each category it is in.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
-        document = documents.model_ranks_document(f"{provider}/{model}")
+        document = documents.model_ranks_document(request, f"{provider}/{model}")
         return document_response(request, document)
 
 
@@ -228,7 +230,7 @@ class ModelPriceHistoryApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, PriceHistoryInputSerializer, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, PriceHistoryInputSerializer, *CONDITIONAL_GET],
         responses={200: PriceHistoryOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="Every dated price the importers stored for the model, per offering and "
         "source, oldest first; each price is in force until the next one of its series.",
@@ -246,7 +248,7 @@ class ChartApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[ChartInputSerializer, IF_NONE_MATCH],
+        parameters=[ChartInputSerializer, *CONDITIONAL_GET],
         responses={200: ChartOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST},
         description="Every model of a category that has a measure, with its value, source, "
         "date and rank (the same ranks as `ranks/`): a comparison chart in one request. "
@@ -265,7 +267,7 @@ class CompareApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[CompareInputSerializer, IF_NONE_MATCH],
+        parameters=[CompareInputSerializer, *CONDITIONAL_GET],
         responses={200: CompareOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
         description="2-5 models side by side: specs, current standard prices, the cost of "
         "the same request for each, current metrics, rating and sub-ratings, one aligned row "

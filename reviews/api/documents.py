@@ -49,7 +49,9 @@ def review_page_render(request: Request, model: AIModel, *, viewer: object = Non
     paginator = KeysetCursorPagination()
     paginator.ordering = REVIEW_ORDERINGS[order]
     page = paginator.paginate_queryset(reviews, request)
-    data = ReviewOutputSerializer(page, many=True, context={"viewer": reader}).data
+    data = ReviewOutputSerializer(
+        page, many=True, context={"viewer": reader, "request": request}
+    ).data
     return JSONRenderer().render(paginator.get_paginated_response(data).data)
 
 

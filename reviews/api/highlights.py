@@ -7,9 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 from rest_framework import serializers
 
+from config.api import absolute_url
 from models_catalog.models import AIModel
 from reviews.models import ModelReviewHighlights, UseCase
 
@@ -78,8 +78,7 @@ class ReviewHighlightsOutputSerializer(serializers.Serializer):
 
 
 def _link(request: HttpRequest | None, review_id: str) -> dict[str, str]:
-    path = reverse("reviews:review-detail", kwargs={"review_id": review_id})
-    url = request.build_absolute_uri(path) if request is not None else path
+    url = absolute_url({"request": request}, "reviews:review-detail", review_id=review_id)
     return {"id": review_id, "url": url}
 
 

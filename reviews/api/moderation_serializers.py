@@ -3,16 +3,24 @@ operation and direction, like the review serializers they build on."""
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reviews.api.serializers import VERSION_MAX, ReviewOwnOutputSerializer, note_field
+from models_catalog.api.references import ModelReferenceOutputSerializer
+from reviews.api.serializers import (
+    VERSION_MAX,
+    ReviewOwnOutputSerializer,
+    note_field,
+    review_url,
+)
 from reviews.models import (
     IntegrityFlag,
     ModelSurge,
     ModerationAction,
     ReportReason,
     Review,
+    ReviewStatus,
     SurgeKind,
 )
 from reviews.selectors import WAITING_REASONS, review_waiting_for
@@ -85,7 +93,7 @@ class SurgeRejectInputSerializer(serializers.Serializer):
 
 class SurgeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Use it as `surge` in the queue filter.")
-    model = serializers.CharField(source="model.slug", help_text="The model.")
+    model = ModelReferenceOutputSerializer(help_text="The model.")
     kind = serializers.ChoiceField(
         choices=SurgeKind.choices, help_text="`review_surge` or `report_surge`."
     )
@@ -180,14 +188,18 @@ class ModerationReviewOutputSerializer(ReviewOwnOutputSerializer):
 class ModerationEventOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Position in the audit log.")
     review = serializers.UUIDField(source="review.public_id", help_text="The review's id.")
-    model = serializers.CharField(source="review.model.slug", help_text="The reviewed model.")
+    review_url = serializers.SerializerMethodField(help_text="The review (absolute).")
+    model = ModelReferenceOutputSerializer(source="review.model", help_text="The reviewed model.")
     actor = serializers.SerializerMethodField(
         help_text="Username of who acted; null when the system did (automatic hiding or "
         "requeueing after reports)."
     )
     action = serializers.ChoiceField(choices=ModerationAction.choices, help_text="What.")
-    from_status = serializers.CharField(help_text="Status before; blank for a new review.")
-    to_status = serializers.CharField(help_text="Status after.")
+    from_status = serializers.ChoiceField(
+        choices=ReviewStatus.choices, allow_blank=True,
+        help_text="Status before; blank for a new review.",
+    )  # fmt: skip
+    to_status = serializers.ChoiceField(choices=ReviewStatus.choices, help_text="Status after.")
     reason = serializers.ChoiceField(
         choices=ReportReason.choices, allow_blank=True, help_text="Why; blank when none."
     )
@@ -196,6 +208,10 @@ class ModerationEventOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="The revision the action was about, if any."
     )
     created_at = serializers.DateTimeField(help_text="When.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_review_url(self, event: Any) -> str:
+        return review_url(self.context, event.review)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, event: Any) -> str | None:

@@ -66,7 +66,9 @@ class ModerationQueueApi(GenericAPIView):
         filters = ModerationQueueFilterInputSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.moderation_queue(**filters.validated_data))
-        return self.get_paginated_response(ModerationReviewOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            ModerationReviewOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 class _ModerationActionApi(IdempotentWriteMixin, APIView):
@@ -84,7 +86,7 @@ class _ModerationActionApi(IdempotentWriteMixin, APIView):
         data.is_valid(raise_exception=True)
         type(self).service(review=review, moderator=request.user, **data.validated_data)
         review = selectors.moderation_review_get(public_id=review_id)
-        return Response(ModerationReviewOutputSerializer(review).data)
+        return Response(ModerationReviewOutputSerializer(review, context={"request": request}).data)
 
 
 def _action_schema(request: type[serializers.Serializer], description: str) -> Callable:
@@ -176,7 +178,9 @@ class ModerationEventListApi(GenericAPIView):
         filters = ModerationEventFilterInputSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.moderation_event_list(**filters.validated_data))
-        return self.get_paginated_response(ModerationEventOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            ModerationEventOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 class ModerationSurgeListApi(GenericAPIView):
@@ -195,7 +199,9 @@ class ModerationSurgeListApi(GenericAPIView):
         filters = SurgeFilterInputSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(surges.surge_list(**filters.validated_data))
-        return self.get_paginated_response(SurgeOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            SurgeOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 SURGE_ID_PARAMETER = OpenApiParameter(
@@ -212,7 +218,11 @@ class _SurgeActionApi(APIView):
         data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         type(self).service(surge_id=surge_id, moderator=request.user, **data.validated_data)
-        return Response(SurgeOutputSerializer(surges.surge_get(surge_id=surge_id)).data)
+        return Response(
+            SurgeOutputSerializer(
+                surges.surge_get(surge_id=surge_id), context={"request": request}
+            ).data
+        )
 
 
 def _surge_schema(request: type[serializers.Serializer], description: str) -> Callable:

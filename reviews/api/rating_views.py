@@ -20,7 +20,13 @@ from rest_framework.views import APIView
 
 from config.api import FirstRendererNegotiation
 from config.documents import CACHE_CONTROL
-from config.openapi import IF_NONE_MATCH, MODEL_PATH_PARAMETERS, NOT_FOUND, NOT_MODIFIED
+from config.openapi import (
+    CONDITIONAL_GET,
+    LAST_MODIFIED_HEADER,
+    MODEL_PATH_PARAMETERS,
+    NOT_FOUND,
+    NOT_MODIFIED,
+)
 from reviews.api.rating_badge import badge_svg
 from reviews.api.rating_serializers import (
     ModelRatingOutputSerializer,
@@ -57,7 +63,7 @@ class ModelRatingApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, *CONDITIONAL_GET, LAST_MODIFIED_HEADER],
         responses={200: ModelRatingOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="The model's rating summary, as the rating pipeline last stored it "
         "(zeros and nulls before its first counted review). ETag and Last-Modified change "
@@ -80,7 +86,7 @@ class ModelRatingBadgeApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, *CONDITIONAL_GET],
         responses={
             (200, "image/svg+xml"): OpenApiResponse(
                 OpenApiTypes.STR, description="An SVG badge: stars, average, verified reviews."

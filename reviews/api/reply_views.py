@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.openapi import CONFLICT, LOCATION_HEADER, NOT_FOUND, WRITE_ERRORS
 from config.pagination import CursorPagePagination
 from reviews import selectors, services
 from reviews.api.moderation_serializers import ReviewModerationNoteInputSerializer
@@ -33,7 +33,6 @@ from reviews.api.serializers import (
     ReplyOwnOutputSerializer,
 )
 from reviews.api.throttles import ReviewReplyThrottle
-from reviews.api.views import LOCATION_HEADER
 from reviews.models import ReviewReply
 
 
@@ -54,7 +53,7 @@ class ReviewReplyApi(APIView):
     )
     def get(self, request: Request, review_id: uuid.UUID) -> Response:
         reply = selectors.reply_get_for_review(review_id=review_id, user=request.user)
-        return Response(ReplyOwnOutputSerializer(reply).data)
+        return Response(ReplyOwnOutputSerializer(reply, context={"request": request}).data)
 
     @extend_schema(
         parameters=[REVIEW_ID_PARAMETER, LOCATION_HEADER],
@@ -75,7 +74,7 @@ class ReviewReplyApi(APIView):
         location = request.build_absolute_uri(
             reverse("reviews:review-reply", kwargs={"review_id": review_id})
         )
-        body = ReplyOwnOutputSerializer(reply).data
+        body = ReplyOwnOutputSerializer(reply, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     @extend_schema(
@@ -92,7 +91,7 @@ class ReviewReplyApi(APIView):
         data.is_valid(raise_exception=True)
         services.reply_update(reply=reply, user=request.user, **data.validated_data)
         reply = selectors.reply_get_for_review(review_id=review_id, user=request.user)
-        return Response(ReplyOwnOutputSerializer(reply).data)
+        return Response(ReplyOwnOutputSerializer(reply, context={"request": request}).data)
 
     @extend_schema(
         parameters=[REVIEW_ID_PARAMETER],
@@ -118,7 +117,9 @@ class ModerationReplyQueueApi(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.reply_moderation_queue())
-        return self.get_paginated_response(ReplyOwnOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            ReplyOwnOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 class _ReplyActionApi(APIView):
@@ -131,7 +132,7 @@ class _ReplyActionApi(APIView):
         data.is_valid(raise_exception=True)
         type(self).service(reply=reply, moderator=request.user, **data.validated_data)
         reply = selectors.reply_moderation_get(public_id=reply_id)
-        return Response(ReplyOwnOutputSerializer(reply).data)
+        return Response(ReplyOwnOutputSerializer(reply, context={"request": request}).data)
 
 
 _ACTION_RESPONSES = {200: ReplyOwnOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT}

@@ -5,12 +5,14 @@ are ignored). Output serializers list every field; none holds an email address."
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from config.api import ErrorOutputSerializer
+from config.api import ErrorOutputSerializer, absolute_url
+from models_catalog.api.references import ModelReferenceOutputSerializer
+from models_catalog.api.serializers import ProviderSummaryOutputSerializer
 from reviews.integrity.standing import AGE_BUCKETS, account_age_bucket, author_published_reviews
 from reviews.models import (
     SUB_RATINGS,
@@ -229,7 +231,8 @@ class ReviewAuthorOutputSerializer(serializers.Serializer):
     username = serializers.SerializerMethodField(help_text="Public handle; null if erased.")
     display_name = serializers.SerializerMethodField(help_text="Name shown beside the review.")
     profile_url = serializers.SerializerMethodField(
-        help_text="Path of the public profile, `/api/v1/users/{username}/`; null if erased."
+        help_text="The public profile in the API (absolute, `…/api/v1/users/{username}/`); "
+        "null if erased."
     )
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -239,11 +242,11 @@ class ReviewAuthorOutputSerializer(serializers.Serializer):
     def get_display_name(self, user: User) -> str:
         return str(user)
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_profile_url(self, user: User) -> str | None:
         if user.erased_at:
             return None
-        return reverse("accounts:user-detail", kwargs={"username": user.username})
+        return absolute_url(self.context, "accounts:user-detail", username=user.username)
 
 
 class ReviewerFactsOutputSerializer(serializers.Serializer):
@@ -302,16 +305,11 @@ def viewer_state(review: Review, viewer: User | AnonymousUser | None) -> dict[st
     }
 
 
-class ReplyProviderOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(help_text="The provider's slug, e.g. `openai`.")
-    name = serializers.CharField(help_text="The provider's name.")
-
-
 class ReplyOutputSerializer(serializers.Serializer):
     """A provider's public reply: who speaks is the provider, never the member's account."""
 
     id = serializers.UUIDField(source="public_id", help_text="The reply's id (random).")
-    provider = ReplyProviderOutputSerializer(help_text="The provider that replied.")
+    provider = ProviderSummaryOutputSerializer(help_text="The provider that replied.")
     body = serializers.CharField(help_text="The reply, plain text as written (never HTML).")
     published_at = serializers.DateTimeField(
         allow_null=True, help_text="When this text was published; null while it waits."
@@ -332,9 +330,17 @@ class ReplyOwnOutputSerializer(ReplyOutputSerializer):
     created_at = serializers.DateTimeField(help_text="When it was first written.")
 
 
+def review_url(context: Any, review: Review) -> str:
+    """The review's own resource, `GET /api/v1/reviews/{id}/` (absolute)."""
+    return absolute_url(context, "reviews:review-detail", review_id=review.public_id)
+
+
 class ReviewOutputSerializer(_ContentOutputSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The review's id (random).")
-    model = serializers.CharField(source="model.slug", help_text="Slug of the reviewed model.")
+    url = serializers.SerializerMethodField(
+        help_text="The review's resource, `…/api/v1/reviews/{id}/` (absolute)."
+    )
+    model = ModelReferenceOutputSerializer(help_text="The reviewed model.")
     status = serializers.ChoiceField(
         choices=ReviewStatus.choices,
         help_text="`pending`, `published`, `rejected`, `hidden` or `withdrawn`; others only "
@@ -367,6 +373,10 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
         "not signed in."
     )
 
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, review: Review) -> str:
+        return review_url(self.context, review)
+
     @extend_schema_field(ReviewViewerOutputSerializer(allow_null=True))
     def get_viewer(self, review: Review) -> dict[str, Any] | None:
         # The view passes the reader as `viewer`; the selectors annotated what it reads.
@@ -386,7 +396,7 @@ class ReviewOutputSerializer(_ContentOutputSerializer):
     def get_reply(self, review: Review) -> dict[str, Any] | None:
         # Preloaded by every selector that feeds this serializer (`published_replies`).
         replies = review.published_replies
-        return ReplyOutputSerializer(replies[0]).data if replies else None
+        return ReplyOutputSerializer(replies[0], context=self.context).data if replies else None
 
     @extend_schema_field(ReviewerFactsOutputSerializer)
     def get_reviewer(self, review: Review) -> dict[str, Any]:
@@ -487,12 +497,26 @@ class ReportOutputSerializer(serializers.Serializer):
         help_text="`open` until a moderator upholds or dismisses it.",
     )
     created_at = serializers.DateTimeField(help_text="When.")
+    url = serializers.SerializerMethodField(
+        help_text="This report, `…/api/v1/me/reports/{review_id}/` (absolute)."
+    )
     review = serializers.UUIDField(source="review.public_id", help_text="The reported review.")
-    model = serializers.CharField(source="review.model.slug", help_text="Slug of its model.")
+    review_url = serializers.SerializerMethodField(help_text="The reported review (absolute).")
+    model = ModelReferenceOutputSerializer(source="review.model", help_text="Its model.")
     withdrawable = serializers.SerializerMethodField(
         help_text="You may still withdraw it (`DELETE /api/v1/me/reports/{review_id}/`): only "
         "while it is `open`."
     )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, report: Report) -> str:
+        return absolute_url(
+            self.context, "reviews:me-report-detail", review_id=report.review.public_id
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_review_url(self, report: Report) -> str:
+        return review_url(self.context, report.review)
 
     def get_withdrawable(self, report: Report) -> bool:
         return report.state == Report.State.OPEN

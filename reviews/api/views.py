@@ -9,8 +9,7 @@ import uuid
 from django.http import HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -25,10 +24,11 @@ from config.documents import body_response, document_response
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
     BAD_REQUEST,
+    CONDITIONAL_GET,
     CONFLICT,
     IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY_PARAMETER,
-    IF_NONE_MATCH,
+    LOCATION_HEADER,
     MODEL_PATH_PARAMETERS,
     NOT_FOUND,
     NOT_MODIFIED,
@@ -87,8 +87,9 @@ def _own_review(request: Request, public_id: uuid.UUID) -> dict:
 
 
 def _viewer(request: Request) -> dict:
-    """Serializer context naming the reader, for each review's `viewer` state."""
-    return {"viewer": request.user}
+    """Serializer context naming the reader, for each review's `viewer` state, and the
+    request, whose origin the links are absolute on."""
+    return {"viewer": request.user, "request": request}
 
 
 def _created(request: Request, data: dict, route: str, review_id: uuid.UUID) -> Response:
@@ -96,12 +97,6 @@ def _created(request: Request, data: dict, route: str, review_id: uuid.UUID) -> 
     location = request.build_absolute_uri(reverse(route, kwargs={"review_id": review_id}))
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
-
-# Declared on every 201: where the created resource lives.
-LOCATION_HEADER = OpenApiParameter(
-    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201],
-    description="Absolute URL of the created resource.",
-)  # fmt: skip
 
 REVIEW_EXISTS = OpenApiResponse(
     ReviewExistsErrorOutputSerializer,
@@ -125,7 +120,7 @@ class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, Gene
         return not self.request.user.is_authenticated and "cursor" not in self.request.query_params
 
     @extend_schema(
-        parameters=[*MODEL_PATH_PARAMETERS, ReviewListFilterInputSerializer, IF_NONE_MATCH],
+        parameters=[*MODEL_PATH_PARAMETERS, ReviewListFilterInputSerializer, *CONDITIONAL_GET],
         responses={
             200: ReviewOutputSerializer(many=True),
             **NOT_MODIFIED,
@@ -182,7 +177,7 @@ class ReviewDetailApi(SuccessOnlyThrottling, APIView):
         return _read_or_write_permissions(self.request)
 
     @extend_schema(
-        parameters=[REVIEW_ID_PARAMETER, IF_NONE_MATCH],
+        parameters=[REVIEW_ID_PARAMETER, *CONDITIONAL_GET],
         responses={200: ReviewOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
         description="One review: published ones for everyone; the author also sees their "
         "own in any state. 404 `review_not_found` otherwise. With an ETag (304 on "
@@ -289,7 +284,7 @@ class ReviewReportCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView
         data = ReportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(review=review, reporter=request.user, **data.validated_data)
-        body = ReportOutputSerializer(report).data
+        body = ReportOutputSerializer(report, context={"request": request}).data
         return _created(request, body, "reviews:me-report-detail", review_id)
 
 
@@ -336,7 +331,9 @@ class MyReportListApi(GenericAPIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         reports = selectors.report_list_for_reporter(reporter=request.user)
         page = self.paginate_queryset(reports)
-        return self.get_paginated_response(ReportOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            ReportOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 class MyReportDetailApi(APIView):
@@ -349,7 +346,7 @@ class MyReportDetailApi(APIView):
     )
     def get(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
         report = selectors.report_get_own(review_id=review_id, reporter=request.user)
-        return Response(ReportOutputSerializer(report).data)
+        return Response(ReportOutputSerializer(report, context={"request": request}).data)
 
     @extend_schema(
         parameters=[REVIEW_ID_PARAMETER],

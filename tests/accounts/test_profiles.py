@@ -86,8 +86,10 @@ def test_public_profile_never_shows_email_and_hides_private_affiliation(
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
-        "username", "display_name", "bio", "date_joined", "published_review_count", "affiliation",
+        "username", "url", "display_name", "bio", "date_joined", "published_review_count",
+        "affiliation",
     }  # fmt: skip
+    assert body["url"] == f"http://testserver/api/v1/users/{verified.user.username}/"
     assert body["affiliation"] is None
     assert body["published_review_count"] == 0
     assert verified.user.email not in response.content.decode()

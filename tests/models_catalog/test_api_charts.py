@@ -9,6 +9,7 @@ from django.urls import reverse
 from models_catalog.models import Direction, Source
 from models_catalog.services import metric_get_or_create, metric_record, price_record
 from tests.factories import AIModelFactory
+from tests.references import model_ref
 
 pytestmark = pytest.mark.django_db
 URL = reverse("catalog:chart")
@@ -20,11 +21,6 @@ def _price(model, input_price: str, output_price: str, as_of: dt.date = AS_OF) -
         model=model, source=Source.OPENROUTER, as_of=as_of,
         input_per_mtok=Decimal(input_price), output_per_mtok=Decimal(output_price),
     )  # fmt: skip
-
-
-def _ranks_url(slug: str) -> str:
-    provider, model = slug.split("/", 1)
-    return reverse("catalog:model-ranks", kwargs={"provider": provider, "model": model})
 
 
 @pytest.fixture
@@ -57,11 +53,11 @@ def test_chart_lists_every_model_of_the_category_with_value_source_date_and_rank
         "unit": "USD per 1M tokens", "total": 3,
     }  # fmt: skip
     assert body["points"] == [
-        {"slug": "p/b", "name": "B", "value": "4.4", "rank": 1, "source": "openrouter",
+        {"model": model_ref("p/b", "B"), "value": "4.4", "rank": 1, "source": "openrouter",
          "as_of": "2026-05-01"},
-        {"slug": "p/c", "name": "C", "value": "4.4", "rank": 1, "source": "openrouter",
+        {"model": model_ref("p/c", "C"), "value": "4.4", "rank": 1, "source": "openrouter",
          "as_of": "2026-08-18"},
-        {"slug": "p/a", "name": "A", "value": "15", "rank": 3, "source": "openrouter",
+        {"model": model_ref("p/a", "A"), "value": "15", "rank": 3, "source": "openrouter",
          "as_of": "2026-08-18"},
     ]  # fmt: skip
 
@@ -71,7 +67,7 @@ def test_chart_ranks_equal_the_model_ranks(api_client, catalog):
     body = api_client.get(URL, {"category": "multimodal", "measure": "output_price"}).json()
     # then
     for point in body["points"]:
-        ranks = api_client.get(_ranks_url(point["slug"])).json()["ranks"]
+        ranks = api_client.get(point["model"]["url"] + "ranks/").json()["ranks"]
         (rank,) = [
             r for r in ranks if (r["category"], r["measure"]) == ("multimodal", "output_price")
         ]
@@ -92,7 +88,7 @@ def test_chart_of_a_metric_carries_its_source_and_higher_is_better(api_client, c
     body = api_client.get(URL, {"category": "all", "measure": "arena_text"}).json()
     # then
     assert body["unit"] == "Elo"
-    assert [(p["slug"], p["value"], p["rank"], p["source"]) for p in body["points"]] == [
+    assert [(p["model"]["slug"], p["value"], p["rank"], p["source"]) for p in body["points"]] == [
         ("p/t", "1300", 1, "lmarena"),
         ("p/a", "1250.5", 2, "lmarena"),
     ]

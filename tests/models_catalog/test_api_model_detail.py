@@ -22,6 +22,7 @@ from tests.factories import (
     FAQEntryFactory,
     ModelFamilyFactory,
 )
+from tests.references import model_ref
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2026, 8, 18)
@@ -91,7 +92,9 @@ def test_model_detail_returns_the_whole_model_page(api_client, o4_mini):
     assert body["version_slug"] == "openai/o4-mini-2025-04-16"
     assert body["name"] == "OpenAI: o4 Mini"
     assert body["description"] == "Compact reasoning model."
-    assert body["provider"] == {"slug": "openai", "name": "OpenAI"}
+    assert body["provider"] == {
+        "slug": "openai", "name": "OpenAI", "url": "http://testserver/api/v1/providers/openai/",
+    }  # fmt: skip
     assert body["family"] == {"slug": "o", "name": "o"}
     assert body["input_modalities"] == ["text", "image", "file"]
     assert body["output_modalities"] == ["text"]
@@ -102,11 +105,10 @@ def test_model_detail_returns_the_whole_model_page(api_client, o4_mini):
     assert body["release_date"] == "2025-04-16"
     assert body["tokenizer"] == "GPT"
     assert body["supported_parameters"] == ["tools", "reasoning"]
-    assert body["lifecycle"] == {
-        "status": "deprecated",
-        "deprecation_date": "2026-10-01",
-        "successor": {"slug": "openai/o5", "name": "OpenAI: o5"},
-    }
+    # One lifecycle shape in list and page: the enum; the page adds the date and successor.
+    assert body["lifecycle"] == "deprecated"
+    assert body["deprecation_date"] == "2026-10-01"
+    assert body["successor"] == model_ref("openai/o5", "OpenAI: o5")
     assert body["listing_verified"] is True
     assert body["url"] == "http://testserver/api/v1/models/openai/o4-mini/"
     assert body["links"] == {
@@ -176,7 +178,7 @@ def test_model_detail_serves_siblings_and_field_sources(api_client, o4_mini):
     # when
     body = api_client.get(_url("openai/o4-mini")).json()
     # then
-    assert body["siblings"] == [{"slug": "openai/o3", "name": "OpenAI: o3"}]
+    assert body["siblings"] == [model_ref("openai/o3", "OpenAI: o3")]
     assert body["sources"]["context_window"] == {"source": "openrouter", "as_of": "2026-08-18"}
     assert body["sources"]["input_modalities"] == {"source": "openrouter", "as_of": "2026-08-18"}
     assert "seen_by" not in body["sources"]
@@ -204,7 +206,8 @@ def test_model_detail_serves_minimal_model_without_price_family_or_metrics(api_c
     assert body["family"] is None
     assert body["siblings"] == []
     assert body["sources"] == {}
-    assert body["lifecycle"] == {"status": "active", "deprecation_date": None, "successor": None}
+    assert body["lifecycle"] == "active"
+    assert (body["deprecation_date"], body["successor"]) == (None, None)
     assert body["editorial"]["verdict"] == ""
 
 

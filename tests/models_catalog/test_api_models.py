@@ -71,7 +71,11 @@ def test_model_list_returns_items_with_explicit_fields(api_client, catalog):
     assert item == {
         "slug": "openai/o4-mini",
         "name": "OpenAI: o4 Mini",
-        "provider": {"slug": "openai", "name": "OpenAI"},
+        "provider": {
+            "slug": "openai",
+            "name": "OpenAI",
+            "url": "http://testserver/api/v1/providers/openai/",
+        },
         "family": {"slug": "o", "name": "o"},
         "input_modalities": ["text", "image", "file"],
         "output_modalities": ["text"],

@@ -9,6 +9,7 @@ from django.urls import reverse
 from models_catalog.models import Source
 from models_catalog.services import price_record
 from tests.factories import AIModelFactory
+from tests.references import ref_of
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_price_history_lists_every_row_per_offering_and_source_oldest_first(api_
     # then
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["model"] == "openai/o4-mini"
+    assert body["model"] == ref_of(o4_mini)
     series = [(s["offering"], s["source"]) for s in body["series"]]
     assert series == [("standard", "litellm"), ("standard", "openrouter"), ("batch", "openrouter")]
     openrouter = body["series"][1]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from models_catalog.models import Direction, Source
 from models_catalog.services import metric_get_or_create, metric_record, price_record
 from tests.factories import AIModelFactory
+from tests.references import ref_of
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2026, 8, 18)
@@ -39,7 +40,7 @@ def _place(rank: dict) -> tuple[int, int]:
 def _ranks(api_client, model) -> dict[tuple[str, str], dict]:
     response = api_client.get(_url(model.slug))
     assert response.status_code == 200, response.json()
-    assert response.json()["model"] == model.slug
+    assert response.json()["model"] == ref_of(model)
     return {(r["category"], r["measure"]): r for r in response.json()["ranks"]}
 
 

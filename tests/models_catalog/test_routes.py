@@ -71,9 +71,9 @@ def test_page_lists_availability_by_kind_cheapest_first_with_quick_start(
     }  # fmt: skip
     assert by_key["azure/eu"]["quick_start"]["placeholders"] == ["resource"]
     assert by_key["openai"]["quick_start"] == {
-        "base_url": "https://api.openai.com/v1", "model": "o4-mini", "placeholders": [],
+        "base_url": "https://api.openai.com/v1", "model_id": "o4-mini", "placeholders": [],
     }  # fmt: skip
-    assert by_key["openrouter"]["quick_start"]["model"] == "openai/o4-mini"
+    assert by_key["openrouter"]["quick_start"]["model_id"] == "openai/o4-mini"
     assert by_key["openrouter"]["source"] == "openrouter"
     assert by_key["replicate"]["quick_start"] is None  # not OpenAI-compatible
 

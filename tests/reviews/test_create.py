@@ -9,6 +9,7 @@ from reviews.models import ModerationEvent, Review
 from reviews.services import ReviewDraft, review_create, review_withdraw
 from tests.conftest import make_user
 from tests.factories import ModelAliasFactory, ProviderFactory
+from tests.references import ref_of
 from tests.reviews.conftest import BODY, review_payload, review_url, reviews_url
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,11 @@ def test_review_create_answers_201_pending_with_id_and_everything_sent(ai_model,
     assert body["author"] == {
         "username": verified.user.username,
         "display_name": verified.user.display_name,
-        "profile_url": f"/api/v1/users/{verified.user.username}/",
+        "profile_url": f"http://testserver/api/v1/users/{verified.user.username}/",
     }
+    # the model as a reference object, the review's own absolute url, which Location names
+    assert body["model"] == ref_of(ai_model)
+    assert body["url"] == f"http://testserver/api/v1/reviews/{body['id']}/" == response["Location"]
     assert verified.user.email not in response.content.decode()
     assert (review.author, review.model, review.status) == (verified.user, ai_model, "pending")
 
@@ -86,7 +90,7 @@ def test_review_create_through_an_alias_reviews_the_model(ai_model, verified):
     alias = ModelAliasFactory(model=ai_model, slug="~openai/o-mini-latest")
     response = verified.client.post(f"/api/v1/models/{alias.slug}/reviews/", FULL, format="json")
     assert response.status_code == 201
-    assert response.json()["model"] == "openai/o4-mini"
+    assert response.json()["model"] == ref_of(ai_model)
 
 
 def test_review_create_of_an_unknown_model_is_404(verified):

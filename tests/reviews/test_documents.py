@@ -175,7 +175,7 @@ def test_an_alias_is_served_but_never_kept_under_its_own_name(
     catalog.alias_record(slug="acme/latest", model=beta, source=Source.OPENROUTER, as_of=TODAY)
     assert api_client.get("/api/v1/models/acme/latest/").json()["slug"] == "acme/beta"
     bundle = api_client.get("/api/v1/models/acme/latest/?include=ranks").json()
-    assert bundle["included"]["ranks"]["model"] == "acme/beta"
+    assert bundle["included"]["ranks"]["model"]["slug"] == "acme/beta"
 
 
 # --- Invalidation: each input, every document that shows it ----------------------------
@@ -381,7 +381,7 @@ def compare_url(*names: str) -> str:
 
 def chart_points(client: Any, measure: str) -> dict[str, tuple[str, int]]:
     points = client.get(chart_url(measure)).json()["points"]
-    return {p["slug"]: (p["value"], p["rank"]) for p in points}
+    return {p["model"]["slug"]: (p["value"], p["rank"]) for p in points}
 
 
 def compare_row(client: Any, url: str, key: str) -> list[str | None]:
@@ -471,12 +471,13 @@ def test_an_alias_moving_shows_in_compare_and_price_history(
     catalog.alias_record(slug="acme/latest", model=alpha, source=Source.OPENROUTER, as_of=TODAY)
     compared = compare_url("acme/latest", "acme/gamma")
     assert api_client.get(compared).json()["models"][0]["slug"] == alpha.slug
-    assert api_client.get("/api/v1/models/acme/latest/prices/").json()["model"] == alpha.slug
+    prices = "/api/v1/models/acme/latest/prices/"
+    assert api_client.get(prices).json()["model"]["slug"] == alpha.slug
     # when the alias moves
     catalog.alias_record(slug="acme/latest", model=beta, source=Source.OPENROUTER, as_of=TODAY)
     # then
     assert api_client.get(compared).json()["models"][0]["slug"] == beta.slug
-    assert api_client.get("/api/v1/models/acme/latest/prices/").json()["model"] == beta.slug
+    assert api_client.get(prices).json()["model"]["slug"] == beta.slug
 
 
 def test_a_stored_rating_shows_in_chart_and_compare_with_use_case_ranks(

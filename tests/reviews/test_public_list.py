@@ -146,7 +146,7 @@ def test_each_review_shows_display_name_and_profile_link_never_an_email(ai_model
     assert response.json()["author"] == {
         "username": author.username,
         "display_name": "Ada L.",
-        "profile_url": f"/api/v1/users/{author.username}/",
+        "profile_url": f"http://testserver/api/v1/users/{author.username}/",
     }
     assert anonymous.client.get(response.json()["author"]["profile_url"]).status_code == 200
     listed = anonymous.client.get(reviews_url(ai_model)).content.decode()

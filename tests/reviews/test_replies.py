@@ -83,7 +83,9 @@ def test_member_replies_moderator_publishes_list_shows_it_and_author_is_mailed(
     # then the list and the detail show it under the review, and the author got the mail
     rows = anonymous.client.get(reviews_url(published_review.model)).json()["results"]
     assert rows[0]["reply"]["body"] == REPLY
-    assert rows[0]["reply"]["provider"] == {"slug": "openai", "name": "OpenAI"}
+    assert rows[0]["reply"]["provider"] == {
+        "slug": "openai", "name": "OpenAI", "url": "http://testserver/api/v1/providers/openai/",
+    }  # fmt: skip
     detail = anonymous.client.get(review_url(published_review.public_id)).json()
     assert detail["reply"]["id"] == reply["id"]
     [message] = mail.outbox

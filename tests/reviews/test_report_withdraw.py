@@ -9,6 +9,7 @@ from reviews.models import ModelRatingState, ModerationEvent, Report, Review
 from reviews.services import report_create, report_withdraw, review_hide
 from tests.conftest import make_user, token_client
 from tests.factories import ReportFactory, ReviewFactory
+from tests.references import ref_of
 from tests.reviews.conftest import review_url
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,10 @@ def test_my_reports_lists_only_mine_newest_first(verified):
         str(second.review.public_id), str(first.review.public_id),
     ]  # fmt: skip
     assert body["results"][0]["withdrawable"] is True
-    assert body["results"][0]["model"] == second.review.model.slug
+    assert body["results"][0]["model"] == ref_of(second.review.model)
+    review_id = second.review.public_id
+    assert body["results"][0]["url"] == f"http://testserver/api/v1/me/reports/{review_id}/"
+    assert body["results"][0]["review_url"] == f"http://testserver/api/v1/reviews/{review_id}/"
 
 
 def test_my_reports_list_query_count_is_constant(verified, django_assert_num_queries):

@@ -4,6 +4,7 @@ import pytest
 
 from tests.conftest import make_user, token_client
 from tests.factories import AIModelFactory
+from tests.references import ref_of
 from tests.webhooks.conftest import fan_out, integrator, published_review
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_delivery_attempt
@@ -32,7 +33,7 @@ def test_a_subscription_is_registered_and_its_secret_shown_once(webhook_client, 
     created = response.json()
     assert response["Location"].endswith(f"{URL}{created['id']}/")
     assert created["secret"].startswith("whsec_")
-    assert created["models"] == [model.slug] and created["is_active"] is True
+    assert created["models"] == [ref_of(model)] and created["is_active"] is True
     detail = webhook_client.get(f"{URL}{created['id']}/").json()
     assert "secret" not in detail
     assert [s["id"] for s in webhook_client.get(URL).json()["results"]] == [created["id"]]

@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -205,7 +206,11 @@ def test_catalog_imports_send_model_added_and_price_changed(receiver):
         assert webhook_delivery_attempt(delivery.pk) == "delivered"
     bodies = [json.loads(r.body) for r in receiver.received]
     assert [b["type"] for b in bodies] == ["model.added", "price.changed"]
-    assert bodies[0]["data"]["model"] == {"slug": model.slug, "name": "Fresh"}
+    # Rendered outside a request: the reference links on API_ORIGIN.
+    assert bodies[0]["data"]["model"] == {
+        "slug": model.slug, "name": "Fresh",
+        "url": f"{settings.API_ORIGIN}/api/v1/models/{model.slug}/",
+    }  # fmt: skip
     assert bodies[1]["data"]["price"]["input_per_mtok"] == "1.50"
 
 

@@ -1,7 +1,9 @@
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from models_catalog.api.references import ModelReferenceOutputSerializer, model_reference
 from models_catalog.models import AIModel, Provider
 from webhooks.models import WebhookDelivery, WebhookEventType, WebhookSubscription
 
@@ -32,22 +34,24 @@ class SubscriptionOutputSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="The endpoint deliveries are POSTed to.")
     description = serializers.CharField(help_text="Your note.")
     event_types = serializers.ListField(
-        child=serializers.CharField(), help_text="Event types it receives."
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE), help_text="Event types it receives."
     )
     provider = serializers.CharField(
         source="filter_provider.slug", allow_null=True,
         help_text="Only events about this provider's models; null for any.",
     )  # fmt: skip
     models = serializers.SerializerMethodField(
-        help_text="Only events about these models (slugs); empty for any."
+        help_text="Only events about these models, by slug; empty for any."
     )
     is_active = serializers.BooleanField(help_text="False once disabled after failing.")
     disabled_at = serializers.DateTimeField(allow_null=True, help_text="When it was disabled.")
     disabled_reason = serializers.CharField(help_text="Why it was disabled.")
     created_at = serializers.DateTimeField(help_text="When it was registered.")
 
-    def get_models(self, subscription: WebhookSubscription) -> list[str]:
-        return sorted(m.slug for m in subscription.filter_models.all())
+    @extend_schema_field(ModelReferenceOutputSerializer(many=True))
+    def get_models(self, subscription: WebhookSubscription) -> list[dict[str, Any]]:
+        models = sorted(subscription.filter_models.all(), key=lambda m: m.slug)
+        return [model_reference(model, self.context) for model in models]
 
 
 class SubscriptionCreatedOutputSerializer(SubscriptionOutputSerializer):
@@ -59,7 +63,9 @@ class SubscriptionCreatedOutputSerializer(SubscriptionOutputSerializer):
 class DeliveryOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The delivery's id (for redelivery).")
     event_id = serializers.SerializerMethodField(help_text="`webhook-id` header and body `id`.")
-    event_type = serializers.CharField(help_text="The event type sent.")
+    event_type = serializers.ChoiceField(
+        choices=WebhookEventType.choices, help_text="The event type sent."
+    )
     state = serializers.ChoiceField(
         choices=WebhookDelivery.State.choices,
         help_text="`pending` (waiting for an attempt or a retry), `claimed` (being sent), "

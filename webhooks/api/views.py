@@ -9,9 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.openapi import CONFLICT, NOT_FOUND, WRITE_ERRORS
+from config.openapi import CONFLICT, LOCATION_HEADER, NOT_FOUND, WRITE_ERRORS
 from config.pagination import CursorPagePagination
-from reviews.api.views import LOCATION_HEADER  # one declaration of the 201 header
 from webhooks import selectors, services
 from webhooks.api.serializers import (
     DeliveryOutputSerializer,
@@ -34,7 +33,9 @@ class SubscriptionListCreateApi(GenericAPIView):
     @extend_schema(responses={200: SubscriptionOutputSerializer(many=True)})
     def get(self, request: AuthenticatedRequest) -> Response:
         page = self.paginate_queryset(selectors.subscription_list_for_owner(owner=request.user))
-        return self.get_paginated_response(SubscriptionOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            SubscriptionOutputSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(
         parameters=[LOCATION_HEADER],
@@ -50,7 +51,9 @@ class SubscriptionListCreateApi(GenericAPIView):
         subscription = services.subscription_create(
             owner=request.user, **subscription_fields(data.validated_data)
         )
-        output = SubscriptionCreatedOutputSerializer(subscription).data
+        output = SubscriptionCreatedOutputSerializer(
+            subscription, context={"request": request}
+        ).data
         route = reverse("webhooks:subscription-detail", args=[subscription.pk])
         location = request.build_absolute_uri(route)
         return Response(output, status=status.HTTP_201_CREATED, headers={"Location": location})
@@ -64,7 +67,9 @@ class SubscriptionDetailApi(APIView):
         subscription = selectors.subscription_get_own(
             owner=request.user, subscription_id=subscription_id
         )
-        return Response(SubscriptionOutputSerializer(subscription).data)
+        return Response(
+            SubscriptionOutputSerializer(subscription, context={"request": request}).data
+        )
 
     @extend_schema(responses={204: None, **NOT_FOUND})
     def delete(self, request: AuthenticatedRequest, subscription_id: int) -> Response:
@@ -84,7 +89,9 @@ class SubscriptionEnableApi(APIView):
             owner=request.user, subscription_id=subscription_id
         )
         subscription = services.subscription_enable(subscription)
-        return Response(SubscriptionOutputSerializer(subscription).data)
+        return Response(
+            SubscriptionOutputSerializer(subscription, context={"request": request}).data
+        )
 
 
 class SubscriptionPingApi(APIView):

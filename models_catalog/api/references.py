@@ -1,0 +1,38 @@
+"""How every representation names a model: one reference object, `{slug, name, url}`.
+
+A review, a report, a moderation item, a price history, ranks, a chart point, a compared
+model, a successor, a sibling and a webhook payload all mention a model the same way, so a
+frontend renders a link to a model with one component and never builds a URL itself.
+"""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.api import absolute_url
+from models_catalog.models import AIModel
+
+
+def model_url(context: Any, model: AIModel, name: str = "model-detail") -> str:
+    """The absolute URL of one of the model's routes (`model-detail`, `model-cost`, ...)."""
+    provider, _, model_part = model.slug.partition("/")
+    return absolute_url(context, f"catalog:{name}", provider=provider, model=model_part)
+
+
+class ModelReferenceOutputSerializer(serializers.Serializer):
+    """A model as other resources mention it (its row's `slug` and `name`)."""
+
+    slug = serializers.CharField(help_text="Canonical slug `provider/model`: `openai/o4-mini`.")
+    name = serializers.CharField(help_text="Display name.")
+    url = serializers.SerializerMethodField(help_text="The model's page in the API (absolute).")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, model: AIModel) -> str:
+        return model_url(self.context, model)
+
+
+def model_reference(model: AIModel, context: Any = None) -> dict[str, Any]:
+    """The reference object outside a serializer (webhook payloads, pre-built rows)."""
+    return dict(ModelReferenceOutputSerializer(model, context=context or {}).data)
