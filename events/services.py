@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -40,12 +41,14 @@ def outbox_record(event_type: str, payload: Mapping[str, Any]) -> Event:
     return event
 
 
+@transaction.atomic
 def outbox_record_many(event_type: str, payloads: Sequence[Mapping[str, Any]]) -> list[Event]:
     """Append events of `event_type` (one per payload: small, JSON, ids rather than copies)
     and a pending delivery for each consumer registered for the type that wants it (see
     `consumer_register`), in the caller's transaction: they commit or roll back with the
-    change. After commit, each delivery is published to the worker (publish-safe; the sweep
-    covers a lost publish). Two INSERTs."""
+    change (called outside one, its own: the event never commits without its deliveries).
+    After commit, each delivery is published to the worker (publish-safe; the sweep covers
+    a lost publish). Two INSERTs."""
     if not payloads:
         return []
     now = timezone.now()

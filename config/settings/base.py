@@ -80,6 +80,9 @@ MIDDLEWARE = [
     # Unknown or repeated query parameters and unknown body fields under /api/v1/: 400,
     # judged against the OpenAPI schema (config/strict.py).
     "config.strict.StrictInputMiddleware",
+    # Last: each of allauth's writing requests is one transaction, so the outbox row of its
+    # mail commits or rolls back with the account it is about (config/middleware.py).
+    "config.middleware.AllauthAtomicMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -408,7 +411,6 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # nothing else). Declared per broker by celery_broker_settings() below.
 CELERY_QUEUE_NAMES = ("default", "mail", "ratings", "maintenance", "webhooks")
 CELERY_TASK_ROUTES = {
-    "accounts.tasks.mail_send_task": {"queue": "mail"},
     # Outbox deliveries are notifications today (the outcome mail).
     "events.tasks.delivery_task": {"queue": "mail"},
     "events.tasks.delivery_sweep_task": {"queue": "maintenance"},
@@ -519,7 +521,8 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)
 
 # --- Mail ------------------------------------------------------------------------------
-# Sent by the Celery worker (accounts.tasks.mail_send_task), never inside a request.
+# Sent by the Celery worker from the outbox (events app; accounts.mail), never inside a
+# request.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="AI model reviews <noreply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Django waits forever on a silent SMTP server by default; the task retries instead.
