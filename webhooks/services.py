@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.enqueue import publish, publish_on_commit, task_name
-from events.models import Event
 from config.prune import delete_in_batches
+from events.models import Event
 from events.services import finished_before, outbox_record
 from models_catalog.models import AIModel, Provider
 from webhooks import net, signing
