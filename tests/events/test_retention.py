@@ -146,7 +146,9 @@ def test_prune_tasks_skip_while_another_run_holds_their_lock():
         webhook_prune_task()
         assert _exists(delivery) and _exists(hook)
     finally:
-        other.close()  # PostgreSQL releases the locks with the session
+        with other.cursor() as cursor:  # the other run ends
+            cursor.execute("SELECT pg_advisory_unlock_all()")
+        other.close()
 
     # and the next ticks prune
     webhook_prune_task()
