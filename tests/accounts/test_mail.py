@@ -30,7 +30,7 @@ from tests.accounts.conftest import (
     wait_for,
 )
 
-MESSAGE = {
+MESSAGE: dict[str, Any] = {
     "subject": "Hello",
     "body": "Plain text.",
     "html_body": "<p>HTML.</p>",
