@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from allauth.account.signals import email_confirmation_sent
 from django.core import mail
+from django.test import Client
 
 from accounts.mail import MAIL_CONSUMER, MAIL_EVENT, mail_queue
 from accounts.models import User
@@ -312,3 +313,20 @@ def test_local_file_backend_writes_under_var_mail_and_logs_the_file(settings, tm
     [written] = list((tmp_path / "mail").iterdir())
     assert "Plain text." in written.read_text()
     assert f"mail to ada@example.org written to {written}" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_a_recorded_mail_without_its_key(admin):
+    # given a verification mail recorded in the outbox
+    AppClient().signup("somerville@example.org")
+    event = Event.objects.get(type=MAIL_EVENT)
+    key_link = event.payload["body"].split("/account/verify-email/")[1].split()[0]
+
+    # when staff open the event in the admin
+    browser = Client()
+    browser.force_login(admin.user)
+    page = browser.get(f"/admin/events/event/{event.pk}/change/").content.decode()
+
+    # then they see whom it was for, never the link that would verify the address
+    assert "somerville@example.org" in page and "(hidden)" in page
+    assert key_link not in page
