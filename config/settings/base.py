@@ -422,7 +422,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # nothing else). Declared per broker by celery_broker_settings() below.
 CELERY_QUEUE_NAMES = ("default", "mail", "ratings", "maintenance", "webhooks")
 CELERY_TASK_ROUTES = {
-    # Outbox deliveries are notifications today (the outcome mail).
+    # Outbox deliveries are notifications today (allauth's mail, the outcome and reply mails).
     "events.tasks.delivery_task": {"queue": "mail"},
     "events.tasks.delivery_sweep_task": {"queue": "maintenance"},
     "webhooks.tasks.webhook_delivery_task": {"queue": "webhooks"},
