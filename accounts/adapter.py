@@ -12,13 +12,11 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.exceptions import UserNotFound
+from accounts.mail import mail_queue
 from accounts.models import User
 from accounts.selectors import user_get_by_email
 from accounts.services import username_generate
-from config.enqueue import publish_on_commit, task_name
 from config.throttles import client_address
-
-MAIL_SEND_TASK = task_name("accounts.tasks.mail_send_task")
 
 
 def _address_taken(email: str) -> bool:
@@ -64,11 +62,13 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_address(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render the message in the request, hand it to the mail worker after commit.
+        """Render the message in the request and record it in the outbox (accounts.mail), in
+        the request's transaction; the mail worker sends it after commit, with retries.
 
-        allauth calls this for verification, password-reset, "account already exists" and
-        security-notification mail. Rendering here keeps the task's arguments primitive;
-        sending there keeps SMTP out of the request.
+        allauth calls this for verification, password-reset, "account already exists"/"no
+        account" and security-notification mail. Rendering here keeps allauth's context (the
+        key, the link) where it is made; sending there keeps SMTP out of the request, and
+        the row keeps the mail through a broker or SMTP outage.
         """
         # The site is named after the product, not the Host header the request came with.
         ctx = {"request": allauth_context.request, "email": email, "current_site": SITE}
@@ -85,15 +85,13 @@ class AccountAdapter(DefaultAccountAdapter):
             for content, mimetype in getattr(message, "alternatives", []):
                 if mimetype == "text/html":
                     html_body = content
-        publish_on_commit(
-            MAIL_SEND_TASK,
-            kwargs={
-                "subject": str(message.subject),
-                "body": text_body,
-                "html_body": html_body,
-                "from_email": str(message.from_email),
-                "recipients": list(message.to),
-            },
+        mail_queue(
+            subject=str(message.subject),
+            body=text_body,
+            html_body=html_body,
+            from_email=str(message.from_email),
+            recipients=list(message.to),
+            template_prefix=template_prefix,
         )
 
     def send_notification_mail(

@@ -20,3 +20,10 @@ class AccountsConfig(AppConfig):
         from config.throttles import register_api_key_resolver
 
         register_api_key_resolver(api_key_find)
+
+        # allauth's mail leaves through the outbox (accounts.mail); a dotted path: the
+        # handler loads where deliveries run.
+        from accounts.mail import MAIL_CONSUMER, MAIL_EVENT
+        from events.registry import consumer_register
+
+        consumer_register(MAIL_CONSUMER, [MAIL_EVENT], "accounts.mail.account_mail")

@@ -4,6 +4,8 @@
 is served carries its id (`config.log.RequestIdFilter`), the response says it in
 `X-Request-ID`, and a 500 body repeats it, so a person's report finds the traceback.
 
+`AllauthAtomicMiddleware` (last) makes each of allauth's writing requests one transaction.
+
 `HostileInputMiddleware` answers 400/413 with our JSON error body for input no view should
 ever see: control characters in the query or headers (a NUL reaches PostgreSQL, which
 refuses it with a 500; path parameters are bounded by their URL converters), JSON nested
@@ -22,6 +24,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from config.api import _DRF_CODES as DRF_CODES  # the codes DRF errors get
@@ -168,3 +171,30 @@ class HostileInputMiddleware:
         a bad `sessionid`): browsers never send one, so it was crafted."""
         for name in [n for n, v in request.COOKIES.items() if _CONTROL.search(n + v)]:
             del request.COOKIES[name]
+
+
+# allauth's flows (its headless API, and the admin's sign-in pages) write in several
+# autocommitted steps: the user, its address, the profile, then the verification mail's
+# outbox row. Wrapped in one transaction, a sign-up that fails half-way leaves neither an
+# account nor a mail behind. Our own views need no wrapping: their services are atomic.
+ALLAUTH_PREFIXES = ("/_allauth/", "/accounts/")
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+class AllauthAtomicMiddleware:
+    """Last in MIDDLEWARE (innermost): one transaction around each of allauth's writing
+    requests, rolled back when the answer is a 5xx (Django turns a view's exception into a
+    500 response before it reaches this middleware). The session is saved after, outside
+    it, by SessionMiddleware; on-commit work (the outbox's publish) runs at its end."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in _SAFE_METHODS or not request.path.startswith(ALLAUTH_PREFIXES):
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response

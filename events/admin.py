@@ -8,6 +8,10 @@ from django.http import HttpRequest
 
 from events.models import Delivery, Event
 
+# Payload keys that hold a message's text (accounts.mail: a verification key, a password-reset
+# link): staff see that a mail was recorded and to whom, never what would let them use it.
+HIDDEN_PAYLOAD_KEYS = frozenset({"body", "html_body"})
+
 
 class _ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -36,8 +40,14 @@ class DeliveryInline(admin.TabularInline):
 class EventAdmin(_ReadOnly):
     list_display = ["id", "type", "created_at"]
     list_filter = ["type"]
-    readonly_fields = ["type", "payload", "created_at"]
+    fields = ["type", "payload_shown", "created_at"]
+    readonly_fields = ["type", "payload_shown", "created_at"]
     inlines = [DeliveryInline]
+
+    @admin.display(description="payload")
+    def payload_shown(self, event: Event) -> dict[str, Any]:
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        return {k: "(hidden)" if k in HIDDEN_PAYLOAD_KEYS else v for k, v in payload.items()}
 
 
 @admin.register(Delivery)

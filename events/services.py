@@ -7,6 +7,9 @@
         OUTBOX_MAX_ATTEMPTS mark it failed with the error (admin, and one log line)
     beat, every 30 s: delivery_sweep re-publishes due rows: retries whose message was lost
         and claims that lapsed (a killed worker)                         the record
+    beat, hourly: outbox_prune deletes delivered rows after OUTBOX_RETENTION_DAYS, failed ones
+        after OUTBOX_FAILED_RETENTION_DAYS, and events nothing refers to any more after
+        OUTBOX_EVENT_RETENTION_DAYS
 
 At least once: a worker lost after the consumer ran but before the row was marked runs it
 again. Consumers are idempotent where they can be; a mail may arrive twice, never not at all.
@@ -19,10 +22,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from config.enqueue import publish, publish_on_commit, task_name
+from config.prune import delete_in_batches
 from events.exceptions import PermanentDeliveryError
 from events.models import Delivery, Event
 from events.registry import consumer_get, consumers_for
@@ -40,12 +46,14 @@ def outbox_record(event_type: str, payload: Mapping[str, Any]) -> Event:
     return event
 
 
+@transaction.atomic
 def outbox_record_many(event_type: str, payloads: Sequence[Mapping[str, Any]]) -> list[Event]:
     """Append events of `event_type` (one per payload: small, JSON, ids rather than copies)
     and a pending delivery for each consumer registered for the type that wants it (see
     `consumer_register`), in the caller's transaction: they commit or roll back with the
-    change. After commit, each delivery is published to the worker (publish-safe; the sweep
-    covers a lost publish). Two INSERTs."""
+    change (called outside one, its own: the event never commits without its deliveries).
+    After commit, each delivery is published to the worker (publish-safe; the sweep covers
+    a lost publish). Two INSERTs."""
     if not payloads:
         return []
     now = timezone.now()
@@ -177,3 +185,40 @@ def delivery_sweep(*, now: dt.datetime | None = None) -> list[int]:
     if due:
         logger.info("outbox sweep re-published %d delivery(ies)", len(due))
     return due
+
+
+def finished_before(now: dt.datetime) -> Q:
+    """Finished rows past their retention: delivered ones after OUTBOX_RETENTION_DAYS, failed
+    ones (kept for staff and owners to look into, or redeliver) after
+    OUTBOX_FAILED_RETENTION_DAYS. For any delivery table with `state` and `finished_at`."""
+    delivered = now - dt.timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    failed = now - dt.timedelta(days=settings.OUTBOX_FAILED_RETENTION_DAYS)
+    return Q(state="delivered", finished_at__lt=delivered) | Q(
+        state="failed", finished_at__lt=failed
+    )
+
+
+def _unreferenced() -> list[Combinable]:
+    """No row of any app refers to the event (its deliveries, webhook deliveries, ...): found
+    through the model's reverse relations, so the outbox needs no import of the apps above.
+    One NOT EXISTS per relation."""
+    return [
+        ~Exists(
+            relation.related_model._default_manager.filter(**{relation.field.name: OuterRef("pk")})
+        )
+        for relation in Event._meta.related_objects
+    ]
+
+
+def outbox_prune(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Delete finished deliveries past their retention (`finished_before`), then events older
+    than OUTBOX_EVENT_RETENTION_DAYS that nothing refers to any more: an event waits for every
+    delivery of it, open or failed, of every app. Open deliveries are never deleted. Batched
+    (config.prune); returns (deliveries, events) deleted by this run."""
+    now = now or timezone.now()
+    deliveries = delete_in_batches(Delivery.objects.filter(finished_before(now)))
+    events_cutoff = now - dt.timedelta(days=settings.OUTBOX_EVENT_RETENTION_DAYS)
+    events = delete_in_batches(Event.objects.filter(*_unreferenced(), created_at__lt=events_cutoff))
+    if deliveries or events:
+        logger.info("outbox prune deleted %d delivery(ies), %d event(s)", deliveries, events)
+    return deliveries, events

@@ -23,3 +23,11 @@ def delivery_task(delivery_id: int) -> None:
 def delivery_sweep_task() -> None:
     """Beat, every 30 s: re-publish deliveries that are due and not done."""
     services.delivery_sweep()
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=240, time_limit=300)
+@single_run_task("events.outbox_prune")
+def outbox_prune_task() -> None:
+    """Beat, hourly: delete delivered and failed deliveries, and events, past their retention
+    (services.outbox_prune; batched, so a large backlog is taken over several runs)."""
+    services.outbox_prune()

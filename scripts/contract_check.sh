@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make contract` (CI runs it): the API contract checked against a live server.
-# Serves the app as `make run` does (scripts/run.sh: migrate, shipped catalog, Celery worker,
-# runserver) on a free port with its own scratch VAR_DIR, then:
+# Serves the app as `make run` does on a free port with its own scratch VAR_DIR
+# (scripts/serve_lib.sh), then:
 #  1. schemathesis against the live /api/schema/ in `--mode all` with the checks
 #     not_a_server_error, status_code_conformance, content_type_conformance and
 #     response_schema_conformance, once anonymous and once as a verified user (an app
@@ -14,51 +14,18 @@
 # format, which is allauth's contract, not ours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
 ST=.venv/bin/schemathesis
 EXAMPLES="${SCHEMATHESIS_EXAMPLES:-4}"
-for tool in curl setsid npm; do
-  command -v "$tool" >/dev/null || { echo "contract: $tool is not installed" >&2; exit 1; }
-done
-
-VAR="$(mktemp -d -t contract.XXXXXX)"
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE="http://127.0.0.1:$PORT"
-LOG="$VAR/server.log"
-SERVER_PID=""
-
-stop() {
-  local status=$?
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 20); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ]; then
-    echo "contract: FAILED; server log ($LOG):" >&2
-    tail -n 40 "$LOG" >&2 || true
-  fi
-  rm -rf "$VAR"
-  exit "$status"
-}
-trap stop EXIT
-trap 'exit 130' INT TERM
+SERVE_NAME=contract
+# shellcheck source=scripts/serve_lib.sh
+source scripts/serve_lib.sh  # serves as `make run` does, see there
+serve_require npm
 
 # The embedded defaults of `make run` (SQLite, filesystem broker), throttles raised so that
 # the fuzzer's thousands of requests test the operations rather than the rate limits (429 is
 # still documented on every operation and checked whenever it happens).
-SERVER_ENV=(env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL
-  VAR_DIR="$VAR" DJANGO_SETTINGS_MODULE=config.settings.local DEBUG=false
-  THROTTLE_ANON=100000/min THROTTLE_USER=100000/min)
-
-echo "contract: serving on $BASE (VAR_DIR $VAR)"
-setsid "${SERVER_ENV[@]}" HOST_PORT="127.0.0.1:$PORT" bash scripts/run.sh >"$LOG" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 300); do
-  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "contract: the server exited" >&2; exit 1; }
-  sleep 1
-done
+SERVER_ENV+=(DEBUG=false THROTTLE_ANON=100000/min THROTTLE_USER=100000/min)
+serve_start
 curl -fsS "$BASE/api/schema/?format=json" -o "$VAR/schema.json"
 
 # A verified account and an app session token for it (what allauth's app login issues).

@@ -8,6 +8,7 @@
         and jitter (WEBHOOK_RETRY_* over WEBHOOK_MAX_ATTEMPTS: about a day), then failed for
         good, which disables the subscription and mails its owner (through the outbox)
     beat, every 30 s: webhook_sweep re-publishes due rows (lost messages, lapsed claims)
+    beat, hourly: webhook_prune deletes finished rows past their retention (OUTBOX_RETENTION_*)
 
 At least once: a worker lost between the POST and the UPDATE sends it again, with the same
 `webhook-id` (the event id) for the receiver to deduplicate.
@@ -28,8 +29,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.enqueue import publish, publish_on_commit, task_name
+from config.prune import delete_in_batches
 from events.models import Event
-from events.services import outbox_record
+from events.services import finished_before, outbox_record
 from models_catalog.models import AIModel, Provider
 from webhooks import net, signing
 from webhooks.exceptions import WebhookSubscriptionDisabled, WebhookUrlRefused
@@ -331,6 +333,19 @@ def webhook_sweep(*, now: dt.datetime | None = None) -> list[int]:
     for delivery_id in due:
         publish(DELIVERY_TASK, (delivery_id,), retry=False)
     return due
+
+
+def webhook_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete finished deliveries past their retention, as the outbox does its own
+    (events.services.finished_before: delivered after OUTBOX_RETENTION_DAYS, failed after
+    OUTBOX_FAILED_RETENTION_DAYS, the time a failed one stays open to redelivery). Open ones
+    are never deleted. Batched; returns how many this run deleted."""
+    deleted = delete_in_batches(
+        WebhookDelivery.objects.filter(finished_before(now or timezone.now()))
+    )
+    if deleted:
+        logger.info("webhook prune deleted %d delivery(ies)", deleted)
+    return deleted
 
 
 def subscription_delete(*, subscription_id: int) -> None:

@@ -22,3 +22,10 @@ def webhook_delivery_task(delivery_id: int) -> None:
 def webhook_sweep_task() -> None:
     """Beat, every 30 s: re-publish webhook deliveries that are due and not done."""
     services.webhook_sweep()
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=240, time_limit=300)
+@single_run_task("webhooks.webhook_prune")
+def webhook_prune_task() -> None:
+    """Beat, hourly: delete finished webhook deliveries past their retention (batched)."""
+    services.webhook_prune()

@@ -80,6 +80,9 @@ MIDDLEWARE = [
     # Unknown or repeated query parameters and unknown body fields under /api/v1/: 400,
     # judged against the OpenAPI schema (config/strict.py).
     "config.strict.StrictInputMiddleware",
+    # Last: each of allauth's writing requests is one transaction, so the outbox row of its
+    # mail commits or rolls back with the account it is about (config/middleware.py).
+    "config.middleware.AllauthAtomicMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -416,6 +419,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS * 5 / 6},
     },
+    # Retention (OUTBOX_RETENTION_* below): finished deliveries and old events deleted.
+    "outbox-prune": {
+        "task": "events.tasks.outbox_prune_task",
+        "schedule": crontab(minute=23),
+        "options": {"expires": 3000},
+    },
+    "webhook-prune": {
+        "task": "webhooks.tasks.webhook_prune_task",
+        "schedule": crontab(minute=19),
+        "options": {"expires": 3000},
+    },
 }
 # Worker pools per queue (Procfile, deploy/supervisord.conf), each with its own concurrency:
 # `ratings` alone, so a backlog of mail or webhooks never delays a rating
@@ -429,12 +443,13 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # nothing else). Declared per broker by celery_broker_settings() below.
 CELERY_QUEUE_NAMES = ("default", "mail", "ratings", "maintenance", "webhooks")
 CELERY_TASK_ROUTES = {
-    "accounts.tasks.mail_send_task": {"queue": "mail"},
-    # Outbox deliveries are notifications today (the outcome mail).
+    # Outbox deliveries are notifications today (allauth's mail, the outcome and reply mails).
     "events.tasks.delivery_task": {"queue": "mail"},
     "events.tasks.delivery_sweep_task": {"queue": "maintenance"},
     "webhooks.tasks.webhook_delivery_task": {"queue": "webhooks"},
     "webhooks.tasks.webhook_sweep_task": {"queue": "maintenance"},
+    "events.tasks.outbox_prune_task": {"queue": "maintenance"},
+    "webhooks.tasks.webhook_prune_task": {"queue": "maintenance"},
     "reviews.tasks.rating_recompute_task": {"queue": "ratings"},
     "reviews.tasks.rating_sweep_task": {"queue": "maintenance"},
     "config.idempotency.tasks.idempotency_key_sweep_task": {"queue": "maintenance"},
@@ -522,6 +537,14 @@ OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # The sweep leaves rows alone this long after they are due: their own message is on its way.
 OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=30)
+# Retention (beat, hourly: events.tasks.outbox_prune_task, webhooks.tasks.webhook_prune_task).
+# Delivered rows (outbox and webhook deliveries) go after OUTBOX_RETENTION_DAYS; failed ones
+# stay longer, for staff and webhook owners to look into and redeliver; an event goes once
+# nothing refers to it and it is older than OUTBOX_EVENT_RETENTION_DAYS (the rating-change
+# feed reads events: it shows what changed within that window). Open rows are never pruned.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+OUTBOX_FAILED_RETENTION_DAYS = env.int("OUTBOX_FAILED_RETENTION_DAYS", default=180)
+OUTBOX_EVENT_RETENTION_DAYS = env.int("OUTBOX_EVENT_RETENTION_DAYS", default=90)
 
 # --- Webhooks (webhooks app) -------------------------------------------------------------
 # A failed delivery is retried after BASE, 2·BASE, ... seconds (capped at MAX, jittered):
@@ -540,7 +563,8 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)
 
 # --- Mail ------------------------------------------------------------------------------
-# Sent by the Celery worker (accounts.tasks.mail_send_task), never inside a request.
+# Sent by the Celery worker from the outbox (events app; accounts.mail), never inside a
+# request.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="AI model reviews <noreply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Django waits forever on a silent SMTP server by default; the task retries instead.

@@ -5,6 +5,7 @@ import smtplib
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from accounts.mail import mail_error_permanent
 from accounts.services import mail_send
 from events.exceptions import PermanentDeliveryError
 from events.models import Event
@@ -23,13 +24,6 @@ def _message(event: ModerationEvent) -> tuple[str, str]:
     subject = render_to_string("reviews/email/review_outcome_subject.txt", context)
     body = render_to_string("reviews/email/review_outcome_message.txt", context)
     return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()), body
-
-
-def _permanent(exc: Exception) -> bool:
-    """A 5xx SMTP reply (for every recipient): the server refused for good."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
 def review_outcome_notify(*, event_id: int) -> bool:
@@ -65,7 +59,7 @@ def review_outcome_mail(event: Event) -> str | None:
     try:
         sent = review_outcome_notify(event_id=event.payload["moderation_event_id"])
     except (smtplib.SMTPException, OSError) as exc:
-        if _permanent(exc):
+        if mail_error_permanent(exc):
             raise PermanentDeliveryError(str(exc)) from exc
         raise
     return None if sent else "nothing sent: no address (erased account) or event gone"
@@ -109,7 +103,7 @@ def reply_published_mail(event: Event) -> str | None:
     try:
         sent = reply_published_notify(reply_id=event.payload["reply_id"])
     except (smtplib.SMTPException, OSError) as exc:
-        if _permanent(exc):
+        if mail_error_permanent(exc):
             raise PermanentDeliveryError(str(exc)) from exc
         raise
     return None if sent else "nothing sent: reply no longer published, or no address"

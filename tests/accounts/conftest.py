@@ -91,9 +91,10 @@ def verification_key(email: str) -> str:
 def commit(django_capture_on_commit_callbacks: Callable) -> Iterator[Callable]:
     """`with commit(): client.post(...)` runs the request's on-commit callbacks when it ends.
 
-    Tests run inside a transaction that never commits, so the mail task is published by
-    hand-running the callbacks; Celery's eager mode then runs it in this process, so the
-    message is in `mail.outbox` at once. The broker path itself is covered by test_mail.py.
+    Tests run inside a transaction that never commits, so the mail's outbox delivery is
+    published by hand-running the callbacks; Celery's eager mode then runs it in this process,
+    so the message is in `mail.outbox` at once. The broker path itself is covered by
+    test_mail.py.
     """
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

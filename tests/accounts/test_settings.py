@@ -40,7 +40,7 @@ def test_local_settings_share_rate_limits_in_a_file_cache_and_write_mail_to_var(
     assert cache["LOCATION"].rstrip("/").endswith("var/cache")
     assert local["EMAIL_BACKEND"] == "config.mail.LoggingFileBackend"
     assert local["MODERATION_REQUIRE_MFA"] is False
-    assert local["CELERY_TASK_ROUTES"]["accounts.tasks.mail_send_task"] == {"queue": "mail"}
+    assert local["CELERY_TASK_ROUTES"]["events.tasks.delivery_task"] == {"queue": "mail"}
 
 
 def test_make_run_on_postgresql_holds_no_connection_per_runserver_thread():

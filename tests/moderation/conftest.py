@@ -1,11 +1,13 @@
 """The workbench's tests: a queue with one item of each kind, made through the services."""
 
+import re
 from dataclasses import dataclass
 from typing import Any, cast
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import generate_totp_secret
+from django.test import Client
 
 from accounts.services import moderator_grant
 from models_catalog.models import AIModel
@@ -18,6 +20,15 @@ BODY = (
     "I used this model for three months to refactor a large Django codebase; it was fast, "
     "cheap and right most of the time."
 )
+# An id a person should never read on a moderator's page.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def signed_in(user: Any) -> Client:
+    """A browser session of `user` (the workbench and the admin are session pages)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @dataclass
@@ -69,3 +80,9 @@ def queue(db: None) -> Queue:
     for _ in range(3):
         report_create(review=reported, reporter=make_user(), reason="spam", note="An ad.")
     return Queue(moderator, secret, new, edited, reported, [ada, bob, cy])
+
+
+@pytest.fixture
+def moderator_client(queue: Queue) -> Client:
+    """The queue's moderator, signed in."""
+    return signed_in(queue.moderator)

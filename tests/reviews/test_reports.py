@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
@@ -211,11 +211,19 @@ def test_dismissed_report_lowers_standing_and_then_reports_stop_counting_toward_
 
 
 def test_grant_trusted_flagger_command(verified):
-    out = StringIO()
-    call_command("grant_trusted_flagger", verified.user.email, stdout=out)
+    def run(command: str) -> str:
+        out = StringIO()
+        call_command(command, verified.user.email, stdout=out)
+        return out.getvalue()
+
+    assert "is now a trusted flagger." in run("grant_trusted_flagger")
     assert is_trusted_flagger(User.objects.get(pk=verified.user.pk))
-    call_command("revoke_trusted_flagger", verified.user.email, stdout=out)
+    assert "was a trusted flagger already; no change." in run("grant_trusted_flagger")
+    assert "is no longer a trusted flagger." in run("revoke_trusted_flagger")
     assert not is_trusted_flagger(User.objects.get(pk=verified.user.pk))
+    assert "was not a trusted flagger; nothing changed." in run("revoke_trusted_flagger")
+    with pytest.raises(CommandError, match="No active account"):
+        call_command("grant_trusted_flagger", "nobody@example.org")
 
 
 def test_reporting_is_throttled_per_account(ai_model, settings):

@@ -1,24 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from accounts import selectors
-from config.exceptions import ApplicationError
+from accounts.management.roles import RoleCommand
+from accounts.models import User
 from reviews.integrity import standing
 
 
-class Command(BaseCommand):
+class Command(RoleCommand):
     help = (
-        "Grant the trusted-flagger role (urgent reports hide a review at once) togrant an account."
+        "Grant the trusted-flagger role (urgent reports hide a review at once) to the account "
+        "with this email address."
     )
+    role, grants = "a trusted flagger", True
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("email", help="Primary email address of the account.")
-
-    def handle(self, *args: object, email: str, **options: object) -> None:
-        try:
-            user = selectors.user_get_by_email(email)
-        except ApplicationError as exc:
-            raise CommandError(exc.message) from exc
-        changed = standing.trusted_flagger_grant(user=user)
-        state = "now"
-        suffix = "" if changed else " (no change)"
-        self.stdout.write(f"{email} ({user.username}) is {state} a trusted flagger{suffix}.")
+    def change(self, user: User) -> bool:
+        return standing.trusted_flagger_grant(user=user)

@@ -1,0 +1,31 @@
+"""Deleting old rows in small batches: the retention tasks of the outbox and of webhooks.
+
+One short DELETE per batch, each its own transaction (autocommit): no long lock on a busy
+table, and a run stopped half-way (a deploy, the time limit) has kept what it deleted; the
+next run takes the rest. Rows are taken oldest first (by primary key, the table's order of
+insertion), so the index the primary key has serves the search.
+"""
+
+from django.db.models import Model, QuerySet
+
+PRUNE_BATCH = 1000  # rows per DELETE
+PRUNE_MAX_BATCHES = 50  # per run: a run stays well under its time limit; the next goes on
+
+
+def delete_in_batches(
+    queryset: QuerySet[Model], *, batch: int = PRUNE_BATCH, max_batches: int = PRUNE_MAX_BATCHES
+) -> int:
+    """Delete the rows `queryset` selects, `batch` at a time, at most `max_batches` batches.
+    Returns how many rows of its model were deleted (cascades not counted). Idempotent."""
+    model = queryset.model
+    label = model._meta.label
+    deleted = 0
+    for _ in range(max_batches):
+        pks = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch])
+        if not pks:
+            break
+        _, per_model = model._default_manager.filter(pk__in=pks).delete()
+        deleted += per_model.get(label, 0)
+        if len(pks) < batch:
+            break
+    return deleted
