@@ -3,7 +3,10 @@
 One grouped query reads everything a summary needs, per (model, model version): counts,
 sums, per-star counts, sub-rating sums and counts, usage-verified count, and the sums of
 recency weights. A model's totals are the sums of its versions' rows, so one query serves
-both the model summary and the per-version ones, for one model or the whole catalog.
+both the model summary and the per-version ones, for one model or the whole catalog. On
+PostgreSQL the same rows come from the running sums the database keeps
+(reviews.ratings.sums), a few per model whatever its number of reviews; the scan remains
+the source of truth they are checked against, and the path on SQLite.
 """
 
 import datetime as dt
