@@ -98,6 +98,16 @@ CREATE TRIGGER reviews_rating_sums_delete AFTER DELETE ON reviews_review
   REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION reviews_rating_sums_journal();
 
+-- TRUNCATE fires no row or statement trigger above: it empties the sums too.
+CREATE FUNCTION reviews_rating_sums_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM reviews_ratingsumsdelta;
+  DELETE FROM reviews_modelratingsums;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER reviews_rating_sums_truncate AFTER TRUNCATE ON reviews_review
+  FOR EACH STATEMENT EXECUTE FUNCTION reviews_rating_sums_truncate();
+
 -- Fold the deltas of the given models (NULL: all) into their sums. Caller holds the models'
 -- ModelRating row locks (reviews.ratings.sums), so two folds of a model never interleave.
 CREATE FUNCTION reviews_rating_sums_fold(model_ids bigint[]) RETURNS void LANGUAGE sql AS $$
@@ -145,7 +155,9 @@ REVERSE_SQL = """
 DROP TRIGGER reviews_rating_sums_insert ON reviews_review;
 DROP TRIGGER reviews_rating_sums_update ON reviews_review;
 DROP TRIGGER reviews_rating_sums_delete ON reviews_review;
+DROP TRIGGER reviews_rating_sums_truncate ON reviews_review;
 DROP FUNCTION reviews_rating_sums_journal();
+DROP FUNCTION reviews_rating_sums_truncate();
 DROP FUNCTION reviews_rating_sums_fold(bigint[]);
 DROP FUNCTION reviews_rating_sums_rebuild(bigint[]);
 DROP FUNCTION reviews_rating_weight(timestamptz, double precision);

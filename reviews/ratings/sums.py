@@ -153,5 +153,6 @@ def sums_compare(running: list[tuple], scanned: list[tuple]) -> list[SumsDiffere
         a, b = mine.get(key, zero), theirs.get(key, zero)
         fields = [name for name, x, y in zip(SUMS, a, b, strict=True) if not _same(x, y, name)]
         if fields:
-            differences.append(SumsDifference(*key, fields))
+            model_id, mask, version = key
+            differences.append(SumsDifference(model_id, mask, version, fields))
     return differences

@@ -49,7 +49,13 @@ from tests.factories import AIModelFactory, ReviewFactory, UserFactory
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="running sums are a PostgreSQL feature"
 )
-USE_CASE_SETS = ([], ["coding"], ["coding", "chat"], ["agents"], ["vision", "research", "other"])
+USE_CASE_SETS: tuple[list[str], ...] = (
+    [],
+    ["coding"],
+    ["coding", "chat"],
+    ["agents"],
+    ["vision", "research", "other"],
+)
 VERSIONS = ("v1", "v2", "v3")
 
 
@@ -216,6 +222,16 @@ def test_a_bulk_update_is_caught_and_the_recompute_reads_only_the_sums(sums_on, 
     assert ratings_check([ai_model.pk]) == []
 
 
+def test_a_truncate_of_the_reviews_empties_the_sums(sums_on, ai_model):
+    ReviewFactory(model=ai_model, published=True, rating=4)
+    assert sums_rows([ai_model.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the factories' deferred FK checks
+        cursor.execute("TRUNCATE reviews_review CASCADE")
+    assert sums_rows(None, drop_empty=False) == []
+    assert_exact()
+
+
 def test_check_fails_on_a_tampered_row_and_the_verify_repairs_it(sums_on, ai_model, capsys, caplog):
     # given correct sums and summary
     for rating in (1, 4, 5):
@@ -284,10 +300,12 @@ def test_concurrent_writers_on_one_model_leave_exact_sums():
         rng = random.Random(seed)
         try:
             barrier.wait()
-            review = ReviewFactory(model=model, author=author, published=True, use_cases=["coding"])
+            review: Any = ReviewFactory(
+                model=model, author=author, published=True, use_cases=["coding"]
+            )
             for _ in range(25):
                 # all writers hit the same few (version, use-case) groups of one model
-                change = rng.choice(
+                change: dict[str, Any] = rng.choice(
                     [
                         {"rating": rng.randint(1, 5)},
                         {"status": rng.choice([ReviewStatus.PUBLISHED, ReviewStatus.PENDING])},
