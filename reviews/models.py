@@ -430,6 +430,18 @@ class ModelRatingState(models.Model):
         return f"rating state of {self.model_id} ({'stale' if self.stale else 'fresh'})"
 
 
+class ExactSumField(models.DecimalField):
+    """PostgreSQL `numeric` without precision or scale: exact sums of any size (a review
+    forced in past the date constraint has a weight beyond a double's range; its sums must
+    still cancel exactly when it is fixed). `max_digits` / `decimal_places` only for SQLite,
+    where the running sums are not used."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "postgresql":
+            return "numeric"
+        return super().db_type(connection)
+
+
 class RatingSumsBase(models.Model):
     """The sums one group of counted reviews adds to a rating (reviews.ratings.sums): what the
     rating pipeline's grouped query returns per (model, use-case mask, model version), under
@@ -448,8 +460,8 @@ class RatingSumsBase(models.Model):
     star_4 = models.BigIntegerField(default=0)
     star_5 = models.BigIntegerField(default=0)
     usage_verified = models.BigIntegerField(default=0)
-    weight_sum = models.DecimalField(max_digits=1000, decimal_places=100, default=0)
-    weighted_total = models.DecimalField(max_digits=1000, decimal_places=100, default=0)
+    weight_sum = ExactSumField(max_digits=1000, decimal_places=100, default=0)
+    weighted_total = ExactSumField(max_digits=1000, decimal_places=100, default=0)
     quality_sum = models.BigIntegerField(default=0)
     speed_sum = models.BigIntegerField(default=0)
     value_sum = models.BigIntegerField(default=0)

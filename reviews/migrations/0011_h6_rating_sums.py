@@ -1,6 +1,7 @@
 import datetime as dt
 
 import django.db.models.deletion
+import reviews.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -35,6 +36,11 @@ def _aggregates(sign: str, weight: str) -> dict[str, str]:
 
 
 SUMS = list(_aggregates("s", "w"))
+# The weight's exponent: days since 2020-01-01 in half-lives (reviews.scoring.RECENCY_EPOCH).
+X = (
+    "(EXTRACT(EPOCH FROM published_at)::double precision - 1577836800.0::double precision)"
+    " / (half_life_days * 86400.0::double precision)"
+)
 COLUMNS = ", ".join([*KEY, *SUMS])
 WEIGHT = "reviews_rating_weight(published_at, h)"
 
@@ -61,11 +67,11 @@ FORWARD_SQL = f"""
 -- (2.3x slower rebuild).
 CREATE FUNCTION reviews_rating_weight(published_at timestamptz, half_life_days double precision)
 RETURNS numeric LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT power(
-    2.0::double precision,
-    (EXTRACT(EPOCH FROM published_at)::double precision - 1577836800.0::double precision)
-    / (half_life_days * 86400.0::double precision)
-  )::numeric
+  SELECT CASE WHEN {X} BETWEEN -1000 AND 1000 THEN power(2.0::double precision, {X})::numeric
+  -- beyond a double's range (a row forced in past the date constraint): in numeric, so the
+  -- write still succeeds and the sums cancel exactly once it is fixed; reading such a sum as
+  -- a double fails that model alone, as the scan does.
+  ELSE power(2::numeric, ({X})::numeric) END
 $$;
 
 -- Statement-level: one delta row per (model, use-case mask, version) a statement changed,
@@ -207,8 +213,8 @@ class Migration(migrations.Migration):
                 ('star_4', models.BigIntegerField(default=0)),
                 ('star_5', models.BigIntegerField(default=0)),
                 ('usage_verified', models.BigIntegerField(default=0)),
-                ('weight_sum', models.DecimalField(decimal_places=100, default=0, max_digits=1000)),
-                ('weighted_total', models.DecimalField(decimal_places=100, default=0, max_digits=1000)),
+                ('weight_sum', reviews.models.ExactSumField(decimal_places=100, default=0, max_digits=1000)),
+                ('weighted_total', reviews.models.ExactSumField(decimal_places=100, default=0, max_digits=1000)),
                 ('quality_sum', models.BigIntegerField(default=0)),
                 ('speed_sum', models.BigIntegerField(default=0)),
                 ('value_sum', models.BigIntegerField(default=0)),
@@ -250,8 +256,8 @@ class Migration(migrations.Migration):
                 ('star_4', models.BigIntegerField(default=0)),
                 ('star_5', models.BigIntegerField(default=0)),
                 ('usage_verified', models.BigIntegerField(default=0)),
-                ('weight_sum', models.DecimalField(decimal_places=100, default=0, max_digits=1000)),
-                ('weighted_total', models.DecimalField(decimal_places=100, default=0, max_digits=1000)),
+                ('weight_sum', reviews.models.ExactSumField(decimal_places=100, default=0, max_digits=1000)),
+                ('weighted_total', reviews.models.ExactSumField(decimal_places=100, default=0, max_digits=1000)),
                 ('quality_sum', models.BigIntegerField(default=0)),
                 ('speed_sum', models.BigIntegerField(default=0)),
                 ('value_sum', models.BigIntegerField(default=0)),

@@ -32,10 +32,10 @@ from reviews.ratings.store import (
     ratings_rebuild,
     ratings_store,
 )
-from reviews.ratings.sums import rating_sums_rebuild
 from reviews.ratings.sums_check import (
     SumsReport,
     rating_sums_check,
+    rating_sums_rebuild,
     rating_sums_repair,
     rating_sums_verify,
 )

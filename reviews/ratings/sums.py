@@ -35,8 +35,7 @@ import math
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
 from reviews.models import ModelRatingSums, RatingSumsDelta, RatingSumsState
 
@@ -97,28 +96,6 @@ def sums_rows(model_ids: Collection[int] | None, *, drop_empty: bool = True) -> 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-@transaction.atomic
-def rating_sums_rebuild(*, half_life_days: float | None = None) -> None:
-    """Rebuild every model's sums from a full scan of the counted reviews, with the
-    configured half-life (or `half_life_days`), and enable them. Holds off review writers
-    for the scan (SHARE lock on the reviews; reads go on): for setup, a changed half-life,
-    or after a bulk load that ran with the trigger disabled
-    (`ALTER TABLE reviews_review DISABLE TRIGGER USER`, then this). PostgreSQL only."""
-    from reviews.ratings.summary import rating_params  # summary imports this module
-
-    half_life = half_life_days or rating_params().half_life_days
-    with connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE reviews_review IN SHARE MODE")
-        # EXCLUSIVE on the sums: wait for folds in flight, whose locks we do not take here.
-        cursor.execute(f"LOCK TABLE {ModelRatingSums._meta.db_table} IN EXCLUSIVE MODE")
-    RatingSumsState.objects.update_or_create(
-        pk=1, defaults={"half_life_days": half_life, "rebuilt_at": timezone.now()}
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reviews_rating_sums_rebuild(NULL)")
-    logger.info("rating sums rebuilt from the reviews (half-life %s days)", half_life)
 
 
 def sums_rebuild_models(model_ids: Sequence[int]) -> None:

@@ -343,3 +343,26 @@ def test_concurrent_writers_on_one_model_leave_exact_sums():
     assert_exact()
     rating_recompute(model.pk)
     assert ratings_check([model.pk]) == []
+
+
+def test_a_row_beyond_a_doubles_range_fails_its_model_alone_and_cancels_when_fixed(
+    sums_on, ai_model
+):
+    # given a review forced in past the date constraint (its weight overflows a double)
+    healthy = AIModelFactory()
+    ReviewFactory(model=healthy, published=True, rating=5)
+    review: Any = ReviewFactory(model=ai_model, published=True, rating=2)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            'ALTER TABLE "reviews_review" DROP CONSTRAINT "review_published_at_in_range"'
+        )
+    far = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+    # when it is written, the write succeeds (the trigger never fails a write)
+    Review.objects.filter(pk=review.pk).update(published_at=far)
+    # then the check names that model as failed and still checks the other
+    report = rating_sums_check()
+    assert list(report.failed) == [ai_model.pk] and report.differences == []
+    # and once the row is fixed, its huge weight cancels exactly
+    Review.objects.filter(pk=review.pk).update(published_at=dt.datetime.now(dt.UTC))
+    assert_exact()

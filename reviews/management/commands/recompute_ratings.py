@@ -91,10 +91,13 @@ class Command(BaseCommand):
             )
             return True
         slugs = dict(
-            AIModel.objects.filter(pk__in={d.model_id for d in report.differences}).values_list(
-                "pk", "slug"
-            )
+            AIModel.objects.filter(
+                pk__in={d.model_id for d in report.differences} | set(report.failed)
+            ).values_list("pk", "slug")
         )
+        for model_id, reason in sorted(report.failed.items()):
+            # Listed by the summaries' check too, which fails the command.
+            self.stdout.write(f"{slugs.get(model_id, model_id)}: running sums unreadable: {reason}")
         for diff in report.differences:
             self.stdout.write(
                 f"{slugs.get(diff.model_id, diff.model_id)} version {diff.model_version!r} "
