@@ -430,6 +430,92 @@ class ModelRatingState(models.Model):
         return f"rating state of {self.model_id} ({'stale' if self.stale else 'fresh'})"
 
 
+class ExactSumField(models.DecimalField):
+    """PostgreSQL `numeric` without precision or scale: exact sums of any size (a review
+    forced in past the date constraint has a weight beyond a double's range; its sums must
+    still cancel exactly when it is fixed). `max_digits` / `decimal_places` only for SQLite,
+    where the running sums are not used."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "postgresql":
+            return "numeric"
+        return super().db_type(connection)
+
+
+class RatingSumsBase(models.Model):
+    """The sums one group of counted reviews adds to a rating (reviews.ratings.sums): what the
+    rating pipeline's grouped query returns per (model, use-case mask, model version), under
+    the same names. Counts and integer sums are exact; the recency sums are `numeric` so that
+    adding and later subtracting a review's weight (a double rounded to 15 digits, the same
+    every time) cancels exactly, however large the other weights are."""
+
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="+")
+    use_case_mask = models.PositiveSmallIntegerField()
+    model_version = models.CharField(max_length=160)
+    count = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    star_1 = models.BigIntegerField(default=0)
+    star_2 = models.BigIntegerField(default=0)
+    star_3 = models.BigIntegerField(default=0)
+    star_4 = models.BigIntegerField(default=0)
+    star_5 = models.BigIntegerField(default=0)
+    usage_verified = models.BigIntegerField(default=0)
+    weight_sum = ExactSumField(max_digits=1000, decimal_places=100, default=0)
+    weighted_total = ExactSumField(max_digits=1000, decimal_places=100, default=0)
+    quality_sum = models.BigIntegerField(default=0)
+    speed_sum = models.BigIntegerField(default=0)
+    value_sum = models.BigIntegerField(default=0)
+    reliability_sum = models.BigIntegerField(default=0)
+    integration_sum = models.BigIntegerField(default=0)
+    quality_count = models.BigIntegerField(default=0)
+    speed_count = models.BigIntegerField(default=0)
+    value_count = models.BigIntegerField(default=0)
+    reliability_count = models.BigIntegerField(default=0)
+    integration_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ModelRatingSums(RatingSumsBase):
+    """Running sums of a model's counted reviews per (use-case mask, model version), folded
+    from `RatingSumsDelta` rows (PostgreSQL only; see reviews.ratings.sums). Written only
+    under the model's `ModelRating` row lock."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "use_case_mask", "model_version"], name="rating_sums_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"rating sums of {self.model_id} {self.model_version} /{self.use_case_mask}"
+
+
+class RatingSumsDelta(RatingSumsBase):
+    """What one statement on the reviews table changed in a model's sums: inserted by the
+    database trigger in the writer's own transaction (insert-only, so writers on a hot model
+    never wait on each other), folded into `ModelRatingSums` by the recompute."""
+
+    def __str__(self) -> str:
+        return f"rating sums delta of {self.model_id}"
+
+
+class RatingSumsState(models.Model):
+    """One row (pk 1): the half-life the running sums' recency weights use. Absent: the sums
+    are not maintained (SQLite, or not built yet) and the pipeline scans the reviews."""
+
+    half_life_days = models.FloatField()
+    rebuilt_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="rating_sums_state_one_row")]
+
+    def __str__(self) -> str:
+        return f"rating sums (half-life {self.half_life_days} days)"
+
+
 def _empty_distribution() -> dict[str, int]:
     return {str(star): 0 for star in range(1, 6)}
 

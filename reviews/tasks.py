@@ -72,6 +72,16 @@ def rating_refresh_task() -> None:
     highlights.review_highlights_refresh_all()
 
 
+@shared_task(
+    base=PublishSafeTask, acks_late=True, soft_time_limit=1200, time_limit=1500, **_DB_RETRY
+)
+@single_run_task("reviews.rating_sums_verify")
+def rating_sums_verify_task() -> None:
+    """Beat, daily: check every model's running rating sums against a full scan of the
+    reviews; rebuild (and log as an error) any that drifted."""
+    ratings.rating_sums_verify()
+
+
 @shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=300, time_limit=360, **_DB_RETRY)
 @single_run_task("reviews.reply_stats_refresh")
 def reply_stats_refresh_task() -> None:

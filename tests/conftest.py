@@ -31,6 +31,24 @@ def _clear_cache() -> None:
     throttle_memory_clear()  # refusals and key lookups remembered in this process
 
 
+@pytest.fixture(autouse=True)
+def _rating_sums_built(request: pytest.FixtureRequest) -> None:
+    """A transactional test starts after the previous one's flush emptied every table, the
+    running rating sums' state row included (the pipeline would then scan): rebuild them, so
+    the races run on the sums as production does (reviews.ratings.sums; PostgreSQL only)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not (transactional or "transactional_db" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from reviews.ratings import rating_sums_rebuild
+
+        rating_sums_rebuild()
+
+
 # --- Personas ----------------------------------------------------------------------------
 # Each persona is a user (None for anonymous) and an APIClient signed in the way an `app`
 # client is: a real allauth session token (a logged-in session's key) in X-Session-Token.

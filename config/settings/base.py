@@ -401,6 +401,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # The running rating sums against a full scan of the reviews (reviews.ratings.sums).
+    "rating-sums-verify": {
+        "task": "reviews.tasks.rating_sums_verify_task",
+        "schedule": crontab(hour=3, minute=47),
+        "options": {"expires": 3600},
+    },
     # Provider reply rate and median time to reply (reviews.services.reply_stats).
     "reply-stats-refresh": {
         "task": "reviews.tasks.reply_stats_refresh_task",
@@ -454,6 +460,7 @@ CELERY_TASK_ROUTES = {
     "reviews.tasks.rating_sweep_task": {"queue": "maintenance"},
     "config.idempotency.tasks.idempotency_key_sweep_task": {"queue": "maintenance"},
     "reviews.tasks.rating_refresh_task": {"queue": "ratings"},
+    "reviews.tasks.rating_sums_verify_task": {"queue": "maintenance"},
     "reviews.tasks.review_highlights_refresh_task": {"queue": "ratings"},
     "reviews.tasks.reply_stats_refresh_task": {"queue": "maintenance"},
 }

@@ -10,6 +10,10 @@
     beat: rating_sweep every 30 s re-enqueues marks left stale;
           rating_refresh daily rebuilds everything (prior mean, recent scores)
     recompute_ratings [--model] [--check]: the same rebuild by hand       store.py, check.py
+    running sums per (model, use-case mask, version), kept by a database
+        trigger in each change's transaction, folded by the recompute, so
+        a recompute reads a few rows, not every review (PostgreSQL);
+        beat: rating_sums_verify daily checks them against a full scan    sums.py, sums_check.py
     reads: the stored summary, never an aggregate; pre-rendered in cache  selectors.py, cache.py
 
 Counted reviews (summary.counted_reviews): published, without a disclosed conflict of
@@ -28,15 +32,27 @@ from reviews.ratings.store import (
     ratings_rebuild,
     ratings_store,
 )
+from reviews.ratings.sums_check import (
+    SumsReport,
+    rating_sums_check,
+    rating_sums_rebuild,
+    rating_sums_repair,
+    rating_sums_verify,
+)
 
 __all__ = [
     "RatingComputation",
     "RatingDifference",
     "RebuildReport",
+    "SumsReport",
     "prior_get_or_create",
     "rating_enqueue",
     "rating_mark_stale",
     "rating_recompute",
+    "rating_sums_check",
+    "rating_sums_rebuild",
+    "rating_sums_repair",
+    "rating_sums_verify",
     "rating_sweep",
     "ratings_check",
     "ratings_compute",

@@ -73,7 +73,8 @@ def ratings_check(model_ids: Sequence[int] | None = None) -> list[RatingDifferen
     if model_ids is not None:
         models = models.filter(pk__in=model_ids)
     every_id = list(models.values_list("pk", flat=True))
-    totals, failed = model_totals_isolated(model_ids, every_id)
+    # From the reviews themselves, not the running sums: the summaries' source of truth.
+    totals, failed = model_totals_isolated(model_ids, every_id, scan=True)
     differences = []
     for model in models:
         if model.pk in failed:

@@ -46,6 +46,7 @@ from reviews.ratings.summary import (
     summary_build,
     use_case_means_of,
 )
+from reviews.ratings.sums import sums_fold
 
 logger = logging.getLogger(__name__)
 WRITE_BATCH = 500
@@ -216,7 +217,7 @@ class _Locked:
     values: tuple  # CHANGE_FIELDS as stored
 
 
-def _lock(model_ids: Collection[int] | None) -> dict[int, _Locked]:
+def summaries_lock(model_ids: Collection[int] | None) -> dict[int, _Locked]:
     """Create missing ModelRating rows and lock the rows of the given models (None: all),
     in primary-key order. Returns what is stored of each, by model id; models that no
     longer exist are left out."""
@@ -354,7 +355,7 @@ def _write(
 def ratings_store(computations: Sequence[RatingComputation]) -> list[int]:
     """Store each computation unless its model's stored summary saw a newer change (then it
     is refused and logged); clear the stale marks it covered. Returns the ids stored."""
-    locked = _lock({c.model_id for c in computations})
+    locked = summaries_lock({c.model_id for c in computations})
     return _write(computations, locked)
 
 
@@ -364,9 +365,11 @@ def rating_recompute(model_id: int) -> bool:
     source of truth is read, nothing is incremented but the observability counter).
     Returns False, storing nothing, if the model is gone or its data cannot be computed
     (then recorded on its ModelRatingState, see the module docstring)."""
-    locked = _lock([model_id])
+    locked = summaries_lock([model_id])
     if not locked:
         return False
+    # Under the row lock: the running sums of the model absorb their pending deltas.
+    sums_fold([model_id])
     now = timezone.now()
     computations, failed = _compute([model_id], now)
     _failures_record(failed, now)
@@ -385,10 +388,11 @@ def ratings_rebuild(
     cannot be computed is left out (and out of the prior), marked and reported in `failed`;
     the others are stored.
     """
-    locked = _lock(model_ids)
+    locked = summaries_lock(model_ids)
     # After the locks: a summary stored while we waited must not look newer than ours.
     now = timezone.now()
     every_id = sorted(locked)
+    sums_fold(None if model_ids is None else every_id)
     totals, failed = model_totals_isolated(None if model_ids is None else every_id, every_id)
     prior = _prior_refresh(totals, now) if model_ids is None else prior_get_or_create(now=now)
     if progress is not None:

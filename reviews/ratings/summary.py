@@ -3,7 +3,10 @@
 One grouped query reads everything a summary needs, per (model, model version): counts,
 sums, per-star counts, sub-rating sums and counts, usage-verified count, and the sums of
 recency weights. A model's totals are the sums of its versions' rows, so one query serves
-both the model summary and the per-version ones, for one model or the whole catalog.
+both the model summary and the per-version ones, for one model or the whole catalog. On
+PostgreSQL the same rows come from the running sums the database keeps
+(reviews.ratings.sums), a few per model whatever its number of reviews; the scan remains
+the source of truth they are checked against, and the path on SQLite.
 """
 
 import datetime as dt
@@ -28,6 +31,7 @@ from reviews.models import (
     Review,
     ReviewStatus,
 )
+from reviews.ratings.sums import sums_enabled, sums_rows
 from reviews.ratings.types import GroupSummary, SubRating
 from reviews.scoring import (
     MIN_HALF_LIFE_DAYS,
@@ -217,7 +221,36 @@ def _accumulate(sums: dict[Any, list[Any]], key: Any, values: list[Any]) -> None
     sums[key] = values if current is None else list(map(operator.add, current, values))
 
 
-def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
+def scanned_rows(model_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
+    """(model_id, use_case_mask, model_version, *sums) per group, by one grouped scan of
+    the counted reviews: the source of truth the running sums are checked against."""
+    reviews = counted_reviews()
+    if model_ids is not None:
+        reviews = reviews.filter(model_id__in=model_ids)
+    aggregates = _aggregates(rating_params().half_life_days)
+    # Grouped by mask before version: most sort comparisons then end on two integers.
+    query = (
+        reviews.values("model_id", "use_case_mask", "model_version")
+        .annotate(**aggregates)
+        .order_by()
+        .values_list("model_id", "use_case_mask", "model_version", *aggregates)
+    )
+    work_mem = REBUILD_WORK_MEM if model_ids is None else None
+    return _raw_rows(query, work_mem=work_mem)
+
+
+def _grouped_rows(model_ids: Collection[int] | None, *, scan: bool) -> list[tuple[Any, ...]]:
+    """The groups' sums: from the running sums where they are maintained (a few rows per
+    model, whatever its number of reviews; reviews.ratings.sums), else (SQLite, sums not
+    built for the configured half-life, or `scan`) from a scan of the reviews."""
+    if not scan and sums_enabled(rating_params().half_life_days):
+        return sums_rows(model_ids)
+    return scanned_rows(model_ids)
+
+
+def model_totals(
+    model_ids: Collection[int] | None, *, scan: bool = False
+) -> dict[int, ModelTotals]:
     """Review sums of the given models (None: every model), per version and per use case,
     and their open surges' notices, in three queries (and a memory setting for the whole
     catalog's).
@@ -227,37 +260,29 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
     its bit (a review with two tags counts in both). At most 2**8 masks per version, in
     practice a few dozen: the grouping adds rows to add up in Python, not a second scan.
 
+    The groups come from the running sums where PostgreSQL maintains them (`scan`: from
+    the reviews anyway); both give the same numbers (reviews.ratings.sums).
+
     `change_seq` is read BEFORE the reviews: whatever the aggregate then sees includes
     every change up to `seq`, so storing it as `computed_seq` never claims too much.
     Models without reviews or state row are absent; use `ModelTotals(model_id)` for them.
     """
     states = ModelRatingState.objects.all()
-    reviews = counted_reviews()
     if model_ids is not None:
         states = states.filter(model_id__in=model_ids)
-        reviews = reviews.filter(model_id__in=model_ids)
     result = {
         model_id: ModelTotals(model_id, seq)
         for model_id, seq in states.values_list("model_id", "change_seq")
     }
-    aggregates = _aggregates(rating_params().half_life_days)
-    # Grouped by mask before version: most sort comparisons then end on two integers.
-    query = (
-        reviews.values("model_id", "use_case_mask", "model_version")
-        .annotate(**aggregates)
-        .order_by()
-        .values_list("model_id", "use_case_mask", "model_version", *aggregates)
-    )
+    names = list(_aggregates(rating_params().half_life_days))
     versions: dict[tuple[int, str], list[Any]] = {}
     use_cases: dict[tuple[int, str], list[Any]] = {}
-    work_mem = REBUILD_WORK_MEM if model_ids is None else None
-    for model_id, mask, version, *values in _raw_rows(query, work_mem=work_mem):
+    for model_id, mask, version, *values in _grouped_rows(model_ids, scan=scan):
         values = [value or 0 for value in values]  # SUM of no non-null value is NULL
         _accumulate(versions, (model_id, version), values)
         counts = values[:_USE_CASE_SUMS]  # what a use-case summary needs: see below
         for use_case in _use_cases_of(mask):
             _accumulate(use_cases, (model_id, use_case), counts)
-    names = list(aggregates)
     for (model_id, version), values in sorted(versions.items()):
         totals = result.setdefault(model_id, ModelTotals(model_id))
         group = GroupTotals.from_row(dict(zip(names, values, strict=True)))
@@ -271,7 +296,7 @@ def model_totals(model_ids: Collection[int] | None) -> dict[int, ModelTotals]:
 
 
 def model_totals_isolated(
-    model_ids: Collection[int] | None, every_id: Collection[int]
+    model_ids: Collection[int] | None, every_id: Collection[int], *, scan: bool = False
 ) -> tuple[dict[int, ModelTotals], dict[int, str]]:
     """`model_totals`, but a row the grouped query cannot compute (a value out of range: a
     date that overflows its recency weight) fails only its own model: on a data error the
@@ -279,7 +304,7 @@ def model_totals_isolated(
     Returns (totals, {model_id: reason} of the models that failed)."""
     try:
         with transaction.atomic():  # a savepoint: the failed query must not end the caller's
-            return model_totals(model_ids), {}
+            return model_totals(model_ids, scan=scan), {}
     except DataError:
         pass
     totals: dict[int, ModelTotals] = {}
@@ -287,7 +312,7 @@ def model_totals_isolated(
     for model_id in every_id:
         try:
             with transaction.atomic():
-                totals.update(model_totals([model_id]))
+                totals.update(model_totals([model_id], scan=scan))
         except DataError as exc:
             failed[model_id] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
     return totals, failed
