@@ -37,11 +37,61 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--burst", type=int, help="changes in the burst (1,000)")
     run.add_argument("--repeats", type=int, help="runs per recompute timing (3)")
     run.add_argument("--out", type=Path, help="results folder (bench/results)")
+    scale = commands.add_parser("scale", help="how the costs grow: one load per size")
+    scale.add_argument(
+        "--reviews", default="1000000,10000000", help="sizes, comma-separated (1M and 10M)"
+    )
+    scale.add_argument("--duration", type=float, default=5.0, help="seconds of wrk (5)")
+    scale.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up (2)")
+    scale.add_argument("--repeats", type=int, default=3, help="runs per recompute timing (3)")
+    scale.add_argument(
+        "--big-model", type=int, default=1_000_000,
+        help="counted reviews of the top ladder model at the largest size (1,000,000)",
+    )  # fmt: skip
+    scale.add_argument("--out", type=Path, help="results folder (bench/results)")
     return parser
+
+
+def scale_main(args: argparse.Namespace) -> int:
+    """`python -m bench scale`: its own database (`aimodels_bench_scale` unless
+    BENCH_DATABASE_URL says otherwise)."""
+    os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/aimodels_bench_scale")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    import django
+
+    django.setup()
+    from bench.progress import BenchError, say
+    from bench.scale import ScaleConfig, run_scale
+
+    try:
+        sizes = tuple(int(x.replace("_", "")) for x in args.reviews.split(",") if x.strip())
+    except ValueError:
+        print("--reviews: comma-separated integers", file=sys.stderr)
+        return 2
+    if not sizes or min(sizes) < 2_000:
+        print("--reviews: every size must be at least 2,000", file=sys.stderr)
+        return 2
+    cfg = ScaleConfig(
+        sizes=sizes,
+        out_dir=args.out or RESULTS,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        repeats=args.repeats,
+        big_model_counted=args.big_model,
+    )
+    say(f"bench scale: {', '.join(f'{s:,}' for s in sizes)} reviews, results to {cfg.out_dir}")
+    try:
+        run_scale(cfg)
+    except BenchError as exc:
+        print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "scale":
+        return scale_main(args)
     mode = "smoke" if args.smoke else "full"
     database = "aimodels_bench_smoke" if args.smoke else "aimodels_bench"
     os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/{database}")
