@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
         "--big-model", type=int, default=1_000_000,
         help="counted reviews of the top ladder model at the largest size (1,000,000)",
     )  # fmt: skip
+    scale.add_argument(
+        "--search-index", action="store_true",
+        help="also build the trigram index on review bodies (not read by what is measured)",
+    )  # fmt: skip
     scale.add_argument("--out", type=Path, help="results folder (bench/results)")
     return parser
 
@@ -78,6 +82,7 @@ def scale_main(args: argparse.Namespace) -> int:
         warmup_s=args.warmup,
         repeats=args.repeats,
         big_model_counted=args.big_model,
+        search_index=args.search_index,
     )
     say(f"bench scale: {', '.join(f'{s:,}' for s in sizes)} reviews, results to {cfg.out_dir}")
     try:

@@ -53,6 +53,7 @@ class ScaleConfig:
     repeats: int = 3
     seed: int = 20261129
     big_model_counted: int = BIG_MODEL_COUNTED
+    search_index: bool = False  # the trigram index on bodies: not read by what is measured
 
     @property
     def scratch(self) -> Path:
@@ -119,7 +120,7 @@ def _load(cfg: ScaleConfig, size: int) -> dict[str, Any]:
         ladder_fractions=ladder_fractions(max(cfg.sizes), cfg.big_model_counted),
     )
     say(f"  loading {size:,} reviews by COPY (texts: {texts.source})")
-    the_plan, timings = database.load_reviews(spec, refs, texts)
+    the_plan, timings = database.load_reviews(spec, refs, texts, search_index=cfg.search_index)
     timings["initial_recompute_ratings_s"] = recompute.timed(recompute.recompute_all)
     say(f"  first recompute_ratings after the load: {timings['initial_recompute_ratings_s']:.2f} s")
     return {
@@ -129,7 +130,7 @@ def _load(cfg: ScaleConfig, size: int) -> dict[str, Any]:
         "texts": texts.source,
         "ladder_fractions": list(spec.ladder_fractions),
         "ladder": _ladder_counts(refs, the_plan),
-        "load": {k: round(v, 3) for k, v in timings.items()},
+        "load": {k: round(v, 3) if isinstance(v, float) else v for k, v in timings.items()},
         "disk": _table_sizes(),
     }
 
@@ -265,6 +266,16 @@ def growth_markdown(table: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _skipped_sentence(load: dict[str, Any]) -> str:
+    skipped = load.get("skipped_indexes") or []
+    if not skipped:
+        return ""
+    return (
+        f" Not built (`--search-index` builds it; it serves only the near-duplicate scan of a "
+        f"new review): {'; '.join(f'`{sql}`' for sql in skipped)}."
+    )
+
+
 def _reliability(size: dict[str, Any]) -> str:
     rd = size["read"]
     drift = rd["floor_drift_max"]
@@ -298,7 +309,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"table {size['disk']['reviews_table_gib']} GiB with indexes, database "
             f"{size['disk']['database_gib']} GiB. Load averages (1/5/15 min) before "
             f"{', '.join(f'{x:.2f}' for x in size['load_average']['before'])}, after "
-            f"{', '.join(f'{x:.2f}' for x in size['load_average']['after'])}.",
+            f"{', '.join(f'{x:.2f}' for x in size['load_average']['after'])}."
+            + _skipped_sentence(load),
             "",
             "| what | value |",
             "|---|---|",
