@@ -53,7 +53,35 @@ def _parser() -> argparse.ArgumentParser:
         help="also build the trigram index on review bodies (not read by what is measured)",
     )  # fmt: skip
     scale.add_argument("--out", type=Path, help="results folder (bench/results)")
+    load = commands.add_parser("load", help="only load a database of N reviews (no measures)")
+    load.add_argument("--reviews", type=int, default=1_000_000, help="reviews (1,000,000)")
+    load.add_argument(
+        "--no-search-index", action="store_true",
+        help="leave out the trigram index on review bodies, as the scale run does",
+    )  # fmt: skip
     return parser
+
+
+def load_main(args: argparse.Namespace) -> int:
+    """`python -m bench load`: the data step alone, in `aimodels_bench_load` unless
+    BENCH_DATABASE_URL says otherwise; the database stays for inspection."""
+    os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/aimodels_bench_load")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    import django
+
+    django.setup()
+    from bench.progress import BenchError
+    from bench.scale import load_only
+
+    if args.reviews < 2_000:
+        print("--reviews must be at least 2,000", file=sys.stderr)
+        return 2
+    try:
+        load_only(args.reviews, search_index=not args.no_search_index)
+    except BenchError as exc:
+        print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
 
 
 def scale_main(args: argparse.Namespace) -> int:
@@ -97,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "scale":
         return scale_main(args)
+    if args.command == "load":
+        return load_main(args)
     mode = "smoke" if args.smoke else "full"
     database = "aimodels_bench_smoke" if args.smoke else "aimodels_bench"
     os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/{database}")

@@ -135,6 +135,25 @@ def _load(cfg: ScaleConfig, size: int) -> dict[str, Any]:
     }
 
 
+def load_only(size: int, *, search_index: bool) -> dict[str, Any]:
+    """The data step of `bench run` alone (its dataset, its ladder): reset, migrate, catalog,
+    COPY, indexes, ANALYZE; prints the loader's timings and the database's size."""
+    say(f"load {size:,}: reset {settings.DATABASES['default']['NAME']}, migrate, catalog")
+    database.database_reset()
+    database.redis_flush()
+    started = time.perf_counter()
+    models = database.schema_and_catalog()
+    say(f"  schema and catalog: {models} models in {time.perf_counter() - started:.1f} s")
+    texts = Texts.load(texts_csv())
+    say(f"  loading {size:,} reviews by COPY (texts: {texts.source})")
+    _, timings = database.load_reviews(
+        DatasetSpec(reviews=size), database.catalog_refs(), texts, search_index=search_index
+    )
+    disk = _table_sizes()
+    say(f"  done: {json.dumps({**timings, **disk}, default=str)}")
+    return {**timings, **disk}
+
+
 def _recompute(ladder: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
     floor_sql = recompute.group_by_sql()
     # Warm both first, as bench run does: each then reads from the same buffer cache.
