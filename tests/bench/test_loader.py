@@ -66,7 +66,7 @@ def loaded():
 
 
 def test_loader_copies_every_row_and_rebuilds_every_index_and_constraint(loaded):
-    refs, the_plan, timings, before = loaded
+    _, the_plan, timings, before = loaded
     # then every review and user is there, in id order from 1
     assert Review.objects.count() == REVIEWS
     assert User.objects.count() == the_plan.users
