@@ -125,3 +125,17 @@ def test_loader_leaves_out_only_the_search_index_when_asked():
     assert missing and all("gin_trgm_ops" in before[name] for name in missing)
     assert timings["skipped_indexes"] == [before[name] for name in sorted(missing)]
     assert Review.objects.count() == 500
+
+
+def test_loader_row_by_row_keeps_every_index_during_the_copy():
+    # given the path `bench run` takes (bulk=False: indexes maintained during the COPY)
+    refs = [ModelRef(id=m.id, slug=m.slug) for m in AIModelFactory.create_batch(4)]
+    before = _schema("reviews_review")
+    # when it loads
+    _, timings = database.load_reviews(
+        DatasetSpec(reviews=500, now=NOW), refs, Texts.load(None), bulk=False
+    )
+    # then the rows are there and nothing was dropped or rebuilt
+    assert Review.objects.count() == 500
+    assert timings["rebuild_reviews_s"] == 0.0 and timings["skipped_indexes"] == []
+    assert _schema("reviews_review") == before
