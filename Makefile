@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-rabbitmq faults check lint contract bench bench-smoke attack-sim clean
+.PHONY: install run test test-sqlite test-rabbitmq faults check lint contract bench bench-scale bench-smoke attack-sim clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ contract: $(STAMP)
 BENCH_REVIEWS ?= 1000000
 bench: $(STAMP)
 	$(PY) -m bench run --reviews $(BENCH_REVIEWS)
+
+# How the costs grow with the data (issue 19): one load per size by COPY, in its own database
+# (aimodels_bench_scale), 1M then 10M reviews; about 15 GB of disk at 10M and most of an hour.
+# Results in bench/results/scale.json and scale.md.
+BENCH_SCALE_REVIEWS ?= 1000000,10000000
+bench-scale: $(STAMP)
+	$(PY) -m bench scale --reviews $(BENCH_SCALE_REVIEWS)
 
 # The same code at a tiny scale, in its own database (CI runs it; it asserts no timing).
 bench-smoke: $(STAMP)

@@ -41,11 +41,96 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--mixed-duration", type=float, help="seconds per mixed-load step (10)")
     run.add_argument("--mixed-warmup", type=float, help="warm-up per mixed-load step (2)")
     run.add_argument("--out", type=Path, help="results folder (bench/results)")
+    scale = commands.add_parser("scale", help="how the costs grow: one load per size")
+    scale.add_argument(
+        "--reviews", default="1000000,10000000", help="sizes, comma-separated (1M and 10M)"
+    )
+    scale.add_argument("--duration", type=float, default=5.0, help="seconds of wrk (5)")
+    scale.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up (2)")
+    scale.add_argument("--repeats", type=int, default=3, help="runs per recompute timing (3)")
+    scale.add_argument(
+        "--big-model", type=int, default=1_000_000,
+        help="counted reviews of the top ladder model at the largest size (1,000,000)",
+    )  # fmt: skip
+    scale.add_argument(
+        "--search-index", action="store_true",
+        help="also build the trigram index on review bodies (not read by what is measured)",
+    )  # fmt: skip
+    scale.add_argument("--out", type=Path, help="results folder (bench/results)")
+    load = commands.add_parser("load", help="only load a database of N reviews (no measures)")
+    load.add_argument("--reviews", type=int, default=1_000_000, help="reviews (1,000,000)")
+    load.add_argument(
+        "--no-search-index", action="store_true",
+        help="leave out the trigram index on review bodies, as the scale run does",
+    )  # fmt: skip
     return parser
+
+
+def load_main(args: argparse.Namespace) -> int:
+    """`python -m bench load`: the data step alone, in `aimodels_bench_load` unless
+    BENCH_DATABASE_URL says otherwise; the database stays for inspection."""
+    os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/aimodels_bench_load")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    import django
+
+    django.setup()
+    from bench.progress import BenchError
+    from bench.scale import load_only
+
+    if args.reviews < 2_000:
+        print("--reviews must be at least 2,000", file=sys.stderr)
+        return 2
+    try:
+        load_only(args.reviews, search_index=not args.no_search_index)
+    except BenchError as exc:
+        print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+def scale_main(args: argparse.Namespace) -> int:
+    """`python -m bench scale`: its own database (`aimodels_bench_scale` unless
+    BENCH_DATABASE_URL says otherwise)."""
+    os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/aimodels_bench_scale")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    import django
+
+    django.setup()
+    from bench.progress import BenchError, say
+    from bench.scale import ScaleConfig, run_scale
+
+    try:
+        sizes = tuple(int(x.replace("_", "")) for x in args.reviews.split(",") if x.strip())
+    except ValueError:
+        print("--reviews: comma-separated integers", file=sys.stderr)
+        return 2
+    if not sizes or min(sizes) < 2_000:
+        print("--reviews: every size must be at least 2,000", file=sys.stderr)
+        return 2
+    cfg = ScaleConfig(
+        sizes=sizes,
+        out_dir=args.out or RESULTS,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        repeats=args.repeats,
+        big_model_counted=args.big_model,
+        search_index=args.search_index,
+    )
+    say(f"bench scale: {', '.join(f'{s:,}' for s in sizes)} reviews, results to {cfg.out_dir}")
+    try:
+        run_scale(cfg)
+    except BenchError as exc:
+        print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "scale":
+        return scale_main(args)
+    if args.command == "load":
+        return load_main(args)
     mode = "smoke" if args.smoke else "full"
     database = "aimodels_bench_smoke" if args.smoke else "aimodels_bench"
     os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/{database}")

@@ -150,8 +150,16 @@ def _ratio(rps: dict[str, float], a: str, b: str) -> float | None:
 
 
 def read_path(
-    port: int, slug: str, *, duration_s: float, warmup_s: float, connections: int, scratch: Path
+    port: int,
+    slug: str,
+    *,
+    duration_s: float,
+    warmup_s: float,
+    connections: int,
+    scratch: Path,
+    order: tuple[str, ...] = ORDER,
 ) -> dict[str, Any]:
+    """The endpoints of `order` (all by default), each between two runs of the floor."""
     targets = endpoints(port, slug)
     floor_spec = targets["floor"]
 
@@ -168,7 +176,7 @@ def read_path(
     first_floor = measure(floor_spec, warmup_s)
     floors = [first_floor["rps"]]
     results: dict[str, Any] = {}
-    for name in (n for n in ORDER if n in targets):
+    for name in (n for n in order if n in targets):
         spec = targets[name]
         measured = measure(spec, warmup_s)
         # The floor is warm already: no warm-up, so interleaving costs one measurement.
@@ -197,7 +205,7 @@ def read_path(
     }  # fmt: skip
     over = {name: result.get("over_floor") for name, result in results.items()}
     rps = {name: result["rps"] for name, result in results.items()}
-    ratios = {f"{name}_over_floor": over.get(name) for name in ORDER if name in results}
+    ratios = {f"{name}_over_floor": over.get(name) for name in order if name in results}
     ratios.update(
         {
             "rating_over_naive": _ratio(rps, "rating", "naive"),

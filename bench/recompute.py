@@ -19,6 +19,11 @@ from bench.profiling import profile
 from bench.progress import BenchError, say
 
 SUB_RATINGS = ("quality", "speed", "value", "reliability", "integration")
+# The counted reviews (reviews.ratings.summary.counted_reviews), in plain SQL.
+COUNTED_WHERE = (
+    "(status = 'published' OR (status = 'hidden' AND flagged_at IS NOT NULL)) "
+    "AND NOT conflict_of_interest AND NOT rating_held"
+)
 
 
 class _Discard:
@@ -57,9 +62,7 @@ def group_by_sql(*, by_version: bool = False, minimal: bool = False) -> str:
     keys = "model_id, model_version" if by_version else "model_id"
     return (
         f"SELECT {keys}, {', '.join(parts)} FROM reviews_review "  # noqa: S608 (constants)
-        # The counted reviews (reviews.ratings.summary.counted_reviews), in plain SQL.
-        "WHERE (status = 'published' OR (status = 'hidden' AND flagged_at IS NOT NULL)) "
-        f"AND NOT conflict_of_interest AND NOT rating_held GROUP BY {keys}"
+        f"WHERE {COUNTED_WHERE} GROUP BY {keys}"
     )
 
 
