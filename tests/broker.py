@@ -1,13 +1,16 @@
 """The tests' view of a queue on whichever broker CELERY_BROKER_URL names (Redis, or RabbitMQ
 under `make test-rabbitmq`): emptied, counted, peeked."""
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from amqp.exceptions import ChannelError
 from celery.contrib.testing.worker import start_worker
+from kombu.transport.native_delayed_delivery import MAX_LEVEL, level_name
 
 from config.celery import app as celery_app
 from config.settings.base import broker_is_amqp
@@ -25,6 +28,26 @@ def purge(*queues: str) -> None:
         for name in queues:
             celery_app.amqp.queues[name].bind(channel).declare()
             channel.queue_purge(name)
+
+
+def lose(*queues: str) -> None:
+    """What a broker that lost its data leaves: `queues` emptied and, on RabbitMQ, every
+    countdown waiting in the delay queues too (kombu's native delayed delivery: a retry with
+    a countdown waits there, not in its queue, so purging the queue alone does not lose it).
+    Only for a vhost of the test run's own."""
+    purge(*queues)
+    if not on_amqp():
+        return  # Redis: a countdown is in its queue (the worker holds it until due)
+    with celery_app.connection_for_write() as conn:
+        for level in range(MAX_LEVEL + 1):
+            channel: Any = conn.channel()
+            try:
+                channel.queue_purge(level_name(level))
+            except ChannelError:
+                pass  # this level was never declared (no countdown that long)
+            finally:
+                with contextlib.suppress(Exception):
+                    channel.close()
 
 
 def depth(queue: str) -> int:

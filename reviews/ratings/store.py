@@ -392,7 +392,8 @@ def ratings_rebuild(
     # After the locks: a summary stored while we waited must not look newer than ours.
     now = timezone.now()
     every_id = sorted(locked)
-    sums_fold(None if model_ids is None else every_id)
+    # Only the models locked above: a model created since is folded by its own recompute.
+    sums_fold(every_id)
     totals, failed = model_totals_isolated(None if model_ids is None else every_id, every_id)
     prior = _prior_refresh(totals, now) if model_ids is None else prior_get_or_create(now=now)
     if progress is not None:
