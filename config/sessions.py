@@ -9,10 +9,6 @@ database, which stays the record. Differences from Django's store:
   database read, or a delete.
 - The cached copy lives at most SESSION_CACHE_SECONDS (not the session's two weeks): it bounds
   how long a session ended while Redis refused the delete can still be used from a copy.
-- A copy written inside a transaction is written when it commits (the copy dropped at once):
-  a request rolled back (allauth's writes run in one transaction, config.middleware) must not
-  leave in Redis a session state its database row never took, e.g. a login whose MFA step
-  failed after the session was saved.
 - Every saved session is reported to config.replica, which pins the client that holds it to
   the primary for a short while (read-your-writes, e.g. right after a login).
 """
@@ -23,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
-from django.db import router, transaction
 
 from config.redis_health import fallback_log
 from config.replica import session_saved
@@ -56,25 +51,10 @@ class SessionStore(CachedDBStore):
         return data
 
     def _cache_set(self, data: dict[str, Any], age: int) -> None:
-        alias = router.db_for_write(self.model)
-        if not transaction.get_connection(alias).in_atomic_block:
-            self._cache_write(self.cache_key, data, age)
-            return
-        key, snapshot = self.cache_key, dict(data)
-        self._cache_drop(key)
-        transaction.on_commit(lambda: self._cache_write(key, snapshot, age), using=alias)
-
-    def _cache_write(self, key: str, data: dict[str, Any], age: int) -> None:
         try:
-            self._cache.set(key, data, self._cache_timeout(age))
+            self._cache.set(self.cache_key, data, self._cache_timeout(age))
         except Exception:
             fallback_log(logger, "session cache unreachable; copy not written")
-
-    def _cache_drop(self, key: str) -> None:
-        try:
-            self._cache.delete(key)
-        except Exception:
-            fallback_log(logger, "session cache unreachable; an old copy may remain")
 
     def exists(self, session_key: str | None) -> bool:
         if not session_key:

@@ -5,20 +5,14 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.sessions import SessionStore
 from tests.accounts.conftest import AppClient
 from tests.conftest import PERSONA_PASSWORD, make_user
 
-# Committing transactions: a copy written inside a transaction is written when it commits
-# (config/sessions.py), which a test wrapped in one transaction would never see.
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _cached(session_key: str) -> object:
-    return cache.get(SessionStore.cache_key_prefix + session_key)
+pytestmark = pytest.mark.django_db
 
 
 def test_a_signed_in_request_reads_its_session_from_the_cache_not_the_database():
@@ -65,32 +59,3 @@ def test_an_ended_session_is_gone_from_the_cache_too():
 
 def test_the_engine_is_ours():
     assert settings.SESSION_ENGINE == "config.sessions"
-
-
-def test_a_session_saved_in_a_rolled_back_transaction_leaves_no_copy():
-    # given a session with a cached copy
-    session = SessionStore()
-    session["step"] = "password"
-    session.save()
-    key = str(session.session_key)
-    assert _cached(key) == {"step": "password"}
-    # when a request saves a later state and then rolls back (a 5xx in allauth's flow)
-    with transaction.atomic():
-        later = SessionStore(key)
-        later["step"] = "mfa passed"
-        later.save()
-        assert _cached(key) is None  # dropped at once, written only on commit
-        transaction.set_rollback(True)
-    # then neither the cache nor the database holds the rolled-back state
-    assert _cached(key) is None
-    assert SessionStore(key).load() == {"step": "password"}
-
-
-def test_a_session_saved_in_a_committed_transaction_is_copied_on_commit():
-    with transaction.atomic():
-        session = SessionStore()
-        session["step"] = "done"
-        session.save()
-        key = str(session.session_key)
-        assert _cached(key) is None
-    assert _cached(key) == {"step": "done"}
