@@ -104,15 +104,20 @@ def dataset_summary(refs: list, the_plan: Any, texts: Texts) -> dict[str, Any]:
     }
 
 
-def step_data(cfg: RunConfig) -> dict[str, Any]:
-    say(f"1/7 data: reset database {settings.DATABASES['default']['NAME']}, migrate, catalog")
+def fresh_catalog() -> tuple[Any, Texts]:
+    """An empty bench database (and its Redis dbs) with the schema and the shipped catalog;
+    the catalog's references and the review texts the loaders draw from."""
     database.database_reset()
     database.redis_flush()
     started = time.perf_counter()
     models = database.schema_and_catalog()
     say(f"  schema and catalog: {models} models in {time.perf_counter() - started:.1f} s")
-    refs = database.catalog_refs()
-    texts = Texts.load(texts_csv())
+    return database.catalog_refs(), Texts.load(texts_csv())
+
+
+def step_data(cfg: RunConfig) -> dict[str, Any]:
+    say(f"1/7 data: reset database {settings.DATABASES['default']['NAME']}, migrate, catalog")
+    refs, texts = fresh_catalog()
     spec = DatasetSpec(reviews=cfg.reviews, seed=cfg.seed)
     say(f"  generating and loading {cfg.reviews:,} reviews by COPY (texts: {texts.source})")
     # Indexes kept during the COPY: with the trigram index on bodies, the bulk path (indexes

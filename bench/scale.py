@@ -29,10 +29,10 @@ from django.conf import settings
 from django.db import connection
 
 from bench import database, read, recompute, servers, wrk
-from bench.dataset import CONFLICT_SHARE, LADDER_FRACTIONS, STATUS_MIX, DatasetSpec, Texts
+from bench.dataset import CONFLICT_SHARE, LADDER_FRACTIONS, STATUS_MIX, DatasetSpec
 from bench.machine import machine_info
 from bench.progress import say
-from bench.run import texts_csv
+from bench.run import fresh_catalog
 from bench.targets import fmt
 
 # The counted share of the generated reviews: published, without a conflict of interest.
@@ -102,13 +102,7 @@ def _table_sizes() -> dict[str, Any]:
 
 
 def _load(cfg: ScaleConfig, size: int) -> dict[str, Any]:
-    database.database_reset()
-    database.redis_flush()
-    started = time.perf_counter()
-    models = database.schema_and_catalog()
-    say(f"  schema and catalog: {models} models in {time.perf_counter() - started:.1f} s")
-    refs = database.catalog_refs()
-    texts = Texts.load(texts_csv())
+    refs, texts = fresh_catalog()
     if texts.source == "generated":
         say(
             "  texts: the hotel-review CSV is absent (BENCH_TEXTS_CSV or ../shared/data), "
@@ -139,15 +133,10 @@ def load_only(size: int, *, search_index: bool) -> dict[str, Any]:
     """The data step of `bench run` alone (its dataset, its ladder): reset, migrate, catalog,
     COPY, indexes, ANALYZE; prints the loader's timings and the database's size."""
     say(f"load {size:,}: reset {settings.DATABASES['default']['NAME']}, migrate, catalog")
-    database.database_reset()
-    database.redis_flush()
-    started = time.perf_counter()
-    models = database.schema_and_catalog()
-    say(f"  schema and catalog: {models} models in {time.perf_counter() - started:.1f} s")
-    texts = Texts.load(texts_csv())
+    refs, texts = fresh_catalog()
     say(f"  loading {size:,} reviews by COPY (texts: {texts.source})")
     _, timings = database.load_reviews(
-        DatasetSpec(reviews=size), database.catalog_refs(), texts, search_index=search_index
+        DatasetSpec(reviews=size), refs, texts, search_index=search_index
     )
     disk = _table_sizes()
     say(f"  done: {json.dumps({**timings, **disk}, default=str)}")
