@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils import timezone
@@ -33,11 +34,19 @@ SECOND_FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 
 
 @dataclass(frozen=True)
+class Affiliation:
+    """The provider a person works for, as profiles show it (slug and display name)."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
 class PrivateProfile:
     username: str
     display_name: str
     bio: str
-    affiliation: str
+    affiliation: Affiliation | None
     affiliation_public: bool
     email: str
     email_verified: bool
@@ -52,7 +61,7 @@ class PublicProfile:
     bio: str
     date_joined: dt.datetime
     published_review_count: int
-    affiliation: str | None
+    affiliation: Affiliation | None
 
 
 @dataclass(frozen=True)
@@ -140,13 +149,26 @@ def user_published_review_count(user: User) -> int:
     return user.reviews.filter(status="published").count()
 
 
+def affiliation_get(slug: str) -> Affiliation | None:
+    """The provider a stored affiliation slug names; None for blank or a provider deleted
+    since (a stale slug reads as none). One query when not blank.
+
+    accounts sits below models_catalog in the import order, so the Provider model is looked
+    up by name at run time, as `accounts.services` checks the slug on write."""
+    if not slug:
+        return None
+    provider_model = apps.get_model("models_catalog", "Provider")
+    row = provider_model.objects.filter(slug=slug).values("slug", "name").first()
+    return None if row is None else Affiliation(slug=row["slug"], name=row["name"])
+
+
 def profile_get_private(user: User) -> PrivateProfile:
     """Everything the person sees about their own account on /me/."""
     return PrivateProfile(
         username=user.username,
         display_name=user.display_name,
         bio=user.bio,
-        affiliation=user.affiliation,
+        affiliation=affiliation_get(user.affiliation),
         affiliation_public=user.affiliation_public,
         email=user.email,
         email_verified=user_email_verified(user),
@@ -167,7 +189,7 @@ def profile_get_public(username: str) -> PublicProfile:
         bio=user.bio,
         date_joined=user.date_joined,
         published_review_count=user_published_review_count(user),
-        affiliation=user.affiliation if user.affiliation_public and user.affiliation else None,
+        affiliation=affiliation_get(user.affiliation) if user.affiliation_public else None,
     )
 
 

@@ -45,8 +45,9 @@ from config.throttles import read_charged
 logger = logging.getLogger(__name__)
 ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
 # Bumped with Document's fields and with the shapes of the bodies (2: the model reference
-# object and absolute links, issue 15): an older release's entries are never read.
-ENTRY_FORMAT = 2
+# object and absolute links, issue 15; 3: a review's `stars`, provider reference objects):
+# an older release's entries are never read.
+ENTRY_FORMAT = 3
 GZIP_MIN_LENGTH = 1024  # bytes: smaller bodies gain too little from compression
 
 # Generations. Per model: `model_generation(slug)`.

@@ -7,6 +7,9 @@ declare is refused, never silently ignored.
 - a JSON body key the operation's request schema does not declare, at any depth: 400
   `unknown_field`, named by its dotted path (`sub_ratings.qualty`).
 
+A name the API renamed (RENAMED) is refused like any other, and the refusal says what to
+send instead when the operation takes the new name at that place (`rating` -> `stars`).
+
 One mechanism for every view, so a new view or parameter cannot forget it, and the schema
 cannot drift from what is accepted: the allowed names *are* the schema's. The schema is built
 once per process, on the first API request (drf-spectacular, the same generator as
@@ -28,6 +31,9 @@ from config.api import error_body
 API_PREFIX = "/api/v1/"
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _JSON_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Old name -> new name of inputs renamed after clients were built on them (README "API
+# contract" changelog): a review's own score was `rating`, the name of a model's summary.
+RENAMED = {"rating": "stars"}
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,34 @@ def unknown_fields(value: Any, schema: dict[str, Any], components: dict[str, Any
     return found
 
 
-def _refusal(code: str, message: str, fields: dict[str, list[str]]) -> JsonResponse:
+def _declared(path: str, schema: dict[str, Any], components: dict[str, Any]) -> set[str]:
+    """The property names declared beside the last key of the dotted `path` (at its depth)."""
+    for part in path.split(".")[:-1]:
+        schema = _resolve(schema, components)
+        if part.isdigit() and isinstance(schema.get("items"), dict):
+            schema = schema["items"]
+        else:
+            schema = schema.get("properties", {}).get(part, {})
+    return set(_resolve(schema, components).get("properties", {}))
+
+
+def _renamed(name: str, allowed: set[str] | frozenset[str]) -> str | None:
+    """The new name of `name` if it was renamed to one that `allowed` declares."""
+    new = RENAMED.get(name)
+    return new if new in allowed else None
+
+
+def _unknown_refusal(
+    code: str, message: str, notes: dict[str, str | None], default: str
+) -> JsonResponse:
+    """A 400 naming each unknown name (`notes`: name -> its new name, if renamed), with
+    what to use instead in the message and the name's field entry."""
+    hints = [f"`{name}` is now `{new}`" for name, new in notes.items() if new]
+    if hints:
+        message = f"{message[:-1]} ({'; '.join(hints)})."
+    fields = {
+        name: [f"Renamed: use `{new}` instead." if new else default] for name, new in notes.items()
+    }
     return JsonResponse(error_body(code, message, fields), status=400)
 
 
@@ -137,11 +170,11 @@ def check_query(request: HttpRequest, operation: Operation) -> HttpResponse | No
     unknown = [name for name in request.GET if name not in operation.query]
     if unknown:
         allowed = ", ".join(sorted(operation.query)) or "none"
-        note = f"Unknown query parameter; this operation takes: {allowed}."
-        return _refusal(
+        return _unknown_refusal(
             "unknown_parameter",
             f"Unknown query parameter: {', '.join(unknown)}.",
-            {name: [note] for name in unknown},
+            {name: _renamed(name, operation.query) for name in unknown},
+            f"Unknown query parameter; this operation takes: {allowed}.",
         )
     repeated = [
         name
@@ -149,10 +182,13 @@ def check_query(request: HttpRequest, operation: Operation) -> HttpResponse | No
         if len(values) > 1 and name not in operation.repeatable
     ]
     if repeated:
-        return _refusal(
-            "repeated_parameter",
-            f"Query parameter sent more than once: {', '.join(repeated)}.",
-            {name: ["Send this parameter once."] for name in repeated},
+        return JsonResponse(
+            error_body(
+                "repeated_parameter",
+                f"Query parameter sent more than once: {', '.join(repeated)}.",
+                {name: ["Send this parameter once."] for name in repeated},
+            ),
+            status=400,
         )
     return None
 
@@ -167,10 +203,17 @@ def check_body(request: HttpRequest, operation: Operation) -> HttpResponse | Non
     unknown = unknown_fields(data, operation.body, operation.components)
     if not unknown:
         return None
-    return _refusal(
+    notes = {
+        path: _renamed(
+            path.rsplit(".", 1)[-1], _declared(path, operation.body, operation.components)
+        )
+        for path in unknown
+    }
+    return _unknown_refusal(
         "unknown_field",
         f"Unknown field: {', '.join(unknown)}.",
-        {path: ["Unknown field: not part of this operation's body."] for path in unknown},
+        notes,
+        "Unknown field: not part of this operation's body.",
     )
 
 

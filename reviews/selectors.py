@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
+from models_catalog.api.references import model_reference, provider_reference
 from models_catalog.exceptions import ProviderNotFound
 from models_catalog.memberships import membership_get
 from models_catalog.models import AIModel, ModelAlias, Provider
@@ -45,8 +46,8 @@ REVIEW_ORDERINGS: dict[str, tuple[str, ...]] = {
     "-published_at": ("-published_at", "-id"),
     "published_at": ("published_at", "id"),
     "-helpfulness": ("-helpfulness", "-published_at", "-id"),
-    "-rating": ("-rating", "-published_at", "-id"),
-    "rating": ("rating", "-published_at", "-id"),
+    "-stars": ("-rating", "-published_at", "-id"),  # a review's stars: its `rating` column
+    "stars": ("rating", "-published_at", "-id"),
 }
 QUEUE_ORDERING = ("queued_at", "id")
 # What a queue item can wait for, in the order moderators read them.
@@ -147,7 +148,7 @@ def _use_case_filter(queryset: QuerySet[Review], use_case: str) -> QuerySet[Revi
 def review_list_for_model(
     *,
     model: AIModel,
-    rating: int | None = None,
+    stars: int | None = None,
     use_case: str | None = None,
     model_version: str | None = None,
     usage_verified: bool | None = None,
@@ -160,8 +161,8 @@ def review_list_for_model(
     published provider reply; `viewer` adds the reader's own state (`_with_viewer`). The
     published replies are preloaded as `published_replies`."""
     queryset = Review.objects.filter(model=model, status=ReviewStatus.PUBLISHED)
-    if rating is not None:
-        queryset = queryset.filter(rating=rating)
+    if stars is not None:
+        queryset = queryset.filter(rating=stars)
     if use_case:
         queryset = _use_case_filter(queryset, use_case)
     if model_version:
@@ -378,11 +379,13 @@ def reply_stats_get(*, provider_slug: str) -> ProviderReplyStats:
 # --- Personal-data export (sections registered with accounts in `reviews.registrations`) ---
 # Other people's reviews are named by public id only: never their author, title or text.
 
-_CONTENT_FIELDS = ("rating", *SUB_RATINGS, "title", "body", "pros", "cons", "use_cases")
+_CONTENT_FIELDS = (*SUB_RATINGS, "title", "body", "pros", "cons", "use_cases")
 
 
 def _content_export(content: ReviewContent) -> dict[str, Any]:
-    data = {name: getattr(content, name) for name in _CONTENT_FIELDS}
+    # The same names as the API's review bodies: the stars are `stars` there too.
+    data: dict[str, Any] = {"stars": content.rating}
+    data.update({name: getattr(content, name) for name in _CONTENT_FIELDS})
     data["usage"] = {"channel": content.usage_channel, "months": content.usage_months}
     data["model_version"] = content.model_version
     return data
@@ -400,7 +403,7 @@ def review_export_for_author(user: User) -> list[dict[str, Any]]:
     return [
         {
             "id": review.public_id,
-            "model": review.model.slug,
+            "model": model_reference(review.model),
             "status": review.status,
             **_content_export(review),
             "conflict_of_interest": review.conflict_of_interest,
@@ -475,7 +478,7 @@ def reply_export_for_author(user: User) -> list[dict[str, Any]]:
         {
             "id": reply.public_id,
             "review": reply.review.public_id,
-            "provider": reply.provider.slug,
+            "provider": provider_reference(reply.provider),
             "status": reply.status,
             "body": reply.body,
             "created_at": reply.created_at,

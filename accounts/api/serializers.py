@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Role, User
+from accounts.selectors import Affiliation, PrivateProfile, PublicProfile
 from config.api import absolute_url
 
 
@@ -18,12 +19,31 @@ def _max_length(name: str) -> int:
     return field.max_length
 
 
+# A provider is named by one reference object everywhere, `ProviderSummary` `{slug, name,
+# url}` (models_catalog.api.references). accounts may not import models_catalog (imports run
+# reviews -> models_catalog -> accounts), so the affiliation is rendered here in that shape
+# and its schema points at that component by name (tests/test_contract_shapes.py checks it).
+_PROVIDER_REFERENCE = {
+    "allOf": [{"$ref": "#/components/schemas/ProviderSummary"}],
+    "nullable": True,
+}
+
+
+def affiliation_reference(context: Any, affiliation: Affiliation | None) -> dict[str, Any] | None:
+    """The affiliation as a provider reference object, or None."""
+    if affiliation is None:
+        return None
+    url = absolute_url(context, "catalog:provider-detail", slug=affiliation.slug)
+    return {"slug": affiliation.slug, "name": affiliation.name, "url": url}
+
+
 class MeOutputSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Public handle, generated at signup.")
     display_name = serializers.CharField(help_text="Name shown beside reviews; may be blank.")
     bio = serializers.CharField(help_text="A few words about the person; may be blank.")
-    affiliation = serializers.CharField(
-        help_text="Slug of the provider the person works for; blank if none."
+    affiliation = serializers.SerializerMethodField(
+        help_text="The provider the person works for (its reference object); null if none. Set it "
+        "with `PATCH` and the provider's slug."
     )
     affiliation_public = serializers.BooleanField(
         help_text="Whether the public profile shows the affiliation."
@@ -37,6 +57,10 @@ class MeOutputSerializer(serializers.Serializer):
         help_text="Roles held: `moderator`, `admin`; empty for everyone else.",
     )
     date_joined = serializers.DateTimeField(help_text="When the account was created.")
+
+    @extend_schema_field(_PROVIDER_REFERENCE)
+    def get_affiliation(self, profile: PrivateProfile) -> dict[str, Any] | None:
+        return affiliation_reference(self.context, profile.affiliation)
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
@@ -85,15 +109,18 @@ class PublicProfileOutputSerializer(serializers.Serializer):
     published_review_count = serializers.IntegerField(
         help_text="Number of the person's published reviews."
     )
-    affiliation = serializers.CharField(
-        allow_null=True,
-        help_text="Slug of the provider the person works for, only if they chose to show it; "
-        "otherwise null.",
+    affiliation = serializers.SerializerMethodField(
+        help_text="The provider the person works for (its reference object), only if they chose to "
+        "show it; otherwise null."
     )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, profile: Any) -> str:
         return absolute_url(self.context, "accounts:user-detail", username=profile.username)
+
+    @extend_schema_field(_PROVIDER_REFERENCE)
+    def get_affiliation(self, profile: PublicProfile) -> dict[str, Any] | None:
+        return affiliation_reference(self.context, profile.affiliation)
 
 
 class ModerationAccessOutputSerializer(serializers.Serializer):

@@ -59,7 +59,11 @@ class MeApi(IdempotentWriteMixin, APIView):
 
     @extend_schema(responses={200: MeOutputSerializer, **ERRORS_401_403})
     def get(self, request: AuthenticatedRequest) -> Response:
-        return Response(MeOutputSerializer(selectors.profile_get_private(request.user)).data)
+        return Response(
+            MeOutputSerializer(
+                selectors.profile_get_private(request.user), context={"request": request}
+            ).data
+        )
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -75,7 +79,11 @@ class MeApi(IdempotentWriteMixin, APIView):
         data = MeUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.profile_update(user=request.user, **data.validated_data)
-        return Response(MeOutputSerializer(selectors.profile_get_private(user)).data)
+        return Response(
+            MeOutputSerializer(
+                selectors.profile_get_private(user), context={"request": request}
+            ).data
+        )
 
     @extend_schema(
         request=MeDeleteInputSerializer,

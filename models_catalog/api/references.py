@@ -1,4 +1,5 @@
-"""How every representation names a model: one reference object, `{slug, name, url}`.
+"""How every representation names a model or a provider: one reference object each,
+`{slug, name, url}`.
 
 A review, a report, a moderation item, a price history, ranks, a chart point, a compared
 model, a successor, a sibling and a webhook payload all mention a model the same way, so a
@@ -12,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import absolute_url
-from models_catalog.models import AIModel
+from models_catalog.models import AIModel, Provider
 
 
 def model_url(context: Any, model: AIModel, name: str = "model-detail") -> str:
@@ -36,3 +37,21 @@ class ModelReferenceOutputSerializer(serializers.Serializer):
 def model_reference(model: AIModel, context: Any = None) -> dict[str, Any]:
     """The reference object outside a serializer (webhook payloads, pre-built rows)."""
     return dict(ModelReferenceOutputSerializer(model, context=context or {}).data)
+
+
+class ProviderSummaryOutputSerializer(serializers.Serializer):
+    """A provider as other resources mention it: a model, a reply, reply figures, a profile
+    edit, a webhook subscription, the export (the same shape as a model's reference)."""
+
+    slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
+    name = serializers.CharField(help_text="Display name, e.g. `OpenAI`.")
+    url = serializers.SerializerMethodField(help_text="The provider in the API (absolute).")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, provider: Provider) -> str:
+        return absolute_url(self.context, "catalog:provider-detail", slug=provider.slug)
+
+
+def provider_reference(provider: Provider, context: Any = None) -> dict[str, Any]:
+    """The provider's reference object outside a serializer (the export, payloads)."""
+    return dict(ProviderSummaryOutputSerializer(provider, context=context or {}).data)

@@ -18,6 +18,7 @@ from config.api import absolute_url
 from models_catalog import registry
 from models_catalog.api.references import (
     ModelReferenceOutputSerializer,
+    ProviderSummaryOutputSerializer,
     model_reference,
     model_url,
 )
@@ -90,18 +91,6 @@ def _url(context: Mapping[str, Any], name: str, **kwargs: str) -> str:
 # --- Providers -------------------------------------------------------------------------
 
 
-class ProviderSummaryOutputSerializer(serializers.Serializer):
-    """A provider as other resources mention it (as a model's reference object)."""
-
-    slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
-    name = serializers.CharField(help_text="Display name, e.g. `OpenAI`.")
-    url = serializers.SerializerMethodField(help_text="The provider in the API (absolute).")
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, provider: Provider) -> str:
-        return _url(self.context, "provider-detail", slug=provider.slug)
-
-
 class ProviderListOutputSerializer(serializers.Serializer):
     slug = serializers.CharField(help_text="Provider slug, e.g. `openai`.")
     name = serializers.CharField(help_text="Display name.")
@@ -157,7 +146,7 @@ class ProviderProfileInputSerializer(serializers.Serializer):
 
 class ProviderProfileEditOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The proposal's id.")
-    provider = serializers.CharField(source="provider.slug", help_text="Provider slug.")
+    provider = ProviderSummaryOutputSerializer(help_text="The provider the edit is for.")
     changes = serializers.DictField(help_text="The fields proposed, with their new values.")
     state = serializers.ChoiceField(
         choices=ProviderProfileEdit.State.choices,

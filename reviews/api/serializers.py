@@ -1,6 +1,6 @@
 """One serializer per operation and direction. Input serializers only have the fields a
 client may set (status, author, counts, ids and revisions are not among them; unknown fields
-are ignored). Output serializers list every field; none holds an email address."""
+are refused by config.strict). Output serializers list every field; none holds an email address."""
 
 from typing import Any
 
@@ -11,8 +11,10 @@ from rest_framework import serializers
 
 from accounts.models import User
 from config.api import ErrorOutputSerializer, absolute_url
-from models_catalog.api.references import ModelReferenceOutputSerializer
-from models_catalog.api.serializers import ProviderSummaryOutputSerializer
+from models_catalog.api.references import (
+    ModelReferenceOutputSerializer,
+    ProviderSummaryOutputSerializer,
+)
 from reviews.integrity.standing import AGE_BUCKETS, account_age_bucket, author_published_reviews
 from reviews.models import (
     SUB_RATINGS,
@@ -74,8 +76,13 @@ class UsageInputSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
+# A review's own score is `stars` in the API (stored as `rating`): `rating` names a model's
+# summary object, and one name for two shapes made frontends guess (issue 15).
+STARS_HELP = "The stars the author gives the model, a whole number from 1 to 5."
+
+
 class ReviewCreateInputSerializer(serializers.Serializer):
-    rating = _rating("Overall rating, a whole number from 1 to 5.")
+    stars = _rating(STARS_HELP, source="rating")
     title = serializers.CharField(max_length=TITLE_MAX, help_text="Title, plain text.")
     body = serializers.CharField(
         max_length=BODY_MAX, trim_whitespace=False,
@@ -118,7 +125,7 @@ class ReviewCreateInputSerializer(serializers.Serializer):
 class ReviewUpdateInputSerializer(ReviewCreateInputSerializer):
     """The same fields, each optional; the ones sent replace the current text."""
 
-    rating = _rating("Overall rating, a whole number from 1 to 5.", required=False)
+    stars = _rating(STARS_HELP, source="rating", required=False)
     title = serializers.CharField(
         max_length=TITLE_MAX, required=False, help_text="Title, plain text."
     )
@@ -150,9 +157,10 @@ class ReviewListFilterInputSerializer(serializers.Serializer):
         choices=list(REVIEW_ORDERINGS), default="-published_at",
         help_text="A sort key, `-` for descending (the API's one ordering idiom): "
         "`-published_at` (newest first, the default), `published_at`, `-helpfulness` (Wilson "
-        "lower bound of the helpful share), `-rating` or `rating`; ties newest first.",
+        "lower bound of the helpful share), `-stars` or `stars` (the review's own stars); "
+        "ties newest first.",
     )  # fmt: skip
-    rating = _rating("Only reviews with this overall rating.", required=False)
+    stars = _rating("Only reviews giving this many stars (1-5).", required=False)
     use_case = serializers.ChoiceField(
         choices=UseCase.choices, required=False, help_text="Only reviews tagged with it."
     )
@@ -265,7 +273,7 @@ class ReviewerFactsOutputSerializer(serializers.Serializer):
 
 
 class _ContentOutputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(help_text="Overall rating, 1-5.")
+    stars = serializers.IntegerField(source="rating", help_text=STARS_HELP)
     sub_ratings = SubRatingsOutputSerializer(
         source="*", help_text="Sub-ratings (1-5); each null when not given."
     )
@@ -531,7 +539,7 @@ class ReviewExistsErrorOutputSerializer(ErrorOutputSerializer):
 
 
 class ProviderReplyStatsOutputSerializer(serializers.Serializer):
-    provider = serializers.CharField(source="provider.slug", help_text="Provider slug.")
+    provider = ProviderSummaryOutputSerializer(help_text="The provider the figures are of.")
     window_days = serializers.IntegerField(help_text="The figures cover this many days.")
     reviews_published = serializers.IntegerField(
         help_text="Reviews of the provider's models published in the window."

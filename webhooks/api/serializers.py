@@ -3,7 +3,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from models_catalog.api.references import ModelReferenceOutputSerializer, model_reference
+from models_catalog.api.references import (
+    ModelReferenceOutputSerializer,
+    ProviderSummaryOutputSerializer,
+    model_reference,
+)
 from models_catalog.models import AIModel, Provider
 from webhooks.models import WebhookDelivery, WebhookEventType, WebhookSubscription
 
@@ -36,12 +40,12 @@ class SubscriptionOutputSerializer(serializers.Serializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=SUBSCRIBABLE), help_text="Event types it receives."
     )
-    provider = serializers.CharField(
-        source="filter_provider.slug", allow_null=True,
+    provider = ProviderSummaryOutputSerializer(
+        source="filter_provider", allow_null=True,
         help_text="Only events about this provider's models; null for any.",
     )  # fmt: skip
     models = serializers.SerializerMethodField(
-        help_text="Only events about these models, by slug; empty for any."
+        help_text="Only events about these models; empty for any."
     )
     is_active = serializers.BooleanField(help_text="False once disabled after failing.")
     disabled_at = serializers.DateTimeField(allow_null=True, help_text="When it was disabled.")
