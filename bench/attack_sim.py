@@ -229,7 +229,7 @@ def scenario_b(model: Any, moderator: Any, rng: random.Random) -> dict[str, Any]
     started, notice_at = time.monotonic(), None
     for author, text in zip(_fresh("onestar", 100), texts, strict=True):
         url = f"/api/v1/models/{model.slug}/reviews/"
-        review = _post(_client(author), url, {"rating": 1, "title": "Awful", "body": text}, 201)
+        review = _post(_client(author), url, {"stars": 1, "title": "Awful", "body": text}, 201)
         _post(moderator, f"/api/v1/moderation/reviews/{review['id']}/verify/", {}, 200)
         if notice_at is None and _rating(model)["unusual_activity"] is not None:
             notice_at = time.monotonic() - started
@@ -259,7 +259,7 @@ def scenario_c(model: Any, rng: random.Random) -> dict[str, Any]:
 
     ids = []
     for author in _fresh("copier", 30):
-        body = {"rating": 1, "title": "Do not buy", "body": _near_copy(rng)}
+        body = {"stars": 1, "title": "Do not buy", "body": _near_copy(rng)}
         ids.append(_post(_client(author), f"/api/v1/models/{model.slug}/reviews/", body, 201)["id"])
     flags = IntegrityFlag.objects.filter(review__public_id__in=ids)
     near = set(flags.filter(kind="near_duplicate").values_list("review__public_id", flat=True))

@@ -51,9 +51,9 @@ MAX_RPS = 2000  # sizes the pools: no step of this box serves more (the floor is
 COST_QUERY = "?input_tokens=1000000&output_tokens=1000000"
 PREFIX = "mixed"
 
-# A new review: rating, number, account, model, number (the same in Lua's string.format).
+# A new review: stars, number, account, model, number (the same in Lua's string.format).
 REVIEW_BODY = (
-    '{"rating": %d, "title": "Mixed load review %d", "body": "Account %d on model %d: answers '
+    '{"stars": %d, "title": "Mixed load review %d", "body": "Account %d on model %d: answers '
     "were accurate for our support tickets, latency fine at peak, and the price per ticket "
     'beat what we paid before (case %d)."}'
 )

@@ -161,7 +161,7 @@ def coding_reviews() -> None:
         _, token = verified_account(f"Reviewer {n}")
         for slug, stars in zip(MODELS, STARS, strict=True):
             review = {
-                "rating": stars[n],
+                "stars": stars[n],
                 "title": f"Coding with {slug}, week {n}",
                 "body": f"Review {n} of {slug}: I used it for {n + 2} weeks on a Django "
                 f"codebase, refactoring views and writing tests; run {RUN}.",

@@ -49,7 +49,7 @@ CONS=("Hallucinates APIs" "hallucinates an API now and then" "Small context" "Ha
 for i in 0 1 2 3; do
   token=$(signup "reviewer$i")
   resp=$(curl -sS -XPOST "$B$M/reviews/" -H "$J" -H "X-Session-Token: $token" -d "{
-    \"rating\": 4, \"title\": \"Review $i of a long run\", \"use_cases\": [\"coding\"],
+    \"stars\": 4, \"title\": \"Review $i of a long run\", \"use_cases\": [\"coding\"],
     \"body\": \"Used it for months of code review through the API ($i); it was mostly right and rarely slow.\",
     \"pros\": \"${PROS[$i]}\", \"cons\": \"${CONS[$i]}\"}")
   id=$(echo "$resp" | jq_ "d.get('id') or sys.exit(chr(10).join([\"review refused:\", json.dumps(d)]))")

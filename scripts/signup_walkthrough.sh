@@ -70,7 +70,7 @@ expect "$status" 200 "me"
 
 step "5. write a first review of openai/o4-mini"
 status=$(call POST /api/v1/models/openai/o4-mini/reviews/ "$TOKEN" '{
-  "rating": 4, "title": "Fast, cheap, mostly right",
+  "stars": 4, "title": "Fast, cheap, mostly right",
   "body": "Three months of code review through the API: fast, cheap and right most of the time.",
   "sub_ratings": {"quality": 4, "speed": 5}, "use_cases": ["coding"],
   "usage": {"channel": "api", "months": 3}}')

@@ -105,7 +105,7 @@ def test_unknown_query_parameters_on_signed_in_routes_too(db):
 
 @pytest.mark.parametrize(
     ("url", "query"),
-    [("/api/v1/models/", "provider=openai&provider=google"), ("REVIEWS", "rating=4&rating=5")],
+    [("/api/v1/models/", "provider=openai&provider=google"), ("REVIEWS", "stars=4&stars=5")],
 )
 def test_repeated_parameters_are_400_naming_them(ai_model, url, query):
     url = reviews_url(ai_model) if url == "REVIEWS" else url
@@ -117,7 +117,7 @@ def test_repeated_parameters_are_400_naming_them(ai_model, url, query):
 
 def test_known_parameters_still_pass(ai_model):
     assert Client().get("/api/v1/models/", {"provider": "openai", "page_size": 1}).status_code
-    response = Client().get(reviews_url(ai_model), {"ordering": "-rating", "page_size": 5})
+    response = Client().get(reviews_url(ai_model), {"ordering": "-stars", "page_size": 5})
     assert response.status_code == 200
     assert set(response.json()) == {"count", "next", "previous", "results"}
 

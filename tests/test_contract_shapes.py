@@ -75,6 +75,64 @@ def test_a_model_is_always_named_by_the_reference_object(schema):
     } <= set(found)  # fmt: skip
 
 
+PROVIDER_REFERENCE = "ProviderSummaryOutput"
+
+
+def test_a_provider_is_always_named_by_its_reference_object(schema):
+    components = schema["components"]["schemas"]
+    assert components[PROVIDER_REFERENCE]["required"] == ["name", "slug", "url"]
+    found = []
+    for name, component in _outputs(schema).items():
+        for field, prop in component["properties"].items():
+            if field in {"provider", "affiliation"} and name != "ExportProfileOutput":
+                assert _ref(prop) == PROVIDER_REFERENCE, (name, field, prop)
+                found.append(f"{name}.{field}")
+    assert {
+        "ModelListOutput.provider", "ReplyOutput.provider", "ProviderReplyStatsOutput.provider",
+        "ProviderProfileEditOutput.provider", "SubscriptionOutput.provider",
+        "PublicProfileOutput.affiliation", "MeOutput.affiliation",
+    } <= set(found)  # fmt: skip
+
+
+def test_every_schema_reference_resolves(schema):
+    # a `$ref` written by hand (accounts' affiliation) must name a real component
+    components = set(schema["components"]["schemas"])
+
+    def refs(node: Any) -> Any:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    prefix = "#/components/schemas/"
+    missing = {ref for ref in refs(schema) if ref.startswith(prefix)} - {
+        prefix + name for name in components
+    }
+    assert not missing
+
+
+def test_a_reviews_stars_are_stars_and_rating_is_only_a_models_summary(schema):
+    components = schema["components"]["schemas"]
+    for name, component in components.items():
+        rating = component.get("properties", {}).get("rating")
+        assert rating is None or rating.get("type") != "integer", name
+    for name in (
+        "ReviewOutput", "ReviewOwnOutput", "ModerationReviewOutput", "PendingEditOutput",
+        "ReviewCreateInputRequest", "PatchedReviewUpdateInputRequest",
+    ):  # fmt: skip
+        stars = components[name]["properties"]["stars"]
+        assert stars["type"] == "integer" and "rating" not in components[name]["properties"]
+    reviews = schema["paths"]["/api/v1/models/{provider}/{model}/reviews/"]["get"]
+    parameters = {p["name"]: p for p in reviews["parameters"]}
+    assert "stars" in parameters and "rating" not in parameters
+    ordering = parameters["ordering"]["schema"]["enum"]
+    assert {"-stars", "stars"} <= set(ordering) and not {"-rating", "rating"} & set(ordering)
+
+
 def test_every_link_is_an_absolute_uri(schema):
     for name, component in _outputs(schema).items():
         for field, prop in component["properties"].items():
@@ -232,3 +290,32 @@ def test_conditional_reads_carry_the_declared_headers(page_models, anonymous):
         again = anonymous.client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
         assert again.status_code == 304, path
         assert (again["ETag"], again["Cache-Control"]) == (first["ETag"], first["Cache-Control"])
+
+
+def test_an_old_client_sending_rating_is_told_to_send_stars(page_models, verified, anonymous):
+    # a review body with the old name: refused, naming it and what to send instead
+    body = {**review_payload(), "rating": 4}
+    del body["stars"]
+    response = verified.client.post(reviews_url(page_models), body, format="json")
+    assert response.status_code == 400
+    error = response.json()
+    assert error["code"] == "unknown_field"
+    assert error["fields"] == {"rating": ["Renamed: use `stars` instead."]}
+    assert "`rating` is now `stars`" in error["message"]
+    # the same for the list's filter; the ordering names the new key
+    listed = anonymous.client.get(f"{reviews_url(page_models)}?rating=4")
+    assert listed.status_code == 400
+    assert listed.json()["fields"] == {"rating": ["Renamed: use `stars` instead."]}
+    ordered = anonymous.client.get(f"{reviews_url(page_models)}?ordering=-rating")
+    assert (ordered.status_code, list(ordered.json()["fields"])) == (400, ["ordering"])
+    # a name nobody renamed keeps the plain refusal
+    other = verified.client.post(
+        reviews_url(page_models), {**review_payload(), "ratings": 4}, format="json"
+    )
+    assert other.json()["fields"] == {
+        "ratings": ["Unknown field: not part of this operation's body."]
+    }
+    # and the new name is what a review carries, in and out
+    created = verified.client.post(reviews_url(page_models), review_payload(stars=2), format="json")
+    assert (created.status_code, created.json()["stars"]) == (201, 2)
+    assert "rating" not in created.json()

@@ -167,7 +167,7 @@ def test_wrong_method_is_a_json_405(ai_model):
 def test_bad_json_and_wrong_types_are_400(verified, ai_model):
     token = token_client(verified.user)._credentials["HTTP_X_SESSION_TOKEN"]
     client = _client()
-    for body in ("{", "[1, 2]", '"x"', "null", '{"rating": "\\u0000"}', "\xff"):
+    for body in ("{", "[1, 2]", '"x"', "null", '{"stars": "\\u0000"}', "\xff"):
         response = client.post(
             reviews_url(ai_model), body, content_type="application/json",
             HTTP_X_SESSION_TOKEN=token,

@@ -19,12 +19,12 @@ def _max_length(name: str) -> int:
     return field.max_length
 
 
-# A provider is named by one reference object everywhere, `ProviderSummary` `{slug, name,
+# A provider is named by one reference object everywhere, `ProviderSummaryOutput` `{slug, name,
 # url}` (models_catalog.api.references). accounts may not import models_catalog (imports run
 # reviews -> models_catalog -> accounts), so the affiliation is rendered here in that shape
 # and its schema points at that component by name (tests/test_contract_shapes.py checks it).
 _PROVIDER_REFERENCE = {
-    "allOf": [{"$ref": "#/components/schemas/ProviderSummary"}],
+    "allOf": [{"$ref": "#/components/schemas/ProviderSummaryOutput"}],
     "nullable": True,
 }
 
@@ -187,7 +187,8 @@ class MeExportOutputSerializer(serializers.Serializer):
     exported_at = serializers.DateTimeField(help_text="When this export was made.")
     profile = ExportProfileOutputSerializer(help_text="The account's own fields.")
     roles = serializers.ListField(
-        child=serializers.CharField(), help_text="Roles held: `moderator`, `admin`."
+        child=serializers.ChoiceField(choices=Role.choices),
+        help_text="Roles held: `moderator`, `admin`.",
     )
     emails = ExportEmailOutputSerializer(many=True, help_text="Email addresses and their state.")
     mfa = ExportMfaOutputSerializer(many=True, help_text="Second factors enabled (types only).")

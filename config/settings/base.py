@@ -325,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "AccountAgeEnum": "reviews.integrity.standing.AGE_BUCKETS",
         "WaitingForEnum": "reviews.selectors.WAITING_REASONS",
         "HighlightBasisEnum": ["use_case_rating", "tag_count"],
+        "HighlightGroupingEnum": "reviews.ratings.highlights.GROUPING_METHODS",
         "WebhookEventTypeEnum": "webhooks.models.WebhookEventType",
         "SubscribableEventTypeEnum": "webhooks.api.serializers.SUBSCRIBABLE",
         "WebhookDeliveryStateEnum": "webhooks.models.WebhookDelivery.State",

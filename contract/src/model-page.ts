@@ -31,7 +31,7 @@ function reviewLine(review: Review): string {
   const mine = review.viewer?.is_author ? " (yours)" : "";
   const use = review.use_cases.join(", ");
   const author = review.author.profile_url ?? review.author.display_name;
-  return `${"★".repeat(review.rating)} ${review.title} — ${author}${mine} [${use}] of ${link(review.model)} <${review.url}>`;
+  return `${"★".repeat(review.stars)} ${review.title} — ${author}${mine} [${use}] of ${link(review.model)} <${review.url}>`;
 }
 
 export function renderReviews(page: ReviewPage): string[] {

@@ -68,7 +68,7 @@ class ProviderProfileApi(APIView):
         edit = profiles.profile_edit_propose(
             provider=provider, user=request.user, changes=dict(data.validated_data)
         )
-        body = ProviderProfileEditOutputSerializer(edit).data
+        body = ProviderProfileEditOutputSerializer(edit, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
@@ -84,7 +84,7 @@ class ModerationProfileEditQueueApi(GenericAPIView):
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(profiles.profile_edit_queue())
         return self.get_paginated_response(
-            ProviderProfileEditOutputSerializer(page, many=True).data
+            ProviderProfileEditOutputSerializer(page, many=True, context={"request": request}).data
         )
 
 
@@ -103,7 +103,9 @@ class _ProfileEditActionApi(APIView):
         data = ProfileEditNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         edit = type(self).service(edit=edit, moderator=request.user, **data.validated_data)
-        return Response(ProviderProfileEditOutputSerializer(edit).data)
+        return Response(
+            ProviderProfileEditOutputSerializer(edit, context={"request": request}).data
+        )
 
 
 def _action_schema(description: str) -> Callable:

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from config.api import absolute_url
 from models_catalog.models import AIModel
 from reviews.models import ModelReviewHighlights, UseCase
+from reviews.ratings.highlights import GROUPING_METHODS
 
 HIGHLIGHTS_RELATION = "review_highlights"
 
@@ -33,8 +34,9 @@ class ReviewPointOutputSerializer(serializers.Serializer):
 
 
 class BestForReviewsOutputSerializer(serializers.Serializer):
-    use_case = serializers.CharField(
-        help_text="The use case, one of the review's `use_cases` values (e.g. `coding`)."
+    use_case = serializers.ChoiceField(
+        choices=UseCase.choices,
+        help_text="The use case, one of the review's `use_cases` values (e.g. `coding`).",
     )
     name = serializers.CharField(help_text="Display name of the use case.")
     review_count = serializers.IntegerField(help_text="Counted reviews tagged with it.")
@@ -64,9 +66,11 @@ class ReviewHighlightsOutputSerializer(serializers.Serializer):
     review_count = serializers.IntegerField(help_text="Counted reviews when last drawn.")
     reviews_read = serializers.IntegerField(help_text="How many of them (the newest) were read.")
     computed_at = serializers.DateTimeField(allow_null=True, help_text="When last drawn.")
-    grouping = serializers.CharField(
+    grouping = serializers.ChoiceField(
+        choices=GROUPING_METHODS,
+        allow_blank=True,
         help_text="How similar phrases were grouped: `pg_trgm` (PostgreSQL) or `trigram` "
-        "(the same measure in Python, on SQLite); empty when not available."
+        "(the same measure in Python, on SQLite); empty when not available.",
     )
     strengths = ReviewPointOutputSerializer(
         many=True, help_text="Most cited pros, grouped, most cited first."

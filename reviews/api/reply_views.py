@@ -182,4 +182,6 @@ class ProviderReplyStatsApi(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         stats = selectors.reply_stats_get(provider_slug=slug)
-        return Response(ProviderReplyStatsOutputSerializer(stats).data)
+        return Response(
+            ProviderReplyStatsOutputSerializer(stats, context={"request": request}).data
+        )

@@ -81,6 +81,11 @@ def trigram_similarity(a: str, b: str) -> float:
     return len(first & second) / len(union) if union else 0.0
 
 
+# How similar phrases are grouped (the stored `grouping`): PostgreSQL's pg_trgm, or the same
+# trigram measure in Python on SQLite.
+GROUPING_METHODS = ("pg_trgm", "trigram")
+
+
 def _similar_pairs(texts: Sequence[str], threshold: float) -> tuple[set[tuple[int, int]], str]:
     """Index pairs (i < j) at least `threshold` similar, and the method that found them."""
     if connection.vendor == "postgresql":

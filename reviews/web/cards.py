@@ -131,7 +131,7 @@ class Card:
     def facts(self) -> list[tuple[str, str]]:
         """The shown text's ratings and facts, in reading order."""
         shown = self.shown
-        rows = [("rating", stars(shown.rating))]
+        rows = [("stars", stars(shown.rating))]  # the API's name for a review's score
         rows += [(name, stars(getattr(shown, name))) for name in _set_sub_ratings(shown)]
         rows += [
             ("use cases", use_cases_label(shown.use_cases)),

@@ -76,7 +76,7 @@ def text_diffs(before: ReviewContent, after: ReviewContent) -> list[FieldDiff]:
 def value_changes(before: ReviewContent, after: ReviewContent) -> list[ValueChange]:
     """Rating, sub-ratings and the other facts of `after` against `before`; the template
     highlights the changed ones."""
-    rows = [ValueChange("rating", stars(before.rating), stars(after.rating))]
+    rows = [ValueChange("stars", stars(before.rating), stars(after.rating))]
     rows += [
         ValueChange(name, stars(getattr(before, name)), stars(getattr(after, name)))
         for name in SUB_RATINGS

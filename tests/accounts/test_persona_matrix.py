@@ -149,8 +149,8 @@ BODIES = {
     ("accounts:me", "patch"): {"bio": "Evaluates models."},
     # A GET's data is its query string.
     ("catalog:chart", "get"): {"category": "all", "measure": "input_price"},
-    ("reviews:model-reviews", "post"): {"rating": 4, "title": "Good", "body": BODY},
-    ("reviews:review-detail", "patch"): {"rating": 3, "title": "Edited", "body": BODY},
+    ("reviews:model-reviews", "post"): {"stars": 4, "title": "Good", "body": BODY},
+    ("reviews:review-detail", "patch"): {"stars": 3, "title": "Edited", "body": BODY},
     ("reviews:review-vote", "put"): {"helpful": True},
     ("reviews:review-reports", "post"): {"reason": "spam"},
     ("reviews:moderation-reject", "post"): {"reason": "off_topic", "note": "Not about the model."},

@@ -6,6 +6,7 @@ from accounts.models import User
 from accounts.selectors import user_published_review_count
 from accounts.services import user_erase
 from tests.factories import ProviderFactory, ReviewFactory
+from tests.references import provider_ref
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +30,15 @@ def test_me_roles_of_admin_and_of_everyone_else(admin, verified):
 
 
 def test_me_update_changes_only_given_fields(verified):
-    provider = ProviderFactory(slug="openai")
+    ProviderFactory(slug="openai", name="OpenAI")
     response = verified.client.patch(
         "/api/v1/me/",
         {"display_name": "Ada", "affiliation": "openai", "affiliation_public": True},
         format="json",
     )
     assert response.status_code == 200
-    assert response.json()["affiliation"] == provider.slug
+    # written as a slug, shown as the provider's reference object (as everywhere)
+    assert response.json()["affiliation"] == provider_ref("openai", "OpenAI")
     verified.user.refresh_from_db()
     assert (verified.user.display_name, verified.user.bio) == ("Ada", "")
     assert verified.user.affiliation_public is True
@@ -52,7 +54,7 @@ def test_me_update_rejects_unknown_affiliation(verified):
 def test_me_update_clears_affiliation_with_blank(verified):
     User.objects.filter(pk=verified.user.pk).update(affiliation="openai")
     response = verified.client.patch("/api/v1/me/", {"affiliation": ""}, format="json")
-    assert response.json()["affiliation"] == ""
+    assert response.json()["affiliation"] is None
 
 
 def test_me_update_validates_shape(verified):
@@ -96,9 +98,16 @@ def test_public_profile_never_shows_email_and_hides_private_affiliation(
 
 
 def test_public_profile_shows_affiliation_the_person_chose_to_show(anonymous, verified):
+    provider = ProviderFactory(slug="openai", name="OpenAI")
     User.objects.filter(pk=verified.user.pk).update(affiliation="openai", affiliation_public=True)
     response = anonymous.client.get(f"/api/v1/users/{verified.user.username}/")
-    assert response.json()["affiliation"] == "openai"
+    assert response.json()["affiliation"] == provider_ref("openai", "OpenAI")
+    # a provider deleted since reads as none (the stored slug is stale)
+    provider.delete()
+    assert (
+        anonymous.client.get(f"/api/v1/users/{verified.user.username}/").json()["affiliation"]
+        is None
+    )
 
 
 def test_public_profile_of_unknown_or_erased_account_is_not_found(anonymous, verified):

@@ -104,7 +104,7 @@ def test_with_redis_frozen_verify_and_rating_reads_answer_within_the_budget(
             with watch.time():
                 created = writer.post(
                     f"/api/v1/models/{model.slug}/reviews/",
-                    {"rating": 4, "title": "t", "body": BODY}, format="json",
+                    {"stars": 4, "title": "t", "body": BODY}, format="json",
                 )  # fmt: skip
             assert (created.status_code, created.json()["status"]) == (201, "pending")
             time.sleep(2.1)  # the circuit's open period is over: the next call is a probe

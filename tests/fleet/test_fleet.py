@@ -98,7 +98,7 @@ def _journey(fleet: Fleet, author: str, model: Any, moderator: str, index: int) 
     the servers said. No database access here: it runs in the journey's threads."""
     done: dict[str, Any] = {}
     status, body = fleet.call(
-        "post", reviews_url(model), author, review_payload(rating=1 + index % 5)
+        "post", reviews_url(model), author, review_payload(stars=1 + index % 5)
     )
     if status == 409 and isinstance(body, dict) and body.get("code") == "review_exists":
         # the POST landed on the killed instance before its connection broke, and the

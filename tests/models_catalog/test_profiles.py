@@ -10,6 +10,7 @@ from models_catalog.profiles import profile_edit_accept, profile_edit_propose
 from models_catalog.services import provider_get_or_create
 from tests.conftest import make_user, token_client
 from tests.factories import ProviderFactory
+from tests.references import provider_ref
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +41,11 @@ def test_manager_proposes_moderator_accepts_and_the_profile_shows_it(
         "/api/v1/providers/openai/profile/", CHANGES, format="json"
     )
     assert (response.status_code, response.json()["state"]) == (202, "pending")
+    assert response.json()["provider"] == provider_ref("openai", "OpenAI")
     # nothing public before a moderator accepts
     assert anonymous.client.get("/api/v1/providers/openai/").json()["support_url"] == ""
     [waiting] = moderator.client.get("/api/v1/moderation/provider-profiles/").json()["results"]
+    assert waiting["provider"] == provider_ref("openai", "OpenAI")
     accepted = moderator.client.post(
         f"/api/v1/moderation/provider-profiles/{waiting['id']}/accept/", {}, format="json"
     )

@@ -112,7 +112,7 @@ def test_a_moderators_day(queue, live_server, settings, monkeypatch):
         item.locator("summary").click()
         assert item.locator("del").first.inner_text() == "fast,"
         assert item.locator("ins").first.inner_text() == "very slow,"
-        assert item.locator("tr.changed").count() == 2  # rating and speed
+        assert item.locator("tr.changed").count() == 2  # stars and speed
         item.screenshot(path=str(SCREENSHOTS / "04-edit-diff.png"))
         item.locator('select[name="reason"]').select_option("not_first_hand")
         item.locator('button[value="reject"]').click()

@@ -63,7 +63,7 @@ def test_edit_shows_a_word_diff_and_highlights_rating_changes(queue, moderator_c
     html = moderator_client.get(f"/moderation/reviews/{queue.edited.public_id}/")
     page = html.content.decode()
     assert "<del>fast,</del><ins>very slow,</ins>" in page
-    assert re.search(r'<tr class="changed"><td>rating</td><td>4/5</td><td>2/5</td>', page)
+    assert re.search(r'<tr class="changed"><td>stars</td><td>4/5</td><td>2/5</td>', page)
     assert re.search(r'<tr class="changed"><td>speed</td><td>3/5</td><td>1/5</td>', page)
     assert re.search(r'<tr class=""><td>quality</td><td>4/5</td><td>4/5</td>', page)
 

@@ -18,7 +18,7 @@ BODY = (
 
 def review_payload(**overrides: Any) -> dict[str, Any]:
     """A valid POST body for a review, with `overrides` applied."""
-    return {"rating": 4, "title": "Good for refactoring", "body": BODY, **overrides}
+    return {"stars": 4, "title": "Good for refactoring", "body": BODY, **overrides}
 
 
 def reviews_url(model: Any) -> str:

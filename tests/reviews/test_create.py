@@ -143,9 +143,9 @@ def test_review_create_service_second_review_raises_the_typed_error(
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"rating": 0}, "rating"),
-        ({"rating": 6}, "rating"),
-        ({"rating": 4.5}, "rating"),
+        ({"stars": 0}, "stars"),
+        ({"stars": 6}, "stars"),
+        ({"stars": 4.5}, "stars"),
         ({"title": ""}, "title"),
         ({"title": "x" * 121}, "title"),
         ({"body": "Too short."}, "body"),
@@ -166,10 +166,10 @@ def test_review_create_rejects_bad_fields_with_400_naming_them(ai_model, verifie
     assert field in response.json()["fields"]
 
 
-def test_review_create_requires_rating_title_and_body(ai_model, verified):
+def test_review_create_requires_stars_title_and_body(ai_model, verified):
     response = verified.client.post(reviews_url(ai_model), {}, format="json")
     assert response.status_code == 400
-    assert set(response.json()["fields"]) == {"rating", "title", "body"}
+    assert set(response.json()["fields"]) == {"stars", "title", "body"}
 
 
 def test_review_create_refuses_fields_a_client_may_not_set(ai_model, verified, other_verified):

@@ -21,13 +21,13 @@ def test_edit_of_a_published_review_keeps_the_public_text_until_verified_and_kee
     client = token_client(author)
     # when the author edits the published review
     response = client.patch(
-        review_url(published_review.public_id), {"body": NEW_BODY, "rating": 5}, format="json"
+        review_url(published_review.public_id), {"body": NEW_BODY, "stars": 5}, format="json"
     )
     # then the author sees the edit waiting, while everyone else still sees the old text
     assert response.status_code == 200
     own = response.json()
     assert (own["status"], own["body"], own["has_pending_edit"]) == ("published", BODY, True)
-    assert (own["pending_edit"]["body"], own["pending_edit"]["rating"]) == (NEW_BODY, 5)
+    assert (own["pending_edit"]["body"], own["pending_edit"]["stars"]) == (NEW_BODY, 5)
     assert _public_body(anonymous.client, published_review) == BODY
     [queued] = moderator.client.get("/api/v1/moderation/queue/").json()["results"]
     assert queued["waiting_for"] == ["edit"]

@@ -58,7 +58,7 @@ def test_the_same_key_with_another_body_is_422(verified, ai_model):
     url = reviews_url(ai_model)
     verified.client.post(url, review_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     other = verified.client.post(
-        url, review_payload(rating=1), format="json", HTTP_IDEMPOTENCY_KEY="k-2"
+        url, review_payload(stars=1), format="json", HTTP_IDEMPOTENCY_KEY="k-2"
     )
     assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
     assert list(other.json()["fields"]) == ["Idempotency-Key"]

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, JSONField, Q, TextField
 from django.db.models.functions import Cast
@@ -14,6 +15,7 @@ from reviews.models import HelpfulVote, ModerationAction, ModerationEvent, Repor
 from reviews.services import report_create, review_reject, review_update, vote_set
 from tests.conftest import PERSONA_PASSWORD, make_user
 from tests.factories import AIModelFactory
+from tests.references import model_ref
 from tests.reviews.conftest import BODY
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +82,12 @@ def test_export_holds_reviews_with_revisions_votes_reports_and_moderation(
         (2, "pending", WRITTEN["edited_title"]),
     ]
     assert mine["revisions"][1]["body"] == WRITTEN["edited_body"]
+    # named as the API names them: the model by its reference object, the stars as `stars`
+    assert mine["model"] == model_ref(
+        history["mine"].model.slug, history["mine"].model.name, origin=settings.API_ORIGIN
+    )
+    assert (mine["stars"], mine["revisions"][0]["stars"]) == (4, 4)
+    assert "rating" not in mine and "rating" not in mine["revisions"][0]
     assert reviews[str(history["rejected"].public_id)]["status"] == "rejected"
     # and the vote and the report, naming the other person's review by its public id only
     theirs = str(history["theirs"].public_id)

@@ -44,9 +44,9 @@ def shelf(ai_model):
     [
         ("", ["d", "c", "b", "a"]),
         ("ordering=-published_at", ["d", "c", "b", "a"]),
-        ("ordering=-rating", ["a", "c", "d", "b"]),
-        ("ordering=rating", ["b", "d", "c", "a"]),
-        ("rating=4", ["c"]),
+        ("ordering=-stars", ["a", "c", "d", "b"]),
+        ("ordering=stars", ["b", "d", "c", "a"]),
+        ("stars=4", ["c"]),
         ("use_case=coding", ["d", "a"]),
         ("use_case=vision", ["b"]),
         ("model_version=openai/o4-mini-2025-01-31", ["b"]),
@@ -56,7 +56,7 @@ def shelf(ai_model):
         ("model_version=openai/o4-mini:batch", ["d", "c", "a"]),
         ("usage_verified=true", ["d", "a"]),
         ("usage_verified=false", ["c", "b"]),
-        ("ordering=-rating&use_case=coding&usage_verified=true", ["a", "d"]),
+        ("ordering=-stars&use_case=coding&usage_verified=true", ["a", "d"]),
     ],
 )
 def test_public_list_shows_published_reviews_filtered_and_ordered(
@@ -69,8 +69,8 @@ def test_public_list_shows_published_reviews_filtered_and_ordered(
     ("query", "field"),
     [
         ("ordering=best", "ordering"),
-        ("rating=6", "rating"),
-        ("rating=four", "rating"),
+        ("stars=6", "stars"),
+        ("stars=four", "stars"),
         ("use_case=poetry", "use_case"),
         ("usage_verified=maybe", "usage_verified"),
         ("page_size=0", "page_size"),
@@ -92,7 +92,7 @@ def test_use_case_filter_matches_whole_values_only(ai_model):
 
 
 @pytest.mark.parametrize(
-    "order", ["-published_at", "published_at", "-helpfulness", "-rating", "rating"]
+    "order", ["-published_at", "published_at", "-helpfulness", "-stars", "stars"]
 )
 def test_cursor_pages_cover_every_review_once_even_with_ties(ai_model, anonymous, order):
     # given 7 reviews with tied ratings, tied helpfulness and some tied publication times
@@ -122,7 +122,7 @@ def test_a_cursor_from_another_order_is_400(ai_model, anonymous):
         ReviewFactory(model=ai_model, published=True, published_at=T0 + dt.timedelta(hours=n))
     page = anonymous.client.get(f"{reviews_url(ai_model)}?page_size=1").json()
     cursor = page["next"].split("cursor=")[1].split("&")[0]
-    response = anonymous.client.get(f"{reviews_url(ai_model)}?ordering=-rating&cursor={cursor}")
+    response = anonymous.client.get(f"{reviews_url(ai_model)}?ordering=-stars&cursor={cursor}")
     assert (response.status_code, list(response.json()["fields"])) == (400, ["cursor"])
 
 

@@ -26,6 +26,7 @@ from reviews.services.reply_stats import reply_stats_refresh
 from reviews.tasks import reply_stats_refresh_task
 from tests.conftest import make_user, token_client
 from tests.factories import AIModelFactory, ProviderFactory, ReviewFactory
+from tests.references import provider_ref
 from tests.reviews.conftest import BODY, review_url, reviews_url
 
 pytestmark = pytest.mark.django_db
@@ -238,13 +239,13 @@ def test_review_shows_updated_after_reply_once_the_authors_edit_is_published(
     reply_publish(reply=_reply(published_review, member), moderator=moderator.user)
     assert Review.objects.get(pk=published_review.pk).updated_after_reply is False
     response = token_client(author).patch(
-        review_url(published_review.public_id), {"rating": 5, "body": BODY + " Fixed now."},
+        review_url(published_review.public_id), {"stars": 5, "body": BODY + " Fixed now."},
         format="json",
     )  # fmt: skip
     assert response.status_code == 200
     publish(Review.objects.get(pk=published_review.pk))
     detail = anonymous.client.get(review_url(published_review.public_id)).json()
-    assert (detail["updated_after_reply"], detail["rating"]) == (True, 5)
+    assert (detail["updated_after_reply"], detail["stars"]) == (True, 5)
 
 
 def test_an_edit_before_any_reply_does_not_show_updated_after_reply(
@@ -306,7 +307,8 @@ def test_replies_are_exported_and_erased_with_the_account(published_review, memb
     reply = reply_publish(reply=_reply(published_review, member), moderator=moderator.user)
     [exported] = user_export_get(member)["apps"]["provider_replies"]
     assert (exported["id"], exported["body"], exported["provider"]) == (
-        reply.public_id, REPLY, "openai",
+        reply.public_id, REPLY,
+        provider_ref("openai", reply.provider.name, django_settings.API_ORIGIN),
     )  # fmt: skip
     assert [r["body"] for r in exported["revisions"]] == [REPLY]
     user_erase(user=member)
@@ -354,6 +356,7 @@ def test_reply_stats_are_served_as_stored_and_zero_before_any_computation(
     with django_assert_num_queries(1):
         body = anonymous.client.get(url).json()
     assert (body["reviews_published"], body["reply_rate"]) == (1, 0.0)
+    assert body["provider"] == provider_ref("openai", ai_model.provider.name)
     assert anonymous.client.get("/api/v1/providers/nope/reply-stats/").status_code == 404
 
 

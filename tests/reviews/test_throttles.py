@@ -23,7 +23,7 @@ def test_refused_review_posts_do_not_count_against_the_daily_limit(settings, ai_
     _rates(settings, review_create="2/day")
     client = token_client(make_user())
     # when three posts are refused for their content, and a 404 on top
-    for bad in ({"rating": 9}, {"title": ""}, {"body": "short"}):
+    for bad in ({"stars": 9}, {"title": ""}, {"body": "short"}):
         assert (
             client.post(reviews_url(ai_model), review_payload(**bad), format="json").status_code
             == 400

@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import make_user, token_client
 from tests.factories import AIModelFactory
-from tests.references import ref_of
+from tests.references import provider_ref, ref_of
 from tests.webhooks.conftest import fan_out, integrator, published_review
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_delivery_attempt
@@ -25,7 +25,12 @@ def test_a_subscription_is_registered_and_its_secret_shown_once(webhook_client, 
     model = AIModelFactory()
     response = webhook_client.post(
         URL,
-        {"url": receiver.url, "event_types": ["review.published"], "models": [model.slug]},
+        {
+            "url": receiver.url,
+            "event_types": ["review.published"],
+            "models": [model.slug],
+            "provider": model.provider.slug,
+        },
         format="json",
     )
     # then the answer carries the secret, and later reads never do
@@ -34,6 +39,8 @@ def test_a_subscription_is_registered_and_its_secret_shown_once(webhook_client, 
     assert response["Location"].endswith(f"{URL}{created['id']}/")
     assert created["secret"].startswith("whsec_")
     assert created["models"] == [ref_of(model)] and created["is_active"] is True
+    # the provider filter, written as a slug, reads as the provider's reference object
+    assert created["provider"] == provider_ref(model.provider.slug, model.provider.name)
     detail = webhook_client.get(f"{URL}{created['id']}/").json()
     assert "secret" not in detail
     assert [s["id"] for s in webhook_client.get(URL).json()["results"]] == [created["id"]]
