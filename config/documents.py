@@ -49,7 +49,9 @@ ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
 ENTRY_FORMAT = 2
 GZIP_MIN_LENGTH = 1024  # bytes: smaller bodies gain too little from compression
 
-# Generations. Per model: `model_generation(slug)`.
+# Generations. Per model: `model_generation(slug)` (its page and everything below it) and
+# `model_reviews_generation(slug)` (its reviews pages only: votes and replies change them and
+# nothing else, so they leave the model page warm).
 CATALOG = "catalog"  # any catalog write: imports, editor edits, prices, metrics, aliases
 RATINGS = "ratings"  # a stored rating of any model (lists and ranks order by ratings)
 REVIEWERS = "reviewers"  # reviewer bylines and facts shown beside reviews of every model
@@ -65,6 +67,10 @@ class Document:
 
 def model_generation(slug: str) -> str:
     return f"model:{slug}"
+
+
+def model_reviews_generation(slug: str) -> str:
+    return f"model-reviews:{slug}"
 
 
 def etag_of(*parts: bytes) -> str:

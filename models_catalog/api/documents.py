@@ -30,6 +30,7 @@ from config.documents import (
     document_key,
     document_of,
     model_generation,
+    model_reviews_generation,
     origin,
 )
 from models_catalog import compare, registry, selectors
@@ -215,4 +216,6 @@ def model_page_document(request: HttpRequest, slug: str, include: Sequence[str])
         return body
 
     key = document_key("page", origin(request), slug, ",".join(include))
-    return document_get(key, [*BUNDLE_GENERATIONS, model_generation(slug)], render)
+    # Its reviews part follows the model's reviews generation too (votes, replies).
+    generations = [*BUNDLE_GENERATIONS, model_generation(slug), model_reviews_generation(slug)]
+    return document_get(key, generations, render)

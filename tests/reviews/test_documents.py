@@ -333,6 +333,45 @@ def test_a_reviewers_change_shows_beside_their_reviews_of_every_model(
     )
 
 
+def test_a_vote_shows_in_the_bundle_and_leaves_the_model_page_warm(
+    api_client: Any, reviewed: Any, django_assert_num_queries: Any
+) -> None:
+    # A vote shows on the reviews pages only (their own generation): the bundle's reviews
+    # part changes, the model page is still served from the cache.
+    model = reviewed.model
+    api_client.get(detail_url(model))
+    assert api_client.get(page_url(model)).json()["included"]["reviews"]["results"][0][
+        "helpful_count"
+    ] == 0
+    vote_set(review=reviewed, voter=make_user(), helpful=True)
+    # (the page first: the bundle renders the model page into the cache when it is cold)
+    with django_assert_num_queries(0):
+        assert api_client.get(detail_url(model)).status_code == 200
+    bundle = api_client.get(page_url(model)).json()
+    assert bundle["included"]["reviews"]["results"][0]["helpful_count"] == 1
+
+
+def test_a_publication_retires_only_the_reviews_pages_of_its_authors_models(
+    api_client: Any, reviewed: Any, two_models: tuple[Any, Any], create_review: Callable,
+    publish: Callable, moderator: Any, django_assert_num_queries: Any,
+) -> None:  # fmt: skip
+    alpha, beta = two_models
+    assert api_client.get(reviews_url(alpha)).status_code == 200
+    # a stranger to alpha publishes a review of beta: alpha's reviews page shows nothing of
+    # theirs, so it stays warm (no read of the database)
+    publish(create_review(make_user(), model=beta))
+    with django_assert_num_queries(0):
+        assert api_client.get(reviews_url(alpha)).status_code == 200
+    # alpha's author publishes a review of beta, then a moderator hides it: the count
+    # beside their review of alpha follows both
+    theirs = publish(create_review(reviewed.author, model=beta))
+    facts = api_client.get(reviews_url(alpha)).json()["results"][0]["reviewer"]
+    assert facts["published_reviews"] == 2
+    review_hide(review=theirs, moderator=moderator.user, reason="spam")
+    facts = api_client.get(reviews_url(alpha)).json()["results"][0]["reviewer"]
+    assert facts["published_reviews"] == 1
+
+
 def test_a_change_committed_after_a_read_began_never_survives(
     api_client: Any, two_models: tuple[Any, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
