@@ -312,6 +312,7 @@ def load_reviews(
         f"  load: {spec.reviews:,} reviews and {the_plan.users:,} users in "
         f"{timings['load_s']:.1f} s ({timings['reviews_per_s']:,.0f} reviews/s overall: plan "
         f"{timings['plan_s']:.1f} s, COPY {reviews['copy_s']:.1f} s, indexes and constraints "
-        f"{reviews['rebuild_s'] + users['rebuild_s']:.1f} s, VACUUM ANALYZE {timings['analyze_s']:.1f} s)"
+        f"{reviews['rebuild_s'] + users['rebuild_s']:.1f} s, "
+        f"VACUUM ANALYZE {timings['analyze_s']:.1f} s)"
     )
     return the_plan, timings

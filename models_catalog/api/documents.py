@@ -32,6 +32,7 @@ from config.documents import (
     model_generation,
     model_reviews_generation,
     origin,
+    render_shared,
 )
 from models_catalog import compare, registry, selectors
 from models_catalog.api.serializers import (
@@ -83,7 +84,11 @@ def model_ranks_document(request: HttpRequest, slug: str) -> Document:
     it is kept under (an alias moving bumps the catalog). Raises ModelNotFound."""
 
     def render() -> bytes:
-        ranks = selectors.model_ranks_get(slug=slug)
+        # The catalog-wide part is the same for every model's ranks under these tokens:
+        # computed once per process and tokens, not once per model (a stored rating retires
+        # every model's ranks at once, and each was read again at the full cost).
+        ranking = render_shared("catalog-ranking", selectors.catalog_ranking_get)
+        ranks = selectors.model_ranks_get(slug=slug, ranking=ranking)
         return json_render(ModelRanksOutputSerializer(ranks, context=_context(request)).data)
 
     key = document_key("ranks", origin(request), slug)

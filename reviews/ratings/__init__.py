@@ -51,6 +51,7 @@ __all__ = [
     "RebuildReport",
     "SumsReport",
     "prior_get_or_create",
+    "published_documents_invalidate",
     "rating_enqueue",
     "rating_mark_stale",
     "rating_recompute",
