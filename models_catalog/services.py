@@ -461,7 +461,7 @@ def model_documents_invalidate(
 ) -> None:
     """What apps above the catalog call when something a model's documents show changed:
     its page and its reviews pages (with `reviews_only`, the reviews pages alone: a vote or
-    a reply shows nowhere else); with `ratings`, every list and ranks (a stored rating
+    a publication shows nowhere else); with `ratings`, every list and ranks (a stored rating
     orders them); with `reviewers`, the reviews pages of every model (a reviewer's published
     count or byline). One query for the slugs; never raises for the cache."""
     ids = list(model_ids)

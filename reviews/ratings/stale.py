@@ -66,13 +66,17 @@ def rating_mark_stale(model_id: int, *, authors: Iterable[int] | None = None) ->
 
 
 def published_documents_invalidate(model_id: int, *, authors: Iterable[int] | None) -> None:
-    """What a change of the model's published reviews shows in: its reviews pages and page,
-    and (a published count) the reviewer facts beside the authors' reviews of other models;
-    of every model when the authors are unknown (None). Call it inside the transaction."""
+    """What a change of the model's published reviews shows in: its reviews pages (and the
+    bundle's reviews part), and (a published count) the reviewer facts beside the authors'
+    reviews of other models; of every model when the authors are unknown (None). Not the
+    model page: it shows only what is stored from the reviews (the rating, the versions'
+    counts, the highlights), whose writers invalidate it when they store. Call it inside
+    the transaction."""
     if authors is None:
-        model_documents_invalidate([model_id], reviewers=True)
+        model_documents_invalidate([model_id], reviewers=True, reviews_only=True)
     else:
-        model_documents_invalidate({model_id, *_reviewed_models(authors)})
+        models = {model_id, *_reviewed_models(authors)}
+        model_documents_invalidate(models, reviews_only=True)
 
 
 def _reviewed_models(authors: Iterable[int]) -> list[int]:

@@ -399,6 +399,24 @@ def test_a_publication_retires_only_the_reviews_pages_of_its_authors_models(
     assert facts["published_reviews"] == 1
 
 
+def test_a_publication_shows_in_the_model_page_when_its_rating_is_stored(
+    api_client: Any, reviewed: Any, create_review: Callable, publish: Callable,
+    django_assert_num_queries: Any,
+) -> None:  # fmt: skip
+    # The page shows what is stored from the reviews (the rating, the versions' counts), so
+    # a publication leaves it warm and the stored rating retires it.
+    model = reviewed.model
+    assert api_client.get(detail_url(model)).json()["rating"]["review_count"] == 1
+    publish(create_review(make_user(), model=model))
+    assert len(api_client.get(reviews_url(model)).json()["results"]) == 2
+    with django_assert_num_queries(0):
+        assert api_client.get(detail_url(model)).json()["rating"]["review_count"] == 1
+    recompute(model)
+    page = api_client.get(detail_url(model)).json()
+    assert page["rating"]["review_count"] == 2
+    assert sum(v["review_count"] for v in page["versions"]) == 2
+
+
 def test_a_change_committed_after_a_read_began_never_survives(
     api_client: Any, two_models: tuple[Any, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
