@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     mixed.add_argument("--duration", type=float, default=10.0, help="seconds per step (10)")
     mixed.add_argument("--warmup", type=float, default=2.0, help="warm-up per step (2)")
     mixed.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    mixed.add_argument("--port", type=int, default=0, help="gunicorn's port (any free one)")
     mixed.add_argument("--out", type=Path, help="JSON of the steps (bench/results/tmp/mixed.json)")
     return parser
 
@@ -100,7 +101,7 @@ def mixed_main(args: argparse.Namespace) -> int:
         redis_flush()  # no documents, throttle counters or queued tasks of an earlier run
         result = run_mixed(
             scratch, steps=steps, duration_s=args.duration, warmup_s=args.warmup,
-            workers=args.workers,
+            workers=args.workers, port=args.port,
         )  # fmt: skip
     except BenchError as exc:
         print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)

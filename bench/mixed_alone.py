@@ -92,8 +92,9 @@ def format_breakdown(rows: dict[str, dict[str, Any]]) -> str:
 
 
 def run_mixed(
-    scratch: Path, *, steps: tuple[int, ...], duration_s: float, warmup_s: float, workers: int
-) -> dict[str, Any]:
+    scratch: Path, *, steps: tuple[int, ...], duration_s: float, warmup_s: float, workers: int,
+    port: int = 0,
+) -> dict[str, Any]:  # fmt: skip
     """gunicorn (with the access log) and a Celery worker as `make bench` runs them, the
     ramp, then the per-kind breakdown of each measured step."""
     access_log = scratch / "access.log"
@@ -101,6 +102,9 @@ def run_mixed(
     env = servers.bench_env({})
     web = servers.gunicorn(env, scratch, workers=workers, worker_class="sync")
     web.command += ["--access-logfile", str(access_log), "--access-logformat", ACCESS_LOG_FORMAT]
+    if port:  # on a shared machine, a port from the range this user was given
+        web.port = port
+        web.command[web.command.index("--bind") + 1] = f"127.0.0.1:{port}"
     worker = None
     try:
         web.start()
