@@ -10,6 +10,7 @@ spends its capacity on; a kind whose share is far above its share of requests is
 fix. The log costs the server a little: compare runs with each other, not with `make bench`.
 """
 
+import os
 import re
 import statistics
 from collections import defaultdict
@@ -91,6 +92,18 @@ def format_breakdown(rows: dict[str, dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of the process and its children (the workers), in seconds."""
+    total = 0.0
+    for one in (pid, *servers.children(pid)):
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def run_mixed(
     scratch: Path, *, steps: tuple[int, ...], duration_s: float, warmup_s: float, workers: int,
     port: int = 0,
@@ -112,9 +125,12 @@ def run_mixed(
         worker = servers.start_celery(env, scratch, concurrency=2)
         say(f"mixed load: {', '.join(map(str, steps))} connections, {duration_s:g} s each")
         marks: list[int] = []
+        cpu: list[tuple[float, float]] = []  # (gunicorn, Celery) CPU seconds at each mark
 
         def mark() -> None:
             marks.append(len(access_log.read_text().splitlines()) if access_log.exists() else 0)
+            assert web.popen is not None and worker is not None and worker.popen is not None
+            cpu.append((_cpu_seconds(web.popen.pid), _cpu_seconds(worker.popen.pid)))
 
         result = mixed.mixed_load(
             web.port, duration_s=duration_s, warmup_s=warmup_s, scratch=scratch,
@@ -129,6 +145,18 @@ def run_mixed(
     # marks[2i]..marks[2i+1] (requests still queued when wrk stopped are left out).
     for i, step in enumerate(result["steps"]):
         step["by_kind"] = breakdown(lines[marks[2 * i] : marks[2 * i + 1]])
+        # CPU per answered request: unlike latencies, barely moved by other load on the box.
+        served = max(1, marks[2 * i + 1] - marks[2 * i])
+        web_cpu, celery_cpu = (cpu[2 * i + 1][k] - cpu[2 * i][k] for k in (0, 1))
+        step["cpu_ms_per_request"] = {
+            "gunicorn": round(1000 * web_cpu / served, 2),
+            "celery": round(1000 * celery_cpu / served, 2),
+        }
+        say(
+            f"  {step['connections']} connections: CPU per answered request, gunicorn "
+            f"{step['cpu_ms_per_request']['gunicorn']:.1f} ms, Celery "
+            f"{step['cpu_ms_per_request']['celery']:.1f} ms ({served} answered)"
+        )
         say(f"  {step['connections']} connections, server time per kind (ms):")
         print(format_breakdown(step["by_kind"]), flush=True)
     return result
