@@ -63,7 +63,52 @@ def _parser() -> argparse.ArgumentParser:
         "--no-search-index", action="store_true",
         help="leave out the trigram index on review bodies, as the scale run does",
     )  # fmt: skip
+    mixed = commands.add_parser(
+        "mixed", help="only the mixed-load step, on a database `load` filled (per-kind times)"
+    )
+    mixed.add_argument("--steps", default="8,16,32,64,128", help="connections per step")
+    mixed.add_argument("--duration", type=float, default=10.0, help="seconds per step (10)")
+    mixed.add_argument("--warmup", type=float, default=2.0, help="warm-up per step (2)")
+    mixed.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    mixed.add_argument("--port", type=int, default=0, help="gunicorn's port (any free one)")
+    mixed.add_argument("--out", type=Path, help="JSON of the steps (bench/results/tmp/mixed.json)")
     return parser
+
+
+def mixed_main(args: argparse.Namespace) -> int:
+    """`python -m bench mixed`: the mixed load alone on `aimodels_bench_load` (or
+    BENCH_DATABASE_URL), which it writes to (new accounts, reviews, votes, verifications)."""
+    os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/aimodels_bench_load")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    import json
+
+    import django
+
+    django.setup()
+    from bench.database import redis_flush
+    from bench.mixed_alone import run_mixed
+    from bench.progress import BenchError
+
+    try:
+        steps = tuple(int(x) for x in args.steps.split(",") if x.strip())
+    except ValueError:
+        print("--steps: comma-separated integers", file=sys.stderr)
+        return 2
+    out = args.out or RESULTS / "tmp" / "mixed.json"
+    scratch = out.parent / "mixed-scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        redis_flush()  # no documents, throttle counters or queued tasks of an earlier run
+        result = run_mixed(
+            scratch, steps=steps, duration_s=args.duration, warmup_s=args.warmup,
+            workers=args.workers, port=args.port,
+        )  # fmt: skip
+    except BenchError as exc:
+        print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    out.write_text(json.dumps(result, indent=1, default=str))
+    print(f"results: {out}", flush=True)
+    return 0
 
 
 def load_main(args: argparse.Namespace) -> int:
@@ -131,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         return scale_main(args)
     if args.command == "load":
         return load_main(args)
+    if args.command == "mixed":
+        return mixed_main(args)
     mode = "smoke" if args.smoke else "full"
     database = "aimodels_bench_smoke" if args.smoke else "aimodels_bench"
     os.environ.setdefault("BENCH_DATABASE_URL", f"{PG}/{database}")

@@ -420,8 +420,10 @@ def _rows_gained(data: dict[str, Any]) -> dict[str, int]:
 
 def mixed_load(
     port: int, *, duration_s: float, warmup_s: float, scratch: Path, floor_rps: float | None,
-    steps: tuple[int, ...] = STEPS,
+    steps: tuple[int, ...] = STEPS, on_measure: Callable[[], None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """The ramp; `on_measure` (if any) is called just before and just after each measured
+    run (bench/mixed_alone.py cuts the server's access log there)."""
     budget = int(len(steps) * MAX_RPS * (duration_s + warmup_s))
     started = time.perf_counter()
     data = setup(budget)
@@ -442,10 +444,12 @@ def mixed_load(
         drained = _drain(port)
         if warmup_s > 0:
             _run(url, script, connections=connections, duration_s=warmup_s, offsets=offsets)
-        step = _step_result(
-            connections,
-            _run(url, script, connections=connections, duration_s=duration_s, offsets=offsets),
-        )
+        if on_measure is not None:
+            on_measure()
+        raw = _run(url, script, connections=connections, duration_s=duration_s, offsets=offsets)
+        if on_measure is not None:
+            on_measure()
+        step = _step_result(connections, raw)
         step["drain_before_s"] = round(drained, 2)
         results.append(step)
         say(

@@ -27,7 +27,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -95,8 +95,8 @@ class Process:
         """Peak RSS of the main process and of each child (workers), in MiB."""
         if self.popen is None:
             return {}
-        children = _children(self.popen.pid)
-        peaks = [peak_rss_mib(pid) or 0.0 for pid in children]
+        workers = children(self.popen.pid)
+        peaks = [peak_rss_mib(pid) or 0.0 for pid in workers]
         return {
             "main_peak_rss_mib": peak_rss_mib(self.popen.pid),
             "worker_peak_rss_mib": peaks,

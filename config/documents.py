@@ -29,7 +29,9 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -50,7 +52,9 @@ ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
 ENTRY_FORMAT = 3
 GZIP_MIN_LENGTH = 1024  # bytes: smaller bodies gain too little from compression
 
-# Generations. Per model: `model_generation(slug)`.
+# Generations. Per model: `model_generation(slug)` (its page and everything below it) and
+# `model_reviews_generation(slug)` (its reviews pages only: votes and replies change them and
+# nothing else, so they leave the model page warm).
 CATALOG = "catalog"  # any catalog write: imports, editor edits, prices, metrics, aliases
 RATINGS = "ratings"  # a stored rating of any model (lists and ranks order by ratings)
 REVIEWERS = "reviewers"  # reviewer bylines and facts shown beside reviews of every model
@@ -66,6 +70,10 @@ class Document:
 
 def model_generation(slug: str) -> str:
     return f"model:{slug}"
+
+
+def model_reviews_generation(slug: str) -> str:
+    return f"model-reviews:{slug}"
 
 
 def etag_of(*parts: bytes) -> str:
@@ -108,6 +116,45 @@ def _tokens_create(keys: Sequence[str], found: dict[str, object]) -> tuple[str, 
     return None if None in tokens else tuple(str(token) for token in tokens)
 
 
+T = TypeVar("T")
+# The generations and tokens of the document being rendered (None outside a render, or when
+# the tokens are unknown), and the values renders share under them (one per name: the last).
+_rendering: ContextVar[tuple[tuple[str, str], ...] | None] = ContextVar(
+    "document_rendering", default=None
+)
+_shared: dict[str, tuple[tuple[tuple[str, str], ...], object]] = {}
+
+
+def render_shared(name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, or its value from an earlier render in this process under the same
+    generations and tokens (e.g. the whole catalog's ranking, which every model's ranks
+    read). As safe as the documents themselves: the value was read from the database after
+    those tokens were, so it is at least as fresh as any document kept under them, and a
+    change retires the tokens and so the value. Outside a render (or with the cache down)
+    it is computed each time. The value must be treated as read-only."""
+    key = _rendering.get()
+    if key is None:
+        return compute()
+    held = _shared.get(name)
+    if held is not None and held[0] == key:
+        return held[1]  # type: ignore[return-value]
+    value = compute()
+    _shared[name] = (key, value)
+    return value
+
+
+def _render(
+    render: Callable[[], bytes], generations: Sequence[str], tokens: tuple[str, ...] | None
+) -> bytes:
+    shared = _rendering.set(
+        None if tokens is None else tuple(zip(generations, tokens, strict=True))
+    )
+    try:
+        return render()
+    finally:
+        _rendering.reset(shared)
+
+
 def document_get(key: str, generations: Sequence[str], render: Callable[[], bytes]) -> Document:
     """The document cached under `key` if rendered under the current tokens of
     `generations`, else `render()` (which may raise: nothing is kept then), kept for the
@@ -133,7 +180,7 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
         return entry
     try:
         with primary_reads():  # never from the replica: see config/replica.py
-            body = render()
+            body = _render(render, generations, tokens)
     except Uncacheable as uncacheable:
         return document_of(uncacheable.body)
     document = document_of(body, tokens or ())

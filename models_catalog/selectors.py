@@ -577,17 +577,33 @@ def _competition_rank(
     return better + 1, total
 
 
-def model_ranks_get(*, slug: str) -> ModelRanks:
-    """The model's rank on every measure it has, within every category it belongs to.
+@dataclass(frozen=True)
+class CatalogRanking:
+    """What every model's ranks are computed from: the whole catalog's categories and
+    measures. Read-only once built: one value may serve the ranks of many models."""
+
+    categories: dict[str, set[int]]
+    measures: list[Measure]
+
+
+def catalog_ranking_get() -> CatalogRanking:
+    """The catalog-wide part of `model_ranks_get` (5 queries, whatever the catalog size)."""
+    registered = registry.measure_list(ranked=True)
+    rows = _catalog_rows(registered)
+    return CatalogRanking(_catalog_categories(rows), _catalog_measures(rows, registered))
+
+
+def model_ranks_get(*, slug: str, ranking: CatalogRanking | None = None) -> ModelRanks:
+    """The model's rank on every measure it has, within every category it belongs to, from
+    `ranking` (read now when not given: a caller that renders many models' ranks from the
+    same data passes one, see models_catalog/api/documents.py).
 
     A model without a measure is neither ranked on it nor counted in its totals. Runs a fixed
     number of queries whatever the catalog size. Raises `ModelNotFound`.
     """
     model = model_get_by_slug(slug, queryset=AIModel.objects.all())
-    registered = registry.measure_list(ranked=True)
-    rows = _catalog_rows(registered)
-    categories = _catalog_categories(rows)
-    measures = _catalog_measures(rows, registered)
+    ranking = ranking if ranking is not None else catalog_ranking_get()
+    categories, measures = ranking.categories, ranking.measures
     ranks = []
     for category in CATEGORIES:
         members = categories[category]

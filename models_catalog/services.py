@@ -18,7 +18,14 @@ from django.db import transaction
 from django.db.models import DecimalField, Model
 from django.utils.text import slugify
 
-from config.documents import CATALOG, RATINGS, REVIEWERS, generations_bump, model_generation
+from config.documents import (
+    CATALOG,
+    RATINGS,
+    REVIEWERS,
+    generations_bump,
+    model_generation,
+    model_reviews_generation,
+)
 from events.services import outbox_record
 from models_catalog.models import (
     AIModel,
@@ -446,14 +453,21 @@ def catalog_documents_invalidate() -> None:
 
 
 def model_documents_invalidate(
-    model_ids: Iterable[int], *, ratings: bool = False, reviewers: bool = False
+    model_ids: Iterable[int],
+    *,
+    ratings: bool = False,
+    reviewers: bool = False,
+    reviews_only: bool = False,
 ) -> None:
     """What apps above the catalog call when something a model's documents show changed:
-    its page and its reviews pages (always); with `ratings`, every list and ranks (a stored
-    rating orders them); with `reviewers`, the reviews pages of every model (a reviewer's
-    published count or byline). One query for the slugs; never raises for the cache."""
-    slugs = AIModel.objects.filter(pk__in=list(model_ids)).values_list("slug", flat=True)
-    names = [model_generation(slug) for slug in slugs]
+    its page and its reviews pages (with `reviews_only`, the reviews pages alone: a vote or
+    a publication shows nowhere else); with `ratings`, every list and ranks (a stored rating
+    orders them); with `reviewers`, the reviews pages of every model (a reviewer's published
+    count or byline). One query for the slugs; never raises for the cache."""
+    ids = list(model_ids)
+    slugs = AIModel.objects.filter(pk__in=ids).values_list("slug", flat=True) if ids else []
+    generation = model_reviews_generation if reviews_only else model_generation
+    names = [generation(slug) for slug in slugs]
     if ratings:
         names.append(RATINGS)
     if reviewers:

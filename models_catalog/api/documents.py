@@ -30,7 +30,9 @@ from config.documents import (
     document_key,
     document_of,
     model_generation,
+    model_reviews_generation,
     origin,
+    render_shared,
 )
 from models_catalog import compare, registry, selectors
 from models_catalog.api.serializers import (
@@ -82,7 +84,11 @@ def model_ranks_document(request: HttpRequest, slug: str) -> Document:
     it is kept under (an alias moving bumps the catalog). Raises ModelNotFound."""
 
     def render() -> bytes:
-        ranks = selectors.model_ranks_get(slug=slug)
+        # The catalog-wide part is the same for every model's ranks under these tokens:
+        # computed once per process and tokens, not once per model (a stored rating retires
+        # every model's ranks at once, and each was read again at the full cost).
+        ranking = render_shared("catalog-ranking", selectors.catalog_ranking_get)
+        ranks = selectors.model_ranks_get(slug=slug, ranking=ranking)
         return json_render(ModelRanksOutputSerializer(ranks, context=_context(request)).data)
 
     key = document_key("ranks", origin(request), slug)
@@ -215,4 +221,6 @@ def model_page_document(request: HttpRequest, slug: str, include: Sequence[str])
         return body
 
     key = document_key("page", origin(request), slug, ",".join(include))
-    return document_get(key, [*BUNDLE_GENERATIONS, model_generation(slug)], render)
+    # Its reviews part follows the model's reviews generation too (votes, replies).
+    generations = [*BUNDLE_GENERATIONS, model_generation(slug), model_reviews_generation(slug)]
+    return document_get(key, generations, render)

@@ -22,6 +22,7 @@ from config.documents import (
     document_get,
     document_key,
     model_generation,
+    model_reviews_generation,
     origin,
     subrequest,
 )
@@ -68,7 +69,8 @@ def review_first_page_document(request: Request, slug: str) -> Document:
         return body
 
     key = document_key("reviews", origin(request), request.get_full_path())
-    return document_get(key, [CATALOG, REVIEWERS, model_generation(slug)], render)
+    generations = [CATALOG, REVIEWERS, model_generation(slug), model_reviews_generation(slug)]
+    return document_get(key, generations, render)
 
 
 def reviews_part(request: HttpRequest, slug: str) -> bytes:

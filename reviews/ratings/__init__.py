@@ -22,7 +22,12 @@ the hiding (reviews.integrity). Import the public functions from here.
 """
 
 from reviews.ratings.check import RatingDifference, ratings_check
-from reviews.ratings.stale import rating_enqueue, rating_mark_stale, rating_sweep
+from reviews.ratings.stale import (
+    published_documents_invalidate,
+    rating_enqueue,
+    rating_mark_stale,
+    rating_sweep,
+)
 from reviews.ratings.store import (
     RatingComputation,
     RebuildReport,
@@ -46,6 +51,7 @@ __all__ = [
     "RebuildReport",
     "SumsReport",
     "prior_get_or_create",
+    "published_documents_invalidate",
     "rating_enqueue",
     "rating_mark_stale",
     "rating_recompute",

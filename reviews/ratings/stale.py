@@ -8,6 +8,7 @@ re-enqueues it.
 import datetime as dt
 import functools
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,7 +19,7 @@ from django.utils import timezone
 from config.enqueue import publish, task_name
 from config.redis_health import fallback_log
 from models_catalog.services import model_documents_invalidate
-from reviews.models import ModelRatingState
+from reviews.models import ModelRatingState, Review
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 1000  # models re-enqueued per sweep tick; the next tick takes the rest
@@ -40,11 +41,13 @@ def _mark_existing(model_id: int) -> int:
     )
 
 
-def rating_mark_stale(model_id: int) -> None:
+def rating_mark_stale(model_id: int, *, authors: Iterable[int] | None = None) -> None:
     """Mark the model's rating stale: `stale=True`, `stale_since` set if it was fresh, and
     `change_seq` incremented. Creates the row on first use. Safe under concurrency on
     PostgreSQL and SQLite; call it inside the transaction that changed the reviews.
     After that transaction commits, `rating_enqueue(model_id)` runs (coalesced, never raises).
+    `authors`: the authors whose published reviews changed, when the caller knows them (the
+    reviewer facts of only their reviews are invalidated); None invalidates every model's.
     """
     if not _mark_existing(model_id):
         try:
@@ -56,12 +59,38 @@ def rating_mark_stale(model_id: int) -> None:
                 )
         except IntegrityError:
             _mark_existing(model_id)
-    # What is published changed: the model's reviews pages and page, and (a published count)
-    # the reviewer facts beside every model's reviews.
-    model_documents_invalidate([model_id], reviewers=True)
+    published_documents_invalidate(model_id, authors=authors)
     # robust: even an unexpected error here must not stop the transaction's other callbacks
     # (the outcome mail); the stale mark is already committed and the sweep covers it.
     transaction.on_commit(functools.partial(rating_enqueue, model_id), robust=True)
+
+
+def published_documents_invalidate(model_id: int, *, authors: Iterable[int] | None) -> None:
+    """What a change of the model's published reviews shows in: its reviews pages (and the
+    bundle's reviews part), and (a published count) the reviewer facts beside the authors'
+    reviews of other models; of every model when the authors are unknown (None). Not the
+    model page: it shows only what is stored from the reviews (the rating, the versions'
+    counts, the highlights), whose writers invalidate it when they store. Call it inside
+    the transaction."""
+    if authors is None:
+        model_documents_invalidate([model_id], reviewers=True, reviews_only=True)
+    else:
+        models = {model_id, *_reviewed_models(authors)}
+        model_documents_invalidate(models, reviews_only=True)
+
+
+def _reviewed_models(authors: Iterable[int]) -> list[int]:
+    """The models whose reviews pages may show these authors' published counts: those of
+    their reviews in any state. Not only the published ones: a concurrent transaction that
+    publishes another review of the same author has not committed yet, but its row exists
+    (reviews are created pending, committed before any publication), so each of the two
+    transactions bumps the other's model too and neither page keeps a stale count."""
+    return list(
+        Review.objects.filter(author_id__in=list(authors))
+        .values_list("model_id", flat=True)
+        .distinct()
+        .order_by()
+    )
 
 
 def _pending_key(model_id: int) -> str:

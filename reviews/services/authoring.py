@@ -188,7 +188,7 @@ def review_withdraw(*, review: Review, author: User) -> Review:
     if review.status == ReviewStatus.WITHDRAWN:
         raise InvalidTransition("The review is already withdrawn.")
     if _withdraw(review, actor_id=author.pk):
-        rating_mark_stale(review.model_id)
+        rating_mark_stale(review.model_id, authors=[review.author_id])
     return review
 
 

@@ -149,7 +149,7 @@ def review_verify(
         review, actor_id=moderator.pk, action=ModerationAction.VERIFY, from_status=before,
         note=note, revision_number=number,
     )  # fmt: skip
-    rating_mark_stale(review.model_id)
+    rating_mark_stale(review.model_id, authors=[review.author_id])
     return review
 
 
@@ -215,7 +215,7 @@ def review_hide(*, review: Review, moderator: User, reason: str, note: str = "")
         review, actor_id=moderator.pk, action=ModerationAction.HIDE, from_status=before,
         reason=reason, note=note,
     )  # fmt: skip
-    rating_mark_stale(review.model_id)
+    rating_mark_stale(review.model_id, authors=[review.author_id])
     return review
 
 
@@ -238,7 +238,7 @@ def review_restore(*, review: Review, moderator: User, note: str = "") -> Review
         review, actor_id=moderator.pk, action=ModerationAction.RESTORE, from_status=before,
         note=note,
     )  # fmt: skip
-    rating_mark_stale(review.model_id)
+    rating_mark_stale(review.model_id, authors=[review.author_id])
     return review
 
 
@@ -259,5 +259,5 @@ def review_mark_usage_verified(*, review: Review, moderator: User, note: str = "
         from_status=review.status, note=note,
     )  # fmt: skip
     if review.status == ReviewStatus.PUBLISHED:
-        rating_mark_stale(review.model_id)
+        rating_mark_stale(review.model_id, authors=[review.author_id])
     return review

@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from models_catalog.services import model_documents_invalidate
 from reviews.exceptions import (
     CannotReportOwnReview,
     InputInvalid,
@@ -34,7 +33,7 @@ from reviews.models import (
     Review,
     ReviewStatus,
 )
-from reviews.ratings import rating_mark_stale
+from reviews.ratings import published_documents_invalidate, rating_mark_stale
 from reviews.services.authoring import author_check
 from reviews.services.workflow import (
     event_record,
@@ -76,7 +75,7 @@ def _flag(review: Review, report: Report, *, hide: bool) -> None:
         review.status = ReviewStatus.HIDDEN
     review.save()
     if hide:  # it leaves the public list (and its author's published count)
-        model_documents_invalidate([review.model_id], reviewers=True)
+        published_documents_invalidate(review.model_id, authors=[review.author_id])
     count = open_reports(review).count()
     event_record(
         review, actor_id=None,
@@ -155,7 +154,7 @@ def _recount(review: Review) -> None:
             review, actor_id=None, action=ModerationAction.RESTORE,
             from_status=ReviewStatus.HIDDEN, note="The report that hid it was withdrawn.",
         )  # fmt: skip
-        rating_mark_stale(review.model_id)
+        rating_mark_stale(review.model_id, authors=[review.author_id])
 
 
 @transaction.atomic

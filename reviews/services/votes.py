@@ -37,7 +37,8 @@ def _counts_refresh(review: Review) -> None:
     review.helpful_count, review.not_helpful_count = counts["yes"], counts["no"]
     review.helpfulness = wilson_lower_bound(counts["yes"], counts["yes"] + counts["no"])
     review.save(update_fields=["helpful_count", "not_helpful_count", "helpfulness"])
-    model_documents_invalidate([review.model_id])  # the counts show on its reviews pages
+    # The counts show on its reviews pages (and the bundle's reviews part) only.
+    model_documents_invalidate([review.model_id], reviews_only=True)
 
 
 @transaction.atomic

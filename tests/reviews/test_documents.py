@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from accounts.services import profile_update
 from config.documents import generations_bump
@@ -288,6 +290,30 @@ def test_a_stored_rating_shows_in_list_detail_bundle_and_others_ranks(
     assert bundle["rating"]["review_count"] == 5
 
 
+def test_every_models_ranks_share_one_read_of_the_catalog_until_a_rating_is_stored(
+    api_client: Any, two_models: tuple[Any, Any], create_review: Callable, publish: Callable
+) -> None:
+    alpha, beta = two_models
+    publish(create_review(make_user(), model=alpha, rating=3))
+    recompute(alpha)
+
+    def catalog_read(model: Any) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert api_client.get(detail_url(model, "ranks/")).status_code == 200
+        return any("models_catalog_metricvalue" in q["sql"] for q in queries.captured_queries)
+
+    # the first model's ranks read the whole catalog; the second's, under the same
+    # generations, reuse it
+    assert catalog_read(alpha)
+    assert not catalog_read(beta)
+    # a stored rating retires it with the documents: read again, and the ranks show it
+    for _ in range(5):
+        publish(create_review(make_user(), model=beta, rating=5))
+    recompute(beta)
+    assert catalog_read(alpha)
+    assert ranks_of(api_client, alpha, "bayesian_average") == 2
+
+
 def test_publication_withdrawal_and_hiding_show_in_reviews_and_bundle(
     api_client: Any, reviewed: Any, create_review: Callable, publish: Callable, moderator: Any
 ) -> None:
@@ -331,6 +357,64 @@ def test_a_reviewers_change_shows_beside_their_reviews_of_every_model(
     assert api_client.get(reviews_url(alpha)).json()["results"][0]["author"]["display_name"] == (
         "Ada L."
     )
+
+
+def test_a_vote_shows_in_the_bundle_and_leaves_the_model_page_warm(
+    api_client: Any, reviewed: Any, django_assert_num_queries: Any
+) -> None:
+    # A vote shows on the reviews pages only (their own generation): the bundle's reviews
+    # part changes, the model page is still served from the cache.
+    model = reviewed.model
+    api_client.get(detail_url(model))
+    assert (
+        api_client.get(page_url(model)).json()["included"]["reviews"]["results"][0]["helpful_count"]
+        == 0
+    )
+    vote_set(review=reviewed, voter=make_user(), helpful=True)
+    # (the page first: the bundle renders the model page into the cache when it is cold)
+    with django_assert_num_queries(0):
+        assert api_client.get(detail_url(model)).status_code == 200
+    bundle = api_client.get(page_url(model)).json()
+    assert bundle["included"]["reviews"]["results"][0]["helpful_count"] == 1
+
+
+def test_a_publication_retires_only_the_reviews_pages_of_its_authors_models(
+    api_client: Any, reviewed: Any, two_models: tuple[Any, Any], create_review: Callable,
+    publish: Callable, moderator: Any, django_assert_num_queries: Any,
+) -> None:  # fmt: skip
+    alpha, beta = two_models
+    assert api_client.get(reviews_url(alpha)).status_code == 200
+    # a stranger to alpha publishes a review of beta: alpha's reviews page shows nothing of
+    # theirs, so it stays warm (no read of the database)
+    publish(create_review(make_user(), model=beta))
+    with django_assert_num_queries(0):
+        assert api_client.get(reviews_url(alpha)).status_code == 200
+    # alpha's author publishes a review of beta, then a moderator hides it: the count
+    # beside their review of alpha follows both
+    theirs = publish(create_review(reviewed.author, model=beta))
+    facts = api_client.get(reviews_url(alpha)).json()["results"][0]["reviewer"]
+    assert facts["published_reviews"] == 2
+    review_hide(review=theirs, moderator=moderator.user, reason="spam")
+    facts = api_client.get(reviews_url(alpha)).json()["results"][0]["reviewer"]
+    assert facts["published_reviews"] == 1
+
+
+def test_a_publication_shows_in_the_model_page_when_its_rating_is_stored(
+    api_client: Any, reviewed: Any, create_review: Callable, publish: Callable,
+    django_assert_num_queries: Any,
+) -> None:  # fmt: skip
+    # The page shows what is stored from the reviews (the rating, the versions' counts), so
+    # a publication leaves it warm and the stored rating retires it.
+    model = reviewed.model
+    assert api_client.get(detail_url(model)).json()["rating"]["review_count"] == 1
+    publish(create_review(make_user(), model=model))
+    assert len(api_client.get(reviews_url(model)).json()["results"]) == 2
+    with django_assert_num_queries(0):
+        assert api_client.get(detail_url(model)).json()["rating"]["review_count"] == 1
+    recompute(model)
+    page = api_client.get(detail_url(model)).json()
+    assert page["rating"]["review_count"] == 2
+    assert sum(v["review_count"] for v in page["versions"]) == 2
 
 
 def test_a_change_committed_after_a_read_began_never_survives(

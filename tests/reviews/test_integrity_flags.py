@@ -125,3 +125,27 @@ def test_an_appeal_is_scanned_like_a_new_review(create_review, moderator):
 
     flag = IntegrityFlag.objects.get(review=appeal)
     assert (flag.kind, flag.similar_review_id) == ("near_duplicate", first.pk)
+
+
+def _similarity(a: str, b: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT similarity(%s, %s)::float8", [a, b])
+        return float(cursor.fetchone()[0])
+
+
+def test_a_pair_exactly_at_the_threshold_is_flagged(create_review, settings):
+    # The `%` pre-filter runs at (just below) the threshold: it never drops a pair the exact
+    # `similarity() >=` comparison keeps.
+    settings.INTEGRITY_SIMILARITY_THRESHOLD = _similarity(TEXT, NEAR_COPY)
+    create_review(_apart(100), body=TEXT)
+    assert IntegrityFlag.objects.filter(review=create_review(_apart(200), body=NEAR_COPY))
+
+
+def test_the_index_pre_filter_runs_at_the_flagging_threshold(create_review, settings):
+    # At pg_trgm's default (0.3) `%` kept every review sharing common words, each read from
+    # the heap; the scan sets it near the threshold for its transaction.
+    settings.INTEGRITY_SIMILARITY_THRESHOLD = 0.75
+    create_review(_apart(100), body=TEXT)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('pg_trgm.similarity_threshold')::float8")
+        assert cursor.fetchone()[0] == pytest.approx(0.749, abs=1e-6)
