@@ -125,7 +125,7 @@ def small(db: None) -> AIModel:
     """A model of a small catalog (the shipped one is not needed to count queries)."""
     provider = ProviderFactory(slug="acme", name="Acme")
     family = ModelFamilyFactory(provider=provider)
-    model = AIModelFactory(provider=provider, slug="acme/alpha", family=family)
+    model: Any = AIModelFactory(provider=provider, slug="acme/alpha", family=family)
     AIModelFactory(provider=provider, slug="acme/beta", family=family)
     PriceFactory(model=model, input_per_mtok=Decimal("1.00"), output_per_mtok=Decimal("2.00"))
     ReviewFactory(model=model, published=True)
