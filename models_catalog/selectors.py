@@ -239,7 +239,11 @@ def model_detail_registered_get(slug: str) -> AIModel:
     generation (a rating, a review) re-renders of its page. Raises `ModelNotFound`."""
     related = [brief.related for brief in registry.brief_list()]
     related += [block.related for block in registry.detail_block_list()]
-    return model_get_by_slug(slug, queryset=AIModel.objects.select_related(*related))
+    # The model's own long and JSON columns are the catalog part's (decoding them cost
+    # more than the query); the renderers read the slugs and the joined rows.
+    heavy = ["description", "supported_parameters", "provenance", "editor_verdict", "tagline"]
+    queryset = AIModel.objects.select_related(*related).defer(*heavy)
+    return model_get_by_slug(slug, queryset=queryset)
 
 
 def _model_detail_load(slug: str) -> AIModel:

@@ -68,8 +68,10 @@ def model_detail_document(request: HttpRequest, slug: str) -> Document:
     or a review, the page costs one query, not the whole catalog read. Raises ModelNotFound."""
 
     def render() -> bytes:
-        model = selectors.model_detail_registered_get(slug)
-        part = _catalog_part(request, model.slug)
+        loaded: list[AIModel] = []
+        part = _catalog_part(request, slug, loaded)
+        # The part's own render loaded the model with the rows the slots read; else 1 query.
+        model = loaded[0] if loaded else selectors.model_detail_registered_get(slug)
         slots = model_detail_slots(model, request)
         body = b"".join(
             json_render(slots[piece.decode()]) if i % 2 else piece
@@ -101,17 +103,20 @@ def model_detail_render(request: HttpRequest, slug: str) -> bytes:
     return json_render(ModelDetailOutputSerializer(model, context={"request": request}).data)
 
 
-def _catalog_part(request: HttpRequest, canonical: str) -> bytes:
+def _catalog_part(request: HttpRequest, slug: str, loaded: list[AIModel]) -> bytes:
     """The page without what other apps render, with a slot for each such field; kept per
-    origin (its links are absolute) under the catalog's generation: it shows only catalog
-    data (the model's own rows, its family, successor, prices, metrics, routes and tiers)."""
+    origin (its links are absolute) and name under the catalog's generation: it shows only
+    catalog data (the model's own rows, its family, successor, prices, metrics, routes and
+    tiers; an alias moving bumps the catalog too). A render appends the model it loaded
+    (`model_detail_get`, which joins the slots' rows too) to `loaded`."""
 
     def render() -> bytes:
-        model = selectors.model_detail_get(canonical)
+        model = selectors.model_detail_get(slug)
+        loaded.append(model)
         context = {"request": request}
         return json_render(ModelDetailCatalogPartSerializer(model, context=context).data)
 
-    key = document_key("detail-catalog", origin(request), canonical)
+    key = document_key("detail-catalog", origin(request), slug)
     return document_get(key, [CATALOG], render).body
 
 
