@@ -12,19 +12,23 @@ from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation,
 from typing import Any, NamedTuple
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
     When,
     Window,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber
 
 from models_catalog import registry, tiers
@@ -227,6 +231,19 @@ def model_detail_get(slug: str) -> AIModel:
     model.price_tiers = model_price_tiers(model)
     model.overview = overview_build(model, price_tiers=model.price_tiers, routes=model.route_list)
     return model
+
+
+def model_detail_registered_get(slug: str) -> AIModel:
+    """The model with only the rows the page's registered briefs, blocks and versions read
+    joined (one query for a slug, two for an alias): what a change of the model's own
+    generation (a rating, a review) re-renders of its page. Raises `ModelNotFound`."""
+    related = [brief.related for brief in registry.brief_list()]
+    related += [block.related for block in registry.detail_block_list()]
+    # The model's own long and JSON columns are the catalog part's (decoding them cost
+    # more than the query); the renderers read the slugs and the joined rows.
+    heavy = ["description", "supported_parameters", "provenance", "editor_verdict", "tagline"]
+    queryset = AIModel.objects.select_related(*related).defer(*heavy)
+    return model_get_by_slug(slug, queryset=queryset)
 
 
 def _model_detail_load(slug: str) -> AIModel:
@@ -459,7 +476,7 @@ class _CatalogRow(NamedTuple):
     slug: str
     name: str
     open_weights: bool | None
-    supported_parameters: Any
+    reasoning: bool  # "reasoning" is one of its supported parameters
     context_window: int | None
     input_price: Decimal | None
     output_price: Decimal | None
@@ -476,21 +493,33 @@ def _origin(source: str | None, as_of: Any) -> tuple[str, dt.date] | None:
 
 
 def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
-    """One row per model of the whole catalog, with the registered measures (1 query)."""
-    rows = AIModel.objects.values_list(
-        "id", "slug", "name", "open_weights", "supported_parameters", "context_window",
+    """One row per model of the whole catalog, with the registered measures (1 query).
+
+    Every request that renders ranks, a chart or a model page's tiers reads it: the JSON
+    columns are read as the few values it needs, computed by PostgreSQL (a containment test,
+    text of two keys), not decoded whole in Python for each of the catalog's models."""
+    # jsonb `@>`: true exactly for an array with the string "reasoning" among its elements.
+    reasoning_test = ExpressionWrapper(
+        Q(supported_parameters__contains=["reasoning"]), output_field=BooleanField()
+    )
+    rows = AIModel.objects.annotate(
+        reasoning_=reasoning_test,
+        context_source_=KT("provenance__context_window__source"),
+        context_as_of_=KT("provenance__context_window__as_of"),
+    ).values_list(
+        "id", "slug", "name", "open_weights", "reasoning_", "context_window",
         "current_price__input_per_mtok", "current_price__output_per_mtok",
         "current_price__source", "current_price__as_of",
-        "provenance__context_window__source", "provenance__context_window__as_of",
+        "context_source_", "context_as_of_",
         *(measure.lookup for measure in registered),
     )  # fmt: skip
     keys = [measure.key for measure in registered]
     result = []
     for row in rows:
-        model_id, slug, name, open_weights, parameters, context, input_price, output_price = row[:8]
+        model_id, slug, name, open_weights, reasoning, context, input_price, output_price = row[:8]
         price_source, price_as_of, context_source, context_as_of = row[8:12]
         catalog_row = _CatalogRow(
-            model_id, slug, name, open_weights, parameters, context, input_price, output_price,
+            model_id, slug, name, open_weights, bool(reasoning), context, input_price, output_price,
             price_origin=_origin(price_source, price_as_of),
             context_origin=_origin(context_source, context_as_of),
             registered=dict(zip(keys, row[12:], strict=True)),
@@ -512,7 +541,7 @@ def _catalog_categories(rows: list[_CatalogRow]) -> dict[str, set[int]]:
         categories["all"].add(row.id)
         if row.open_weights:
             categories["open_weights"].add(row.id)
-        if isinstance(row.supported_parameters, list) and "reasoning" in row.supported_parameters:
+        if row.reasoning:
             categories["reasoning"].add(row.id)
         if row.input_price == 0 and row.output_price == 0:  # None never equals 0
             categories["free"].add(row.id)

@@ -13,6 +13,7 @@ A model page or bundle asked for by an alias or variant is rendered, served, nev
 it follows the generation of the model the name points at, which the key cannot name.
 """
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,10 +42,13 @@ from models_catalog.api.serializers import (
     CompareInputSerializer,
     CompareOutputSerializer,
     ModelCostOutputSerializer,
+    ModelDetailCatalogPartSerializer,
     ModelDetailOutputSerializer,
     ModelRanksOutputSerializer,
     PriceHistoryInputSerializer,
     PriceHistoryOutputSerializer,
+    model_detail_slots,
+    model_ranks_data,
 )
 from models_catalog.models import AIModel
 
@@ -60,17 +64,62 @@ def json_render(data: object) -> bytes:
 
 
 def model_detail_document(request: HttpRequest, slug: str) -> Document:
-    """The model page (`GET /models/{slug}/`). Raises ModelNotFound."""
+    """The model page (`GET /models/{slug}/`), composed of the catalog's part (kept under
+    the catalog's generation alone) and the fields other apps render (the rating brief, what
+    reviewers say, the versions: the model's own generation), rendered here: after a rating
+    or a review, the page costs one query, not the whole catalog read. Raises ModelNotFound."""
 
     def render() -> bytes:
-        model = selectors.model_detail_get(slug)
-        body = json_render(ModelDetailOutputSerializer(model, context={"request": request}).data)
+        loaded: list[AIModel] = []
+        part = _catalog_part(request, slug, loaded)
+        # The part's own render loaded the model with the rows the slots read; else 1 query.
+        model = loaded[0] if loaded else selectors.model_detail_registered_get(slug)
+        slots = model_detail_slots(model, request)
+        body = b"".join(
+            json_render(slots[piece.decode()]) if i % 2 else piece
+            for i, piece in enumerate(_SLOT.split(part))
+        )
         if model.slug != slug:
             raise Uncacheable(body)
         return body
 
     key = document_key("detail", origin(request), slug)
     return document_get(key, [CATALOG, model_generation(slug)], render)
+
+
+# A slot of the catalog's part as JSON renders it (serializers.SLOT_MARK + the field's name).
+_SLOT = re.compile(rb'"\\u0000([a-z_]+)"')
+
+
+def model_ranks_render(request: HttpRequest, slug: str) -> bytes:
+    """Ranks rendered by their serializer (the schema's): what `model_ranks_data` must equal,
+    byte for byte (tests)."""
+    ranks = selectors.model_ranks_get(slug=slug)
+    return json_render(ModelRanksOutputSerializer(ranks, context=_context(request)).data)
+
+
+def model_detail_render(request: HttpRequest, slug: str) -> bytes:
+    """The whole model page rendered at once from the database, as it was before the page
+    was composed of parts: what the parts' composition must equal, byte for byte (tests)."""
+    model = selectors.model_detail_get(slug)
+    return json_render(ModelDetailOutputSerializer(model, context={"request": request}).data)
+
+
+def _catalog_part(request: HttpRequest, slug: str, loaded: list[AIModel]) -> bytes:
+    """The page without what other apps render, with a slot for each such field; kept per
+    origin (its links are absolute) and name under the catalog's generation: it shows only
+    catalog data (the model's own rows, its family, successor, prices, metrics, routes and
+    tiers; an alias moving bumps the catalog too). A render appends the model it loaded
+    (`model_detail_get`, which joins the slots' rows too) to `loaded`."""
+
+    def render() -> bytes:
+        model = selectors.model_detail_get(slug)
+        loaded.append(model)
+        context = {"request": request}
+        return json_render(ModelDetailCatalogPartSerializer(model, context=context).data)
+
+    key = document_key("detail-catalog", origin(request), slug)
+    return document_get(key, [CATALOG], render).body
 
 
 def model_ranks_body(request: HttpRequest, slug: str) -> bytes:
@@ -89,7 +138,7 @@ def model_ranks_document(request: HttpRequest, slug: str) -> Document:
         # every model's ranks at once, and each was read again at the full cost).
         ranking = render_shared("catalog-ranking", selectors.catalog_ranking_get)
         ranks = selectors.model_ranks_get(slug=slug, ranking=ranking)
-        return json_render(ModelRanksOutputSerializer(ranks, context=_context(request)).data)
+        return json_render(model_ranks_data(ranks, _context(request)))
 
     key = document_key("ranks", origin(request), slug)
     return document_get(key, [CATALOG, RATINGS], render)

@@ -35,8 +35,15 @@ class ModelReferenceOutputSerializer(serializers.Serializer):
 
 
 def model_reference(model: AIModel, context: Any = None) -> dict[str, Any]:
-    """The reference object outside a serializer (webhook payloads, pre-built rows)."""
-    return dict(ModelReferenceOutputSerializer(model, context=context or {}).data)
+    """The reference object outside a serializer (webhook payloads, pre-built rows, a
+    page's siblings): what `ModelReferenceOutputSerializer` renders, built directly (a
+    serializer per reference cost more than the rest of a sibling list; tests compare)."""
+    slug, name = model.slug, model.name
+    return {
+        "slug": None if slug is None else str(slug),
+        "name": None if name is None else str(name),
+        "url": model_url(context or {}, model),
+    }
 
 
 class ProviderSummaryOutputSerializer(serializers.Serializer):

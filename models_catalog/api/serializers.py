@@ -347,6 +347,71 @@ class ModelListOutputSerializer(serializers.Serializer):
     def get_url(self, model: AIModel) -> str:
         return model_url(self.context, model)
 
+    def to_representation(self, instance: AIModel) -> dict[str, Any]:
+        # A list page renders tens of models; DRF's generic walk over these fields (and the
+        # nested provider, family and price serializers) cost most of a cold page. Built
+        # directly, with exactly the fields' conversions; the model page (a subclass, one
+        # model) keeps the generic walk. Tests compare both on the real catalog.
+        if type(self) is not ModelListOutputSerializer:
+            return super().to_representation(instance)
+        return model_list_item(instance, self.context)
+
+
+def _date(value: dt.date | None) -> str | None:
+    # DRF's DateField with its default ISO 8601 output.
+    return value.isoformat() if value else None
+
+
+def model_list_item(model: AIModel, context: Mapping[str, Any]) -> dict[str, Any]:
+    """What the fields of `ModelListOutputSerializer` render for one model, in their order."""
+    provider, family, price = model.provider, model.family, model.current_price
+    item: dict[str, Any] = {
+        "slug": str(model.slug),
+        "name": str(model.name),
+        "provider": {
+            "slug": str(provider.slug), "name": str(provider.name),
+            "url": _url(context, "provider-detail", slug=provider.slug),
+        },
+        "family": None if family is None else {"slug": str(family.slug), "name": str(family.name)},
+        "input_modalities": _modalities(model.input_modalities.all()),
+        "output_modalities": _modalities(model.output_modalities.all()),
+        "context_window": _int(model.context_window),
+        "max_output_tokens": _int(model.max_output_tokens),
+        "open_weights": None if model.open_weights is None else bool(model.open_weights),
+        "release_date": _date(model.release_date),
+        "lifecycle": model.lifecycle,
+        "listing_verified": bool(model.listing_verified),
+        "price": None if price is None else {
+            "input_per_mtok": _money(price.input_per_mtok),
+            "output_per_mtok": _money(price.output_per_mtok),
+            "cached_input_per_mtok": _money(price.cached_input_per_mtok),
+            "currency": None if price.currency is None else str(price.currency),
+        },
+        "metrics": _listed_metrics(model),
+    }  # fmt: skip
+    item.update((b.field, b.render(model)) for b in registry.brief_list())
+    item["url"] = model_url(context, model)
+    return item
+
+
+def _modalities(rows: Any) -> list[str]:
+    return sorted((m.slug for m in rows), key=_modality_key)
+
+
+def _int(value: int | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else money_format(value)
+
+
+def _listed_metrics(model: AIModel) -> list[dict[str, Any]]:
+    listed = getattr(model, "listed_metric_values", [])
+    if not listed:
+        return []
+    return cast(list[dict[str, Any]], MetricValueOutputSerializer(listed, many=True).data)
+
 
 class BestForOutputSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="The use case, e.g. `Coding agents`.")
@@ -636,6 +701,52 @@ class ModelDetailOutputSerializer(ModelListOutputSerializer):
         }
 
 
+# The catalog's own part of the model page, with a slot where each field another app renders
+# goes (the registered briefs and blocks, the versions): what only the catalog shows is kept
+# under the catalog's generation alone, and a rating or a review re-renders only the slots
+# (api/documents.py). A slot is the string NUL + the field's name: no text of the catalog can
+# hold NUL (PostgreSQL refuses it in text and jsonb), so its JSON `"\u0000` never occurs in
+# the data.
+SLOT_MARK = "\x00"
+
+
+class _SlotField(serializers.Field):
+    def __init__(self, name: str) -> None:
+        self.slot = SLOT_MARK + name
+        super().__init__(source="*", read_only=True)
+
+    def to_representation(self, value: Any) -> str:
+        return self.slot
+
+
+def _slot_names() -> list[str]:
+    return [
+        *(b.field for b in registry.brief_list()),
+        *(b.field for b in registry.detail_block_list()),
+        "versions",
+    ]
+
+
+class ModelDetailCatalogPartSerializer(ModelDetailOutputSerializer):
+    """`ModelDetailOutputSerializer` with a slot in place of each field other apps render.
+    Never in the schema (the page's schema is `ModelDetailOutputSerializer`'s)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        slots = set(_slot_names())
+        fields = super().get_fields()
+        return {name: _SlotField(name) if name in slots else f for name, f in fields.items()}
+
+
+def model_detail_slots(model: AIModel, request: Any) -> dict[str, Any]:
+    """What fills the slots of `ModelDetailCatalogPartSerializer`, by field, from a model
+    loaded by `selectors.model_detail_registered_get` (no query): the same values the
+    fields of `ModelDetailOutputSerializer` render."""
+    values: dict[str, Any] = {b.field: b.render(model) for b in registry.brief_list()}
+    values.update((b.field, b.render(model, request)) for b in registry.detail_block_list())
+    values["versions"] = list(ModelVersionOutputSerializer(model_versions(model), many=True).data)
+    return values
+
+
 # --- Cost ------------------------------------------------------------------------------
 
 
@@ -746,6 +857,23 @@ class RankOutputSerializer(serializers.Serializer):
 class ModelRanksOutputSerializer(serializers.Serializer):
     model = ModelReferenceOutputSerializer(help_text="The model ranked (canonical).")
     ranks = RankOutputSerializer(many=True, help_text="Per category, then per measure.")
+
+
+def model_ranks_data(ranks: Any, context: Mapping[str, Any]) -> dict[str, Any]:
+    """What `ModelRanksOutputSerializer` renders, built directly: a nested serializer per
+    rank (tens per model) cost more than ranking the whole catalog. Every value is already
+    of its field's type (`selectors.Rank`); tests compare both on the real catalog."""
+    return {
+        "model": model_reference(ranks.model, context),
+        "ranks": [
+            {
+                "category": r.category, "measure": str(r.measure),
+                "measure_name": str(r.measure_name), "rank": int(r.rank), "total": int(r.total),
+                "direction": r.direction, "label": str(r.label), "tier": r.tier,
+            }
+            for r in ranks.ranks
+        ],
+    }  # fmt: skip
 
 
 # --- The page in one request (`?include=`) ---------------------------------------------
