@@ -122,12 +122,12 @@ def test_webhook_prune_never_deletes_an_open_delivery():
 
 
 def test_delete_in_batches_stops_after_its_batches_and_the_next_run_goes_on():
-    events = [_event(days_old=100) for _ in range(5)]
+    events = [_event(days_old=105 - i) for i in range(5)]
     old = Event.objects.filter(pk__in=[e.pk for e in events])
     # a run of 2 batches of 2 deletes the 4 oldest; the next run the last one
-    assert delete_in_batches(old, batch=2, max_batches=2) == 4
+    assert delete_in_batches(old, order="created_at", batch=2, max_batches=2) == 4
     assert list(old.values_list("pk", flat=True)) == [events[-1].pk]
-    assert delete_in_batches(old, batch=2, max_batches=2) == 1
+    assert delete_in_batches(old, order="created_at", batch=2, max_batches=2) == 1
     assert not old.exists()
 
 
