@@ -17,6 +17,7 @@ database, which stays the record. Differences from Django's store:
   the primary for a short while (read-your-writes, e.g. right after a login).
 """
 
+import copy
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -56,7 +57,9 @@ class SessionStore(CachedDBStore):
         return data
 
     def _cache_set(self, data: dict[str, Any], age: int) -> None:
-        key, snapshot = self.cache_key, dict(data)
+        # A deep copy: the request may still change a nested value in place before the
+        # commit, which the database row (encoded at save) did not take.
+        key, snapshot = self.cache_key, copy.deepcopy(data)
         self._on_commit(key, lambda: self._cache_write(key, snapshot, age))
 
     def _cache_write(self, key: str, data: dict[str, Any], age: int) -> None:
