@@ -1,9 +1,13 @@
-"""Deleting old rows in small batches: the retention tasks of the outbox and of webhooks.
+"""Deleting old rows in small batches: the retention tasks of the outbox, of webhooks and of
+the idempotency keys.
 
 One short DELETE per batch, each its own transaction (autocommit): no long lock on a busy
 table, and a run stopped half-way (a deploy, the time limit) has kept what it deleted; the
-next run takes the rest. Rows are taken oldest first (by primary key, the table's order of
-insertion), so the index the primary key has serves the search.
+next run takes the rest. Rows are taken oldest first by `order`, the time column the
+queryset's filter bounds, and an index on that column (partial, on the filter's state) must
+serve both: the search then reads the rows it deletes and stops at the cut-off. Taken by
+primary key instead, a run with little or nothing to delete (every run after the first)
+walked the whole table past the recent rows, e.g. 0.43 s for 320,000 outbox rows.
 """
 
 from django.db.models import Model, QuerySet
@@ -13,15 +17,20 @@ PRUNE_MAX_BATCHES = 50  # per run: a run stays well under its time limit; the ne
 
 
 def delete_in_batches(
-    queryset: QuerySet[Model], *, batch: int = PRUNE_BATCH, max_batches: int = PRUNE_MAX_BATCHES
+    queryset: QuerySet[Model],
+    *,
+    order: str,
+    batch: int = PRUNE_BATCH,
+    max_batches: int = PRUNE_MAX_BATCHES,
 ) -> int:
-    """Delete the rows `queryset` selects, `batch` at a time, at most `max_batches` batches.
-    Returns how many rows of its model were deleted (cascades not counted). Idempotent."""
+    """Delete the rows `queryset` selects, oldest `order` first, `batch` at a time, at most
+    `max_batches` batches. Returns how many rows of its model were deleted (cascades not
+    counted). Idempotent."""
     model = queryset.model
     label = model._meta.label
     deleted = 0
     for _ in range(max_batches):
-        pks = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch])
+        pks = list(queryset.order_by(order).values_list("pk", flat=True)[:batch])
         if not pks:
             break
         _, per_model = model._default_manager.filter(pk__in=pks).delete()

@@ -16,7 +16,11 @@ class Event(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["type", "created_at"])]
+        indexes = [
+            models.Index(fields=["type", "created_at"]),
+            # Retention (services.outbox_prune): the oldest first, up to the cut-off.
+            models.Index(fields=["created_at"], name="event_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"
@@ -85,6 +89,13 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(state__in=["pending", "claimed"]),
                 name="delivery_open_due",
+            ),
+            # Retention (services.outbox_prune): per state, the oldest finished first, up to
+            # its cut-off.
+            models.Index(
+                fields=["state", "finished_at"],
+                condition=Q(state__in=["delivered", "failed"]),
+                name="delivery_finished",
             ),
         ]
 

@@ -187,15 +187,18 @@ def delivery_sweep(*, now: dt.datetime | None = None) -> list[int]:
     return due
 
 
-def finished_before(now: dt.datetime) -> Q:
+def finished_before(now: dt.datetime) -> list[Q]:
     """Finished rows past their retention: delivered ones after OUTBOX_RETENTION_DAYS, failed
     ones (kept for staff and owners to look into, or redeliver) after
-    OUTBOX_FAILED_RETENTION_DAYS. For any delivery table with `state` and `finished_at`."""
+    OUTBOX_FAILED_RETENTION_DAYS. For any delivery table with `state` and `finished_at`, and
+    an index on (state, finished_at) of its finished rows: one filter per state, each then a
+    range of that index, taken oldest first (config.prune)."""
     delivered = now - dt.timedelta(days=settings.OUTBOX_RETENTION_DAYS)
     failed = now - dt.timedelta(days=settings.OUTBOX_FAILED_RETENTION_DAYS)
-    return Q(state="delivered", finished_at__lt=delivered) | Q(
-        state="failed", finished_at__lt=failed
-    )
+    return [
+        Q(state="delivered", finished_at__lt=delivered),
+        Q(state="failed", finished_at__lt=failed),
+    ]
 
 
 def _unreferenced() -> list[Combinable]:
@@ -216,9 +219,14 @@ def outbox_prune(*, now: dt.datetime | None = None) -> tuple[int, int]:
     delivery of it, open or failed, of every app. Open deliveries are never deleted. Batched
     (config.prune); returns (deliveries, events) deleted by this run."""
     now = now or timezone.now()
-    deliveries = delete_in_batches(Delivery.objects.filter(finished_before(now)))
+    deliveries = sum(
+        delete_in_batches(Delivery.objects.filter(finished), order="finished_at")
+        for finished in finished_before(now)
+    )
     events_cutoff = now - dt.timedelta(days=settings.OUTBOX_EVENT_RETENTION_DAYS)
-    events = delete_in_batches(Event.objects.filter(*_unreferenced(), created_at__lt=events_cutoff))
+    events = delete_in_batches(
+        Event.objects.filter(*_unreferenced(), created_at__lt=events_cutoff), order="created_at"
+    )
     if deliveries or events:
         logger.info("outbox prune deleted %d delivery(ies), %d event(s)", deliveries, events)
     return deliveries, events

@@ -504,10 +504,13 @@ class RatingSumsDelta(RatingSumsBase):
 
 class RatingSumsState(models.Model):
     """One row (pk 1): the half-life the running sums' recency weights use. Absent: the sums
-    are not maintained (SQLite, or not built yet) and the pipeline scans the reviews."""
+    are not maintained (SQLite, or not built yet) and the pipeline scans the reviews.
+    `building`: the trigger journals with this half-life, but the sums are being rebuilt
+    model by model (reviews.ratings.sums_check) and are not used until it ends."""
 
     half_life_days = models.FloatField()
     rebuilt_at = models.DateTimeField()
+    building = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="rating_sums_state_one_row")]

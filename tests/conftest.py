@@ -77,10 +77,13 @@ def make_user(*, verified: bool = True, **fields: Any) -> Any:
 def token_client(user: Any) -> APIClient:
     """An APIClient carrying a real session token for `user` (what allauth's app login issues)."""
     from django.conf import settings
-    from django.test import Client
+    from django.test import Client, TestCase
 
     browser = Client()
-    browser.force_login(user)
+    # As if the sign-in were an earlier request: committed, so its session's cached copy is
+    # written (config.sessions writes it on commit; a test in one transaction never commits).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        browser.force_login(user)
     token = browser.cookies[settings.SESSION_COOKIE_NAME].value
     client = APIClient()
     client.credentials(HTTP_X_SESSION_TOKEN=token)

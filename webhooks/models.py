@@ -110,6 +110,13 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_open_due",
             ),
             models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_recent"),
+            # Retention (services.webhook_prune): per state, the oldest finished first, up to
+            # its cut-off.
+            models.Index(
+                fields=["state", "finished_at"],
+                condition=Q(state__in=["delivered", "failed"]),
+                name="webhook_delivery_finished",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -340,8 +340,9 @@ def webhook_prune(*, now: dt.datetime | None = None) -> int:
     (events.services.finished_before: delivered after OUTBOX_RETENTION_DAYS, failed after
     OUTBOX_FAILED_RETENTION_DAYS, the time a failed one stays open to redelivery). Open ones
     are never deleted. Batched; returns how many this run deleted."""
-    deleted = delete_in_batches(
-        WebhookDelivery.objects.filter(finished_before(now or timezone.now()))
+    deleted = sum(
+        delete_in_batches(WebhookDelivery.objects.filter(finished), order="finished_at")
+        for finished in finished_before(now or timezone.now())
     )
     if deleted:
         logger.info("webhook prune deleted %d delivery(ies)", deleted)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from config.idempotency.exceptions import IdempotencyKeyInFlight, IdempotencyKeyReused
 from config.idempotency.models import IdempotencyKey
+from config.prune import delete_in_batches
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -103,10 +104,12 @@ def idempotency_complete(record: IdempotencyKey, response: HttpResponseBase) -> 
 
 
 def idempotency_key_sweep(*, now: dt.datetime | None = None) -> int:
-    """Delete keys older than IDEMPOTENCY_KEY_TTL_HOURS. Returns how many."""
+    """Delete keys older than IDEMPOTENCY_KEY_TTL_HOURS, in batches (config.prune: a backlog
+    is no single long DELETE; the next run goes on). Returns how many this run deleted."""
     cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    return delete_in_batches(
+        IdempotencyKey.objects.filter(created_at__lt=cutoff), order="created_at"
+    )
 
 
 def idempotency_keys_forget(*, user_id: int) -> int:

@@ -57,7 +57,9 @@ def sums_enabled(half_life_days: float) -> bool:
     """True if the running sums are maintained and built with this half-life (1 query)."""
     if connection.vendor != "postgresql":
         return False
-    state = RatingSumsState.objects.filter(pk=1).values_list("half_life_days", flat=True)
+    state = RatingSumsState.objects.filter(pk=1, building=False).values_list(
+        "half_life_days", flat=True
+    )
     return list(state) == [half_life_days]
 
 

@@ -4,6 +4,12 @@
 beat task's body: it also rebuilds a drifted model's sums from the scan (logged as an
 error: drift means a write path the trigger missed, or a bug) and marks its rating stale so
 the stored summary is recomputed from the repaired sums.
+
+None of it holds review writers off: the check reads one REPEATABLE READ snapshot (a writer
+journals its delta in its own transaction, so the snapshot sees both or neither: no false
+difference); a repair, and the rebuild of unusable sums (`rating_sums_rebuild_online`), go
+model by model under the models' ModelRating row locks, which writers do not take. Only
+`rating_sums_rebuild` (setup, bulk loads) takes a SHARE lock on the reviews for its scan.
 """
 
 import logging
@@ -27,6 +33,10 @@ from reviews.ratings.sums import (
 )
 
 logger = logging.getLogger(__name__)
+REBUILD_BATCH = 50  # models per short transaction of the online rebuild
+# How long the online rebuild's switch waits for the writers in flight (its SHARE lock
+# queues the writers that come after it meanwhile); past it, the next verify tries again.
+SWITCH_LOCK_TIMEOUT = "5s"
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ def rating_sums_check(model_ids: Collection[int] | None = None) -> SumsReport:
             if built
             else "not built"
         )
+        if built and RatingSumsState.objects.filter(pk=1, building=True).exists():
+            problem = f"being rebuilt (half-life {built[0]} days)"
         return SumsReport(maintained=True, problem=problem)
     try:
         running, scanned = _both_rows(model_ids)
@@ -103,11 +115,49 @@ def rating_sums_rebuild(*, half_life_days: float | None = None) -> None:
         # EXCLUSIVE on the sums: wait for folds in flight, whose locks we do not take here.
         cursor.execute(f"LOCK TABLE {ModelRatingSums._meta.db_table} IN EXCLUSIVE MODE")
     RatingSumsState.objects.update_or_create(
-        pk=1, defaults={"half_life_days": half_life, "rebuilt_at": timezone.now()}
+        pk=1,
+        defaults={"half_life_days": half_life, "rebuilt_at": timezone.now(), "building": False},
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT reviews_rating_sums_rebuild(NULL)")
     logger.info("rating sums rebuilt from the reviews (half-life %s days)", half_life)
+
+
+def rating_sums_rebuild_online(
+    *, half_life_days: float | None = None, batch: int = REBUILD_BATCH
+) -> None:
+    """Rebuild every model's sums with the configured half-life (or `half_life_days`) while
+    reviews are written: the daily verify's rebuild of unusable sums (a changed half-life,
+    never built, or a rebuild cut short). PostgreSQL only; not inside a transaction.
+
+    1. The switch, one short transaction: wait for the writers in flight (SHARE lock: they
+       journaled with the old half-life, or not at all), then set the new half-life, marked
+       `building` (the pipeline scans meanwhile). Every later write journals with it.
+    2. Model by model (`batch` per transaction, under their ModelRating row locks, as a
+       fold): one statement sets the sums to a scan and drops the deltas its snapshot sees;
+       a writer it does not see keeps its delta for the next fold. A model created since
+       has only deltas of the new half-life.
+    3. `building` off: the sums are used again."""
+    if connection.in_atomic_block:
+        raise RuntimeError("rating_sums_rebuild_online runs its own transactions")
+    half_life = half_life_days or rating_params().half_life_days
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{SWITCH_LOCK_TIMEOUT}'")
+            cursor.execute("LOCK TABLE reviews_review IN SHARE MODE")
+        RatingSumsState.objects.update_or_create(
+            pk=1,
+            defaults={"half_life_days": half_life, "rebuilt_at": timezone.now(), "building": True},
+        )
+    every_id = list(AIModel.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(every_id), batch):
+        with transaction.atomic():
+            sums_rebuild_models(sorted(summaries_lock(every_id[start : start + batch])))
+    # Only if no other switch (another half-life) came in between.
+    RatingSumsState.objects.filter(pk=1, half_life_days=half_life, building=True).update(
+        building=False, rebuilt_at=timezone.now()
+    )
+    logger.info("rating sums rebuilt online from the reviews (half-life %s days)", half_life)
 
 
 @transaction.atomic
@@ -128,7 +178,7 @@ def rating_sums_verify() -> SumsReport:
         return report
     if report.problem:
         logger.error("rating sums %s: rebuilding them from the reviews", report.problem)
-        rating_sums_rebuild()
+        rating_sums_rebuild_online()
         return report
     for diff in report.differences:
         logger.error(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
@@ -258,6 +258,7 @@ def test_check_fails_on_a_tampered_row_and_the_verify_repairs_it(sums_on, ai_mod
     assert ModelRatingState.objects.get(pk=ai_model.pk).stale
 
 
+@pytest.mark.django_db(transaction=True)  # the verify's online rebuild commits model by model
 def test_a_changed_half_life_falls_back_to_the_scan_until_rebuilt(sums_on, ai_model, settings):
     ReviewFactory(model=ai_model, published=True, rating=3)
     settings.RATING_HALF_LIFE_DAYS = _half_life() * 2
@@ -343,6 +344,92 @@ def test_concurrent_writers_on_one_model_leave_exact_sums():
     assert_exact()
     rating_recompute(model.pk)
     assert ratings_check([model.pk]) == []
+
+
+def _waiting_on_a_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", [pid]
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_verify_rebuilds_changed_sums_while_reviews_are_written(settings, monkeypatch):
+    # given three models with reviews, sums built, then the half-life changed: the daily
+    # verify will rebuild every model's sums, one model per transaction here
+    from reviews.ratings import sums_check
+
+    rating_sums_rebuild()
+    models = sorted(AIModelFactory.create_batch(3), key=lambda m: m.pk)
+    for model in models:
+        for rating in (2, 4, 5):
+            ReviewFactory(model=model, published=True, rating=rating, use_cases=["coding"])
+    settings.RATING_HALF_LIFE_DAYS = _half_life() * 2
+    monkeypatch.setattr(sums_check, "REBUILD_BATCH", 1)
+    errors: list[BaseException] = []
+    reports: list[Any] = []
+    held, release, verify_pid = threading.Event(), threading.Event(), []
+
+    def holder() -> None:
+        # a recompute of the middle model in flight: the rebuild waits for its row lock
+        try:
+            with transaction.atomic():
+                list(ModelRating.objects.select_for_update().filter(pk=models[1].pk))
+                held.set()
+                release.wait(timeout=120)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            held.set()
+            connection.close()
+
+    def verifier() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                verify_pid.append(cursor.fetchone()[0])
+            reports.append(rating_sums_verify())
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    ModelRating.objects.get_or_create(model_id=models[1].pk)
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    held.wait(timeout=60)
+    threads.append(threading.Thread(target=verifier))
+    threads[1].start()
+    try:
+        # when the verify is under way (switched, first model rebuilt, waiting on the second)
+        while threads[1].is_alive() and not (verify_pid and _waiting_on_a_lock(verify_pid[0])):
+            threads[1].join(timeout=0.05)
+        assert threads[1].is_alive(), "the verify ended without waiting: not model by model"
+        # then reviews of every model are written, updated and deleted meanwhile (a blocked
+        # writer fails on its lock timeout instead of waiting for the verify)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '30s'")
+        written = [
+            ReviewFactory(model=model, published=True, rating=3, use_cases=["chat"])
+            for model in models
+        ]
+        Review.objects.filter(pk=written[0].pk).update(rating=1)
+        Review.objects.filter(model=models[2], rating=5).delete()
+        assert threads[1].is_alive()  # the verify still waits: none of it waited for it
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(timeout=120)
+    # and the verify reported the change of half-life, no drift, and left exact sums in use
+    assert errors == []
+    assert "configured" in reports[0].problem and reports[0].differences == []
+    assert sums_enabled(settings.RATING_HALF_LIFE_DAYS)
+    assert_exact()
+    for model in models:
+        rating_recompute(model.pk)
+    assert ratings_check([model.pk for model in models]) == []
 
 
 def test_a_row_beyond_a_doubles_range_fails_its_model_alone_and_cancels_when_fixed(
