@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('events', '0002_h5_prune_indexes'),
+        ('events', '0002_prune_indexes'),
         ('webhooks', '0001_webhooks'),
     ]
 
