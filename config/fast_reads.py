@@ -55,8 +55,17 @@ def _fast_view(cls: Any, drf_view: Callable[..., HttpResponseBase], initkwargs: 
 
     @functools.wraps(drf_view)
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.method not in _READS or (knows_readers and has_credentials(request)):
+        if (
+            request.method not in _READS
+            or (knows_readers and has_credentials(request))
+            or not settings.PUBLIC_READS_FAST_PATH
+        ):
             return drf_view(request, *args, **kwargs)
+        if knows_readers:
+            # What SessionAuthentication does first (a request without a session cookie has
+            # no session to load): the session is marked read, so SessionMiddleware adds
+            # `Vary: Cookie` to every answer, as under DRF.
+            bool(getattr(request, "user", None))
         self = cls(**initkwargs)
         self.setup(request, *args, **kwargs)  # Django's: `head` as `get`, args, kwargs
         self.format_kwarg = None
