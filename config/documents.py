@@ -172,9 +172,9 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
         return document_of(uncacheable.body)
     document = document_of(body, tokens or ())
     if tokens is not None:
-        head = DocumentHead(document.etag, document.tokens, document.gzip is not None)
+        kept = DocumentHead(document.etag, document.tokens, document.gzip is not None)
         try:
-            cache.set_many({key: document, _head_key(key): head}, ENTRY_TIMEOUT)
+            cache.set_many({key: document, _head_key(key): kept}, ENTRY_TIMEOUT)
         except Exception:
             fallback_log(logger, "document cache unreachable; entry not written")
     return document

@@ -17,13 +17,11 @@ from rest_framework.test import APIClient
 from accounts import services as accounts
 from tests.conftest import make_user, token_client
 from tests.reviews.conftest import reviews_url
-from tests.reviews.test_documents import (  # noqa: F401 (fixtures)
-    ALL_READS,
-    detail_url,
-    page_url,
-    reviewed,
-    two_models,
-)
+from tests.reviews.test_documents import ALL_READS, detail_url, page_url
+
+# Fixtures of the documents tests, re-exported (the `x as x` form) so pytest finds them here.
+from tests.reviews.test_documents import reviewed as reviewed
+from tests.reviews.test_documents import two_models as two_models
 from tests.test_throttles import _counter_keys, _redis, _RoundTrips
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +92,8 @@ def test_reads_are_the_same_on_both_paths(reviewed: Any, url_of: Callable) -> No
         assert first.status_code == 200, (name, url)
         assert_same(lambda c=client: c.get(url, HTTP_ACCEPT_ENCODING="gzip"))
         assert_same(lambda c=client: c.head(url))
-        not_modified = assert_same(lambda c=client: c.get(url, HTTP_IF_NONE_MATCH=first["ETag"]))
+        etag = first["ETag"]
+        not_modified = assert_same(lambda c=client, e=etag: c.get(url, HTTP_IF_NONE_MATCH=e))
         assert not_modified.status_code == 304, (name, url)
         assert_same(lambda c=client: c.get(url, HTTP_IF_NONE_MATCH='"stale"'))
 
