@@ -82,6 +82,9 @@ def _fast_view(cls: Any, drf_view: Callable[..., HttpResponseBase], initkwargs: 
             handler = getattr(self, request.method.lower())
             response = handler(drf_request, *args, **kwargs)
         except Exception as exc:
+            if not negotiates:  # DRF renders the error (and, with DEBUG, an uncaught one) by it
+                negotiated = self.perform_content_negotiation(drf_request)
+                drf_request.accepted_renderer, drf_request.accepted_media_type = negotiated
             response = self.handle_exception(exc)
         self.response = self.finalize_response(drf_request, response, *args, **kwargs)
         return self.response
