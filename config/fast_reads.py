@@ -61,11 +61,6 @@ def _fast_view(cls: Any, drf_view: Callable[..., HttpResponseBase], initkwargs: 
             or not settings.PUBLIC_READS_FAST_PATH
         ):
             return drf_view(request, *args, **kwargs)
-        if knows_readers:
-            # What SessionAuthentication does first (a request without a session cookie has
-            # no session to load): the session is marked read, so SessionMiddleware adds
-            # `Vary: Cookie` to every answer, as under DRF.
-            bool(getattr(request, "user", None))
         self = cls(**initkwargs)
         self.setup(request, *args, **kwargs)  # Django's: `head` as `get`, args, kwargs
         self.format_kwarg = None
@@ -77,6 +72,11 @@ def _fast_view(cls: Any, drf_view: Callable[..., HttpResponseBase], initkwargs: 
                 negotiated = self.perform_content_negotiation(drf_request)
                 drf_request.accepted_renderer, drf_request.accepted_media_type = negotiated
             drf_request.version, drf_request.versioning_scheme = None, None
+            if knows_readers:
+                # What SessionAuthentication does first (a request without a session cookie
+                # has no session to load): the session is marked read, so SessionMiddleware
+                # adds `Vary: Cookie` to the answer, as under DRF.
+                bool(getattr(request, "user", None))
             self.check_permissions(drf_request)
             self.check_throttles(drf_request)
             handler = getattr(self, request.method.lower())
