@@ -193,4 +193,3 @@ def test_every_public_document_route_has_the_fast_path(reviewed: Any, url_of: Ca
     match = resolve(path)
     assert hasattr(match.func, "__wrapped__"), path  # PublicReadMixin's wrapper
     assert match.func.cls is match.func.__wrapped__.cls  # DRF's view class, for the schema
-
