@@ -49,7 +49,8 @@ def _notes(results: dict[str, Any]) -> dict[str, str]:
         "burst": f"{fmt(_get(results, 'burst', 'time_to_correct_s'))} s from the last "
         "change to an exact summary",
         "documents": "warm: pre-rendered in the cache (config/documents.py), one cache round "
-        "trip and no query",
+        "trip (the throttle's counter with it) and no query; anonymous reads skip most of "
+        "DRF's dispatch (config/fast_reads.py); a 304 reads only the document's head",
         "mixed": _mixed_note(results),
         "cold": "the bench view retires the model's generation before each request",
     }

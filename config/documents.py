@@ -38,18 +38,19 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import parse_etags
 from rest_framework.exceptions import Throttled
 
 from config.redis_health import fallback_log
 from config.replica import primary_reads
-from config.throttles import read_charged
+from config.throttles import conditional_take, read_charged
 
 logger = logging.getLogger(__name__)
 ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
 # Bumped with Document's fields and with the shapes of the bodies (2: the model reference
-# object and absolute links, issue 15; 3: a review's `stars`, provider reference objects):
-# an older release's entries are never read.
-ENTRY_FORMAT = 3
+# object and absolute links, issue 15; 3: the head beside each document; 4: a review's
+# `stars`, provider reference objects): an older release's entries are never read.
+ENTRY_FORMAT = 4
 GZIP_MIN_LENGTH = 1024  # bytes: smaller bodies gain too little from compression
 
 # Generations. Per model: `model_generation(slug)` (its page and everything below it) and
@@ -66,6 +67,34 @@ class Document:
     body: bytes
     tokens: tuple[str, ...] = ()  # the generations' tokens it was rendered under
     gzip: bytes | None = None  # the body gzipped once, when at least GZIP_MIN_LENGTH
+    # Only the validators (a conditional read whose ETag still matches): `body` and `gzip`
+    # are empty; document_response answers it 304 and nothing else reads it.
+    head_only: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentHead:
+    """What a 304 needs of a document, kept beside it (`_head_key`): a conditional read
+    fetches these few bytes, not a body of up to some 100 KB pickled."""
+
+    etag: str
+    tokens: tuple[str, ...]
+    compressible: bool  # the document has a gzip representation (Vary, weak ETag)
+
+
+def _head_key(key: str) -> str:
+    return f"{key}:head"
+
+
+def _none_match_fails(etag: str, if_none_match: str) -> bool:
+    """Whether If-None-Match names `etag` (weak comparison, `*`): exactly when Django's
+    get_conditional_response answers a GET 304 (django.utils.cache._if_none_match_passes)."""
+    etags = parse_etags(if_none_match)
+    if not etags:
+        return False
+    if etags == ["*"]:
+        return True
+    return etag.strip("W/") in (candidate.strip("W/") for candidate in etags)
 
 
 def model_generation(slug: str) -> str:
@@ -160,6 +189,11 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     `generations`, else `render()` (which may raise: nothing is kept then), kept for the
     next reader. Never raises for a cache failure: renders from the database instead."""
     token_keys = [_generation_key(name) for name in generations]
+    if_none_match = conditional_take()
+    if if_none_match is not None:
+        head = _head_read(key, token_keys, if_none_match)
+        if head is not None:
+            return head
     try:
         # With the throttle's counter, when the view deferred it here (one round trip).
         found = read_charged([key, *token_keys])
@@ -185,11 +219,30 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
         return document_of(uncacheable.body)
     document = document_of(body, tokens or ())
     if tokens is not None:
+        kept = DocumentHead(document.etag, document.tokens, document.gzip is not None)
         try:
-            cache.set(key, document, ENTRY_TIMEOUT)
+            cache.set_many({key: document, _head_key(key): kept}, ENTRY_TIMEOUT)
         except Exception:
             fallback_log(logger, "document cache unreachable; entry not written")
     return document
+
+
+def _head_read(key: str, token_keys: list[str], if_none_match: str) -> Document | None:
+    """A head-only Document when the head kept beside `key` is current and If-None-Match
+    names its ETag (the answer is 304); else None, and the caller reads the whole document.
+    A conditional request's throttle charge is settled after the answer (none for a 304):
+    this read charges nothing."""
+    try:
+        found = cache.get_many([_head_key(key), *token_keys])
+    except Exception:
+        return None  # the whole read that follows meets the outage and falls back
+    head = found.get(_head_key(key))
+    if not isinstance(head, DocumentHead) or not _none_match_fails(head.etag, if_none_match):
+        return None
+    if head.tokens != tuple(str(found.get(k)) for k in token_keys):
+        return None
+    compressed = b"" if head.compressible else None
+    return Document(etag=head.etag, body=b"", tokens=head.tokens, gzip=compressed, head_only=True)
 
 
 def generations_bump_now(names: Iterable[str]) -> None:
@@ -259,6 +312,8 @@ def document_response(
     etag = f"W/{document.etag}" if compressed else document.etag
     response = get_conditional_response(request, etag=etag)
     if response is None:
+        if document.head_only:  # never: document_get matched If-None-Match as Django does
+            raise RuntimeError("a head-only document without a 304")
         response = HttpResponse(
             document.gzip if compressed else document.body, content_type=content_type
         )

@@ -339,6 +339,16 @@ def _charge(charge: _Charge) -> float | None:
 # deferred by the throttle to the request's first cache read (`read_charged`). A list only
 # while ThrottleSettleMiddleware serves a request: it charges whatever no read took.
 _read_charges: ContextVar[list[_Charge] | None] = ContextVar("throttle_read_charges", default=None)
+# The If-None-Match of a conditional GET, for its first document read (conditional_take):
+# a validator that still matches is answered 304 from the document's small head alone.
+_conditional: ContextVar[list[str] | None] = ContextVar("throttle_conditional", default=None)
+
+
+def conditional_take() -> str | None:
+    """The If-None-Match of the request being served, to its first caller only (a bundle's
+    parts, read while rendering it, must get whole documents); None for other requests."""
+    pending = _conditional.get()
+    return pending.pop() if pending else None
 
 
 def _throttled(wait: float) -> exceptions.Throttled:
@@ -495,11 +505,14 @@ class ThrottleSettleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         reset = _read_charges.set([])
+        validators = [request.META["HTTP_IF_NONE_MATCH"]] if _is_conditional(request) else []
+        reset_conditional = _conditional.set(validators)
         try:
             response = self.get_response(request)
             unread = list(_read_charges.get() or ())  # a view that never read the cache
         finally:
             _read_charges.reset(reset)
+            _conditional.reset(reset_conditional)
         deferred: list[_Charge] = request.__dict__.get("throttle_deferred") or []
         if response.status_code == 304:
             deferred = []

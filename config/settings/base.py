@@ -214,6 +214,9 @@ TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=["127.0.0.1/32"
 # How long a process remembers an API key lookup (X-Api-Key): a warm read runs no query; a
 # revocation reaches the other processes within this time (the revoking one at once).
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=10.0)
+# Anonymous GET/HEAD of the public document views skip most of DRF's dispatch
+# (config/fast_reads.py). Off: every request goes through DRF (the same answers, slower).
+PUBLIC_READS_FAST_PATH = env.bool("PUBLIC_READS_FAST_PATH", default=True)
 
 # --- CORS (django-cors-headers) ----------------------------------------------------------
 # Frontends on other origins call the API and allauth's headless routes. Only the origins

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from config.api import FirstRendererNegotiation
 from config.documents import CATALOG, RATINGS, document_response
+from config.fast_reads import PublicReadMixin
 from config.openapi import (
     BAD_REQUEST,
     CONDITIONAL_GET,
@@ -55,7 +56,7 @@ from models_catalog.models import AIModel, Provider
         description="Providers by name, with how many models each has in the catalog.",
     )
 )
-class ProviderListApi(ListAPIView):
+class ProviderListApi(PublicReadMixin, ListAPIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []
@@ -77,7 +78,7 @@ class ProviderListApi(ListAPIView):
         return document_response(request, document)
 
 
-class ProviderDetailApi(APIView):
+class ProviderDetailApi(PublicReadMixin, APIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []
@@ -111,7 +112,7 @@ class ProviderDetailApi(APIView):
         description="Models, filtered and ordered. A bad parameter value is a 400 naming it.",
     )
 )
-class ModelListApi(ListAPIView):
+class ModelListApi(PublicReadMixin, ListAPIView):
     """Filtering, ordering and paging are declared here (`ModelListFilter`) so that the schema
     documents them; the rows come from the `model_list` selector."""
 
@@ -161,7 +162,7 @@ def _include(request: Request) -> list[str]:
     return [name for name in known if name in wanted]
 
 
-class ModelDetailApi(APIView):
+class ModelDetailApi(PublicReadMixin, APIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []
@@ -183,7 +184,7 @@ class ModelDetailApi(APIView):
         return document_response(request, document)
 
 
-class ModelCostApi(APIView):
+class ModelCostApi(PublicReadMixin, APIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []
@@ -205,7 +206,7 @@ class ModelCostApi(APIView):
         return document_response(request, document)
 
 
-class ModelRanksApi(APIView):
+class ModelRanksApi(PublicReadMixin, APIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []
@@ -222,7 +223,7 @@ class ModelRanksApi(APIView):
         return document_response(request, document)
 
 
-class ModelPriceHistoryApi(APIView):
+class ModelPriceHistoryApi(PublicReadMixin, APIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []
@@ -240,7 +241,7 @@ class ModelPriceHistoryApi(APIView):
         return document_response(request, document)
 
 
-class ChartApi(APIView):
+class ChartApi(PublicReadMixin, APIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []
@@ -259,7 +260,7 @@ class ChartApi(APIView):
         return document_response(request, documents.chart_document(request))
 
 
-class CompareApi(APIView):
+class CompareApi(PublicReadMixin, APIView):
     # The throttle's counter goes with the document's read (config.throttles.read_charged).
     throttle_on_read = True
     authentication_classes: list = []

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from config.api import FirstRendererNegotiation
 from config.documents import CACHE_CONTROL
+from config.fast_reads import PublicReadMixin
 from config.openapi import (
     CONDITIONAL_GET,
     LAST_MODIFIED_HEADER,
@@ -53,7 +54,7 @@ def _cacheable(
     return response
 
 
-class ModelRatingApi(APIView):
+class ModelRatingApi(PublicReadMixin, APIView):
     # Public, identical for everyone and the most requested read: nobody needs to be known,
     # so no authenticator runs (no session or token lookup on the hot path). The throttle's
     # counter goes with the read of the rendered rating (config.throttles.read_charged).

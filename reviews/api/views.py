@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
 from config.documents import body_response, document_response
+from config.fast_reads import PublicReadMixin
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
     BAD_REQUEST,
@@ -105,7 +106,9 @@ REVIEW_EXISTS = OpenApiResponse(
 )
 
 
-class ModelReviewListCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, GenericAPIView):
+class ModelReviewListCreateApi(
+    PublicReadMixin, IdempotentWriteMixin, SuccessOnlyThrottling, GenericAPIView
+):
     queryset = Review.objects.none()  # for the schema generator; selectors build the real one
     pagination_class = KeysetCursorPagination
     throttle_classes = [*APIView.throttle_classes, ReviewCreateThrottle]
