@@ -30,8 +30,8 @@ READS: list[Callable[[Any], str]] = [
     *ALL_READS,
     lambda m: detail_url(m, "rating/"),
     lambda m: reviews_url(m) + "?ordering=published_at",
-    lambda m: reviews_url(m) + "?ordering=-rating&page_size=5",
-    lambda m: reviews_url(m) + "?rating=4",
+    lambda m: reviews_url(m) + "?ordering=-stars&page_size=5",
+    lambda m: reviews_url(m) + "?stars=4",
 ]
 # Refused by each view's own validation (400), or naming nothing that exists (404).
 REFUSED = [
