@@ -93,6 +93,17 @@ def review_versions_known(model: AIModel) -> list[str]:
     return [current, *sorted(earlier)]
 
 
+def review_version_known(model: AIModel, version: str) -> bool:
+    """Whether a review of `model` may name `version` (a canonical spelling): what
+    `review_versions_known` lists, without reading every version of the model. The current
+    version needs no query; an earlier one is one existence check. Listing the versions
+    scans all the model's reviews (0.4 s for a model with 140,000 of them), so it is left to
+    the error that shows them."""
+    if version == (model.version_slug or model.slug):
+        return True
+    return Review.objects.filter(model=model, model_version=version).exists()
+
+
 def _names_current_version(model: AIModel, name: str) -> bool:
     """`name` is the model's canonical version, its undated slug or one of its aliases
     (case ignored)."""

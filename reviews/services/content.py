@@ -21,7 +21,11 @@ from reviews.models import (
     UsageChannel,
     UseCase,
 )
-from reviews.selectors import review_version_canonical, review_versions_known
+from reviews.selectors import (
+    review_version_canonical,
+    review_version_known,
+    review_versions_known,
+)
 
 
 def _max_length(name: str) -> int:
@@ -138,9 +142,8 @@ def draft_with_version(draft: ReviewDraft, model: AIModel) -> ReviewDraft:
     """`draft` with its model version filled in (the canonical one when empty), spelled the
     one way a version is stored (an alias or the undated slug becomes the canonical dated
     slug) and checked against the model's known versions. Raises ModelVersionUnknown."""
-    known = review_versions_known(model)
     version = review_version_canonical(model, draft.model_version) if draft.model_version else ""
-    version = version or known[0]
-    if version not in known:
-        raise ModelVersionUnknown(version, known)
+    version = version or model.version_slug or model.slug
+    if not review_version_known(model, version):
+        raise ModelVersionUnknown(version, review_versions_known(model))
     return replace(draft, model_version=version)
