@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -492,6 +493,13 @@ def _origin(source: str | None, as_of: Any) -> tuple[str, dt.date] | None:
     return source, as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
 
 
+def _reasoning(value: Any) -> bool:
+    """The containment test's answer (PostgreSQL), or the supported parameters (SQLite)."""
+    if isinstance(value, list):
+        return "reasoning" in value
+    return bool(value)
+
+
 def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
     """One row per model of the whole catalog, with the registered measures (1 query).
 
@@ -499,9 +507,14 @@ def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
     columns are read as the few values it needs, computed by PostgreSQL (a containment test,
     text of two keys), not decoded whole in Python for each of the catalog's models."""
     # jsonb `@>`: true exactly for an array with the string "reasoning" among its elements.
-    reasoning_test = ExpressionWrapper(
-        Q(supported_parameters__contains=["reasoning"]), output_field=BooleanField()
-    )
+    # SQLite (`make run`'s embedded database) has no JSON containment: there the column is
+    # read and tested in Python (`_reasoning`).
+    if connection.features.supports_json_field_contains:
+        reasoning_test: Any = ExpressionWrapper(
+            Q(supported_parameters__contains=["reasoning"]), output_field=BooleanField()
+        )
+    else:
+        reasoning_test = F("supported_parameters")
     rows = AIModel.objects.annotate(
         reasoning_=reasoning_test,
         context_source_=KT("provenance__context_window__source"),
@@ -519,7 +532,8 @@ def _catalog_rows(registered: list[registry.ModelMeasure]) -> list[_CatalogRow]:
         model_id, slug, name, open_weights, reasoning, context, input_price, output_price = row[:8]
         price_source, price_as_of, context_source, context_as_of = row[8:12]
         catalog_row = _CatalogRow(
-            model_id, slug, name, open_weights, bool(reasoning), context, input_price, output_price,
+            model_id, slug, name, open_weights, _reasoning(reasoning), context, input_price,
+            output_price,
             price_origin=_origin(price_source, price_as_of),
             context_origin=_origin(context_source, context_as_of),
             registered=dict(zip(keys, row[12:], strict=True)),
