@@ -3,8 +3,9 @@ ids and call one service; they are published by name (config.enqueue), never imp
 code that enqueues them. The outcome mail is an outbox delivery (events app).
 
 Rating tasks are routed to the `ratings` queue, the integrity scan to `default`
-(CELERY_TASK_ROUTES); the sweeps and the daily refresh run from CELERY_BEAT_SCHEDULE. Every time limit is far below the broker's
-visibility timeout (3600 s), so a task is never redelivered while it still runs.
+(CELERY_TASK_ROUTES); the sweeps and the daily refresh run from CELERY_BEAT_SCHEDULE. Every
+time limit is far below the broker's visibility timeout (3600 s), so a task is never
+redelivered while it still runs.
 """
 
 from typing import TypedDict

@@ -79,9 +79,7 @@ class NearDuplicates:
 def near_duplicates_find(review: Review, *, now: dt.datetime | None = None) -> NearDuplicates:
     """The reviews whose body is at least INTEGRITY_SIMILARITY_THRESHOLD similar to the
     review's, among its bounded candidates (see the module). PostgreSQL only."""
-    since = (now or timezone.now()) - dt.timedelta(
-        days=settings.INTEGRITY_SIMILARITY_LOOKBACK_DAYS
-    )
+    since = (now or timezone.now()) - dt.timedelta(days=settings.INTEGRITY_SIMILARITY_LOOKBACK_DAYS)
     params = {
         "model": review.model_id, "since": since, "review": review.pk,
         "author": review.author_id, "withdrawn": ReviewStatus.WITHDRAWN,
