@@ -5,10 +5,11 @@ too (`make test-sqlite`), where the near-duplicate check is skipped with a note.
 
 import datetime as dt
 import logging
+import threading
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reviews.integrity.scan import INTEGRITY_SCAN_TASK, integrity_scan_run, integrity_scan_sweep
@@ -166,6 +167,47 @@ def test_the_scan_is_bounded_and_still_finds_a_recent_copy(ai_model, settings):
     matched = {pk for pk, *_ in found.matches}
     assert newest.pk in matched
     assert matched == {newest.pk, *(r.pk for r in older[-4:])}
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        # Inside a transaction the activity view is a snapshot taken at its first read.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="row locks: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_during_the_scan_stays_due_for_its_own_scan():
+    # given a review whose scan has read it and waits to clear its mark (the row is locked
+    # by the edit under way)
+    review = _create(AIModelFactory(), OTHER)
+    scanned: list[bool] = []
+
+    def scan() -> None:
+        try:
+            scanned.append(integrity_scan_run(review.pk))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        Review.objects.select_for_update().get(pk=review.pk)
+        worker = threading.Thread(target=scan)
+        worker.start()
+        wait_for(_waiting_on_a_lock, timeout=10)
+        # when the author's edit commits a new text meanwhile
+        review_update(review=review, author=review.author, changes={"body": NEAR_COPY})
+    worker.join(timeout=10)
+
+    # then the scan of the old text ran, and the new text is still due its own scan
+    assert scanned == [True]
+    assert _due(review) is not None
+    assert integrity_scan_run(review.pk) is True
+    assert _due(review) is None
 
 
 # --- With a real worker on the real broker ------------------------------------------------
