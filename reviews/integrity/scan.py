@@ -29,7 +29,8 @@ SWEEP_BATCH = 1000  # reviews re-published per sweep tick; the next tick takes t
 INTEGRITY_SCAN_TASK = task_name("reviews.tasks.review_integrity_scan_task")
 
 
-def _publish(review: Review) -> None:
+def integrity_scan_publish(review: Review) -> None:
+    """Publish the review's scan (never raises); the on-commit callback of a request."""
     if review.pk is not None:
         publish(INTEGRITY_SCAN_TASK, (review.pk,), retry=False)
 
@@ -40,7 +41,7 @@ def integrity_scan_request(review: Review) -> None:
     publish). Rolled back with the transaction, the mark and the publish both go."""
     review.integrity_scan_due_at = timezone.now()
     # The pk is read at commit: a new review has none before its INSERT.
-    transaction.on_commit(functools.partial(_publish, review), robust=True)
+    transaction.on_commit(functools.partial(integrity_scan_publish, review), robust=True)
 
 
 def integrity_scan_run(review_id: int) -> bool:
