@@ -18,7 +18,11 @@ lookback, its older reviews there are not compared.
 
 Rings: at least INTEGRITY_RING_MIN_ACCOUNTS accounts created within
 INTEGRITY_RING_JOINED_SECONDS of each other reviewing the same model flag the new review,
-naming the others. Flags inform moderators; they never hide or reject anything.
+naming the others. The accounts created within that window are found first (an index on
+`date_joined`), then each one's review of the model (the one-active-review index): the cost
+follows the accounts created in the window, not the model's reviews (on the bench's
+250,000 accounts: 29 accounts, 0.13 ms, where a scan of every account took 31 ms). Flags
+inform moderators; they never hide or reject anything.
 
 pg_trgm exists only on PostgreSQL: on SQLite (`make run` on defaults) the near-duplicate
 check is skipped, with a logged note; the ring check runs everywhere.
