@@ -27,13 +27,14 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 # The rating pipeline on `make run`'s embedded database (SQLite), where PostgreSQL-only SQL
-# once broke every recompute (and the reviews' highlights use their SQLite fallback); the
-# main suite runs on PostgreSQL.
+# once broke every recompute (and the reviews' highlights use their SQLite fallback), and the
+# integrity scan after commit (its near-duplicate check skipped there); the main suite runs
+# on PostgreSQL.
 test-sqlite: $(STAMP)
 	rm -f var/test-sqlite.sqlite3
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 $(PY) -m pytest -q \
 		tests/reviews/test_ratings_summary.py tests/reviews/test_ratings_use_cases.py \
-		tests/reviews/test_highlights.py
+		tests/reviews/test_highlights.py tests/reviews/test_integrity_scan.py
 
 # The pipeline's tests (real workers, the outbox, the fleet) on RabbitMQ, in a vhost of the
 # run's own (created and deleted by the script); `make test` runs them on Redis.

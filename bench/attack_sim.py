@@ -188,6 +188,16 @@ def _settle(model: Any, timeout: float = 90) -> dict[str, Any]:
     sys.exit(f"the rating of {model.slug} was still stale after {timeout:.0f}s: is the worker up?")
 
 
+def _scanned(reviews: Any, timeout: float = 120) -> None:
+    """Wait for the worker to run the integrity scan of `reviews` (a queryset): it runs after
+    each review's commit, not in its request (reviews.integrity.scan)."""
+    deadline = time.monotonic() + timeout
+    while reviews.filter(integrity_scan_due_at__isnull=False).exists():
+        if time.monotonic() > deadline:
+            sys.exit(f"reviews still unscanned after {timeout:.0f}s: is the worker up?")
+        time.sleep(0.3)
+
+
 def _moderator() -> Any:
     from accounts.services import moderator_grant
 
@@ -255,12 +265,13 @@ def _near_copy(rng: random.Random) -> str:
 
 
 def scenario_c(model: Any, rng: random.Random) -> dict[str, Any]:
-    from reviews.models import IntegrityFlag
+    from reviews.models import IntegrityFlag, Review
 
     ids = []
     for author in _fresh("copier", 30):
         body = {"stars": 1, "title": "Do not buy", "body": _near_copy(rng)}
         ids.append(_post(_client(author), f"/api/v1/models/{model.slug}/reviews/", body, 201)["id"])
+    _scanned(Review.objects.filter(public_id__in=ids))
     flags = IntegrityFlag.objects.filter(review__public_id__in=ids)
     near = set(flags.filter(kind="near_duplicate").values_list("review__public_id", flat=True))
     flagged = set(flags.values_list("review__public_id", flat=True))
@@ -270,7 +281,7 @@ def scenario_c(model: Any, rng: random.Random) -> dict[str, Any]:
 def false_positives(models: dict[str, Any], texts: list[str], rng: random.Random) -> dict:
     """1,000 genuine texts by 1,000 independent accounts over ten models, written through the
     same service the API calls (scanning is the same; HTTP adds nothing to measure here)."""
-    from reviews.models import IntegrityFlag
+    from reviews.models import IntegrityFlag, Review
     from reviews.services import ReviewDraft, review_create
 
     authors = _old("independent", len(texts), rng)
@@ -279,6 +290,7 @@ def false_positives(models: dict[str, Any], texts: list[str], rng: random.Random
         draft = ReviewDraft(rating=rng.choices(range(1, 6), weights=STAR_WEIGHTS)[0],
                             title=text[:60], body=text)  # fmt: skip
         ids.append(review_create(author=author, model=models[f"genuine-{i % 10}"], draft=draft).pk)
+    _scanned(Review.objects.filter(pk__in=ids))
     flags = IntegrityFlag.objects.filter(review_id__in=ids)
     near = flags.filter(kind="near_duplicate").values("review_id").distinct().count()
     return {"texts": len(ids), "near_duplicate": near,

@@ -223,6 +223,11 @@ class Review(ReviewContent):
         "ModelSurge", on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     rating_held = models.BooleanField(default=False)
+    # Set in the transaction that puts a new text up for moderation (a new review, an
+    # appeal): its near-duplicate and ring scan is due, and runs after commit
+    # (reviews.integrity.scan), which clears it. Null: scanned (every review written before
+    # the scan moved out of the request too: none of them is due).
+    integrity_scan_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The author changed the public text after the provider's reply was published (set when
     # a moderator accepts such an edit): readers see "updated after the provider's reply".
     updated_after_reply = models.BooleanField(default=False)
@@ -269,6 +274,12 @@ class Review(ReviewContent):
             ),
             # Surge detection counts a model's recent reviews (reviews.integrity.surges).
             models.Index(fields=["model", "created_at"], name="review_model_created_idx"),
+            # The scan sweep's "due for a while" (a few rows at any time, never the table).
+            models.Index(
+                fields=["integrity_scan_due_at"],
+                name="review_scan_due_idx",
+                condition=Q(integrity_scan_due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

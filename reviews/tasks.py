@@ -1,10 +1,11 @@
-"""Background work of the reviews app (the rating pipeline). Tasks take ids and call one
-service; they are published by name (config.enqueue), never imported by the code that
-enqueues them. The outcome mail is an outbox delivery (events app).
+"""Background work of the reviews app (the rating pipeline, the integrity scan). Tasks take
+ids and call one service; they are published by name (config.enqueue), never imported by the
+code that enqueues them. The outcome mail is an outbox delivery (events app).
 
-Rating tasks are routed to the `ratings` queue (CELERY_TASK_ROUTES); the sweep and the daily
-refresh run from CELERY_BEAT_SCHEDULE. Every time limit is far below the broker's
-visibility timeout (3600 s), so a task is never redelivered while it still runs.
+Rating tasks are routed to the `ratings` queue, the integrity scan to `default`
+(CELERY_TASK_ROUTES); the sweeps and the daily refresh run from CELERY_BEAT_SCHEDULE. Every
+time limit is far below the broker's visibility timeout (3600 s), so a task is never
+redelivered while it still runs.
 """
 
 from typing import TypedDict
@@ -15,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 from config.locks import single_run_task
 from config.tasks import PublishSafeTask
 from reviews import ratings
+from reviews.integrity import scan
 from reviews.ratings import highlights
 from reviews.services.reply_stats import reply_stats_refresh
 
@@ -87,3 +89,19 @@ def rating_sums_verify_task() -> None:
 def reply_stats_refresh_task() -> None:
     """Beat, hourly: recompute every provider's reply rate and median time to reply."""
     reply_stats_refresh()
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
+def review_integrity_scan_task(review_id: int) -> None:
+    """Scan the review for near-duplicates and rings if its scan is due (idempotent: a
+    duplicate message finds nothing due). Published after the review's transaction commits
+    (`scan.integrity_scan_request`) and by the sweep; quietly does nothing if it is gone."""
+    scan.integrity_scan_run(review_id)
+
+
+@shared_task(base=PublishSafeTask, acks_late=True, soft_time_limit=60, time_limit=90, **_DB_RETRY)
+@single_run_task("reviews.integrity_scan_sweep")
+def integrity_scan_sweep_task() -> None:
+    """Beat, every 30 s: re-publish the scan of every review still due after
+    INTEGRITY_SCAN_SWEEP_AFTER (a lost message, a broker outage)."""
+    scan.integrity_scan_sweep()

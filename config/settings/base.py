@@ -411,6 +411,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=47),
         "options": {"expires": 3600},
     },
+    # Integrity scans still due after INTEGRITY_SCAN_SWEEP_AFTER (reviews.integrity.scan).
+    "integrity-scan-sweep": {
+        "task": "reviews.tasks.integrity_scan_sweep_task",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS * 5 / 6},
+    },
     # Provider reply rate and median time to reply (reviews.services.reply_stats).
     "reply-stats-refresh": {
         "task": "reviews.tasks.reply_stats_refresh_task",
@@ -467,6 +473,13 @@ CELERY_TASK_ROUTES = {
     "reviews.tasks.rating_sums_verify_task": {"queue": "maintenance"},
     "reviews.tasks.review_highlights_refresh_task": {"queue": "ratings"},
     "reviews.tasks.reply_stats_refresh_task": {"queue": "maintenance"},
+    # One per new text up for moderation: event-driven work, not a periodic sweep (so not in
+    # `maintenance`, whose sweeps a burst of reviews would queue behind), and not the rating
+    # pipeline (whose pool stays alone). `default` is consumed by the maintenance worker today
+    # and can get a pool of its own; a scan is bounded (INTEGRITY_SIMILARITY_MAX_CANDIDATES):
+    # a few ms on a small model, 0.15-0.25 s on the 1M-review bench's largest.
+    "reviews.tasks.review_integrity_scan_task": {"queue": "default"},
+    "reviews.tasks.integrity_scan_sweep_task": {"queue": "maintenance"},
 }
 
 
@@ -712,6 +725,15 @@ INTEGRITY_NEW_ACCOUNT_DAYS = env.int("INTEGRITY_NEW_ACCOUNT_DAYS", default=30)
 # last LOOKBACK_DAYS and the author's other reviews.
 INTEGRITY_SIMILARITY_THRESHOLD = env.float("INTEGRITY_SIMILARITY_THRESHOLD", default=0.6)
 INTEGRITY_SIMILARITY_LOOKBACK_DAYS = env.int("INTEGRITY_SIMILARITY_LOOKBACK_DAYS", default=90)
+# The scan's bound, whatever the data: it compares the new text with at most this many of the
+# model's most recent reviews within the lookback, plus at most this many of the author's.
+# pg_trgm's similarity() costs about 0.1-0.2 ms per review body (its trigrams are extracted
+# on each call): 1,000 candidates, 0.12-0.14 s of one worker's database time per scan.
+INTEGRITY_SIMILARITY_MAX_CANDIDATES = env.int("INTEGRITY_SIMILARITY_MAX_CANDIDATES", default=1000)
+# The near-duplicate and ring scan runs after commit (reviews.integrity.scan); a review still
+# due a scan this many seconds after it was marked (a lost message) is re-published by the
+# sweep.
+INTEGRITY_SCAN_SWEEP_AFTER = env.float("INTEGRITY_SCAN_SWEEP_AFTER", default=30.0)
 # Ring: at least this many accounts, created within RING_JOINED_SECONDS of each other,
 # reviewing the same model.
 INTEGRITY_RING_MIN_ACCOUNTS = env.int("INTEGRITY_RING_MIN_ACCOUNTS", default=3)

@@ -167,11 +167,20 @@ class ModerationReviewOutputSerializer(ReviewOwnOutputSerializer):
         source="flags", many=True,
         help_text="Near-duplicate and ring signals with evidence; they never reject anything.",
     )  # fmt: skip
+    integrity_scanned = serializers.SerializerMethodField(
+        help_text="Whether the near-duplicate and ring scan of the current text has run. It "
+        "runs shortly after the review is written or appealed, not in that request: while "
+        "false, an empty `integrity_flags` means only that nothing was looked for yet."
+    )
     revision = serializers.SerializerMethodField(
         help_text="Number of the revision up for decision (the pending text, or the edit "
         "waiting); send it back as `revision` with verify or reject so that a text the author "
         "changed meanwhile is not decided unseen (409 `revision_changed`). Null if none."
     )
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_integrity_scanned(self, review: Review) -> bool:
+        return review.integrity_scan_due_at is None
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_revision(self, review: Review) -> int | None:

@@ -315,8 +315,9 @@ INTEGRITY = {
     "'unusual activity' state, shown on its page and rating. Reviews written during it (and "
     "in the window that raised it) are moderated and shown as usual but not counted until a "
     "moderator releases them, or rejects them, as a batch.",
-    "flags": "When a review is written its text is compared (PostgreSQL pg_trgm trigram "
-    "similarity) with the model's recent reviews and the author's other reviews; a "
+    "flags": "Shortly after a review is written (or appealed) its text is compared "
+    "(PostgreSQL pg_trgm trigram similarity) with the model's most recent reviews (a bounded "
+    "number, within the last 90 days by default) and the author's other reviews; a "
     "similarity of at least similarity_threshold is flagged for moderators with the other "
     "review and the score. So are ring_min_accounts or more accounts created within "
     "ring_joined_seconds of each other reviewing the same model. Flags inform moderators; "

@@ -1,12 +1,14 @@
 """Surges: a model's "unusual activity" state, detected per model against its own baseline.
 
-Detection runs after every review or report is written (two aggregate queries on indexed
-columns). For the last INTEGRITY_SURGE_WINDOW_SECONDS it counts the model's new reviews, its
-new reviews by new accounts (younger than INTEGRITY_NEW_ACCOUNT_DAYS) and the reports on its
-reviews; each count is compared with the same count over the INTEGRITY_SURGE_BASELINE_DAYS
-before the window, scaled to the window's length. A surge is a count at least
-INTEGRITY_SURGE_MULTIPLIER times its baseline and at least its floor (the floor is what
-protects a new model, whose baseline is zero).
+Detection runs after every review or report is written, in its transaction. For the last
+INTEGRITY_SURGE_WINDOW_SECONDS it counts the model's new reviews, its new reviews by new
+accounts (younger than INTEGRITY_NEW_ACCOUNT_DAYS) and the reports on its reviews; each count
+is compared with the same count over the INTEGRITY_SURGE_BASELINE_DAYS before the window,
+scaled to the window's length. A surge is a count at least INTEGRITY_SURGE_MULTIPLIER times
+its baseline and at least its floor (the floor is what protects a new model, whose baseline
+is zero). Since a surge needs its floor, the window's counts are taken first (the window's
+rows only, a short index range): while none reaches its floor, the baselines (every review
+of the model in 30 days, 0.08-0.14 s on the 1M-review bench's largest model) are not counted.
 
 A surge opens a `ModelSurge` (one open per model). Reviews written in the window and while it
 stays open are its members: moderated and shown as usual, but held out of the rating
@@ -102,6 +104,23 @@ def surge_checks(model_id: int, *, now: dt.datetime) -> list[SurgeCheck]:
     ]  # fmt: skip
 
 
+def _window_below_floors(model_id: int, *, now: dt.datetime) -> bool:
+    """True if none of the model's counts in the window reaches its floor: no surge,
+    whatever the baselines (a surge needs at least the floor). Two queries on the window."""
+    start = _window_start(now)
+    new_account = dt.timedelta(days=settings.INTEGRITY_NEW_ACCOUNT_DAYS)
+    new = Q(author__date_joined__gte=F("created_at") - new_account)
+    reviews = Review.objects.filter(model_id=model_id, created_at__gte=start).aggregate(
+        recent=Count("pk"), recent_new=Count("pk", filter=new)
+    )
+    if reviews["recent"] >= settings.INTEGRITY_SURGE_MIN_REVIEWS:
+        return False
+    if reviews["recent_new"] >= settings.INTEGRITY_SURGE_MIN_NEW_ACCOUNT_REVIEWS:
+        return False
+    reports = Report.objects.filter(review__model_id=model_id, created_at__gte=start).count()
+    return reports < settings.INTEGRITY_SURGE_MIN_REPORTS
+
+
 def surge_open_get(model_id: int) -> ModelSurge | None:
     return ModelSurge.objects.filter(model_id=model_id, state=ModelSurge.State.OPEN).first()
 
@@ -143,6 +162,8 @@ def surge_detect(model_id: int, *, now: dt.datetime | None = None) -> ModelSurge
     if surge_open_get(model_id) is not None:
         return None
     now = now or timezone.now()
+    if _window_below_floors(model_id, now=now):
+        return None
     checks = surge_checks(model_id, now=now)
     crossed = {check.name for check in checks if check.surge}
     if not crossed:

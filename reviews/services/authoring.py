@@ -15,7 +15,7 @@ from reviews.exceptions import (
     NotReviewAuthor,
     ReviewAlreadyExists,
 )
-from reviews.integrity import similarity, surges
+from reviews.integrity import scan, surges
 from reviews.models import ModerationAction, Report, Review, ReviewRevision, ReviewStatus
 from reviews.ratings import rating_mark_stale
 from reviews.services.content import (
@@ -63,6 +63,7 @@ def _review_insert(author: User, model: AIModel, draft: ReviewDraft) -> Review:
     )
     draft_apply(review, draft)
     surges.surge_hold(review)
+    scan.integrity_scan_request(review)
     try:
         # A savepoint around the INSERT: two first reviews racing past the check below both
         # get here; PostgreSQL makes the second INSERT wait on the partial unique index until
@@ -83,7 +84,8 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
 
     The version defaults to the model's canonical one; an affiliation with the provider sets
     `conflict_of_interest`. Integrity: the review joins the model's open surge (held out of
-    the rating), may open one, and is scanned for near-duplicates and rings (flags only).
+    the rating) and may open one; its near-duplicate and ring scan (flags only) is marked
+    due and runs after commit.
     Raises EmailNotVerified, ModelVersionUnknown, InputInvalid and ReviewAlreadyExists (also
     when a concurrent first review won the race).
     """
@@ -100,7 +102,6 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
         revision_number=1,
     )  # fmt: skip
     surges.surge_detect(model.pk)
-    similarity.review_scan(review)
     return review
 
 
@@ -145,15 +146,14 @@ def review_update(*, review: Review, author: User, changes: dict[str, Any]) -> R
         review.status = ReviewStatus.PENDING
         # The new text replaces any edit that was waiting (e.g. on a review hidden since).
         review.has_pending_edit = False
+        # A new text up for moderation (an appeal): scanned like a new review, after commit.
+        scan.integrity_scan_request(review)
     queue_enter(review)
     review.save()
     event_record(
         review, actor_id=author.pk, action=ModerationAction.EDIT, from_status=before,
         revision_number=revision.number,
     )  # fmt: skip
-    if review.status == ReviewStatus.PENDING:
-        # A new text up for moderation (an appeal): scanned like a new review.
-        similarity.review_scan(review)
     return review
 
 

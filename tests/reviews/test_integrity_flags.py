@@ -1,5 +1,9 @@
 """Duplicate and ring signals (issue 13): pg_trgm near-duplicates and accounts created
-together, flagged with evidence in the moderation queue; flags never reject anything."""
+together, flagged with evidence in the moderation queue; flags never reject anything.
+
+The scan runs after commit (a task; tests/reviews/test_integrity_scan.py has the task, the
+real worker and the sweep): here each review is created and then scanned by the task's
+service, as the worker would."""
 
 import datetime as dt
 import logging
@@ -8,6 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from reviews.integrity.scan import integrity_scan_run
 from reviews.integrity.similarity import review_scan
 from reviews.models import IntegrityFlag
 from tests.conftest import make_user
@@ -26,6 +31,19 @@ OTHER = (
 )
 
 
+@pytest.fixture
+def create_scanned(create_review):
+    """`create_scanned(author, **content)`: a review through `review_create`, then its scan
+    (what the task runs after commit)."""
+
+    def create(author, **content):
+        review = create_review(author, **content)
+        assert integrity_scan_run(review.pk)
+        return review
+
+    return create
+
+
 def _apart(days: int) -> object:
     """An account that joined `days` ago (so never "created together" with the others)."""
     return make_user(date_joined=timezone.now() - dt.timedelta(days=days))
@@ -39,9 +57,9 @@ def test_pg_trgm_and_the_trigram_index_exist():
         assert "gin_trgm_ops" in cursor.fetchone()[0]
 
 
-def test_near_copy_by_another_account_flags_both_with_the_score(create_review):
-    first = create_review(_apart(100), body=TEXT)
-    second = create_review(_apart(200), body=NEAR_COPY)
+def test_near_copy_by_another_account_flags_both_with_the_score(create_scanned):
+    first = create_scanned(_apart(100), body=TEXT)
+    second = create_scanned(_apart(200), body=NEAR_COPY)
 
     flag = IntegrityFlag.objects.get(review=second, kind="near_duplicate")
     assert flag.similar_review_id == first.pk
@@ -51,36 +69,36 @@ def test_near_copy_by_another_account_flags_both_with_the_score(create_review):
     assert (back.similar_review_id, back.score) == (second.pk, flag.score)
 
 
-def test_different_texts_are_not_flagged(create_review):
-    create_review(_apart(100), body=TEXT)
-    other = create_review(_apart(200), body=OTHER)
+def test_different_texts_are_not_flagged(create_scanned):
+    create_scanned(_apart(100), body=TEXT)
+    other = create_scanned(_apart(200), body=OTHER)
     assert not IntegrityFlag.objects.filter(review=other).exists()
 
 
-def test_the_threshold_is_configurable(create_review, settings):
+def test_the_threshold_is_configurable(create_scanned, settings):
     settings.INTEGRITY_SIMILARITY_THRESHOLD = 0.99
-    create_review(_apart(100), body=TEXT)
-    assert not IntegrityFlag.objects.filter(review=create_review(_apart(200), body=NEAR_COPY))
+    create_scanned(_apart(100), body=TEXT)
+    assert not IntegrityFlag.objects.filter(review=create_scanned(_apart(200), body=NEAR_COPY))
 
 
-def test_the_authors_own_reviews_of_other_models_are_compared(create_review):
+def test_the_authors_own_reviews_of_other_models_are_compared(create_scanned):
     from tests.factories import AIModelFactory
 
     author = _apart(100)
-    first = create_review(author, model=AIModelFactory(), body=TEXT)
-    second = create_review(author, body=NEAR_COPY)
+    first = create_scanned(author, model=AIModelFactory(), body=TEXT)
+    second = create_scanned(author, body=NEAR_COPY)
     flag = IntegrityFlag.objects.get(review=second)
     assert (flag.similar_review_id, flag.evidence["same_author"]) == (first.pk, True)
 
 
-def test_accounts_created_together_reviewing_one_model_are_a_ring(create_review, settings):
+def test_accounts_created_together_reviewing_one_model_are_a_ring(create_scanned, settings):
     settings.INTEGRITY_RING_MIN_ACCOUNTS = 3
-    create_review(_apart(400), body=OTHER)
-    first = create_review(make_user(), body=OTHER + " One.")
-    create_review(make_user(), body=OTHER + " Two, with different words.")
+    create_scanned(_apart(400), body=OTHER)
+    first = create_scanned(make_user(), body=OTHER + " One.")
+    create_scanned(make_user(), body=OTHER + " Two, with different words.")
     assert not IntegrityFlag.objects.filter(kind="account_ring").exists()  # two so far
 
-    third = create_review(make_user(), body=TEXT)
+    third = create_scanned(make_user(), body=TEXT)
 
     flag = IntegrityFlag.objects.get(kind="account_ring")
     assert (flag.review_id, flag.similar_review_id) == (third.pk, first.pk)
@@ -88,9 +106,9 @@ def test_accounts_created_together_reviewing_one_model_are_a_ring(create_review,
     assert len(flag.evidence["reviews"]) == 2
 
 
-def test_flags_show_in_the_queue_with_evidence_and_never_reject(create_review, moderator):
-    first = create_review(_apart(100), body=TEXT)
-    second = create_review(_apart(200), body=NEAR_COPY)
+def test_flags_show_in_the_queue_with_evidence_and_never_reject(create_scanned, moderator):
+    first = create_scanned(_apart(100), body=TEXT)
+    second = create_scanned(_apart(200), body=NEAR_COPY)
 
     queue = moderator.client.get("/api/v1/moderation/queue/?flag=near_duplicate").json()
     items = {item["id"]: item for item in queue["results"]}
@@ -99,29 +117,31 @@ def test_flags_show_in_the_queue_with_evidence_and_never_reject(create_review, m
     assert (flag["kind"], flag["similar_review"]) == ("near_duplicate", str(first.public_id))
     assert flag["score"] >= 0.6
     assert items[str(second.public_id)]["status"] == "pending"
+    assert items[str(second.public_id)]["integrity_scanned"] is True
     response = moderator.client.post(moderation_url(second.public_id, "verify"), {}, format="json")
     assert response.json()["status"] == "published"
 
 
 def test_without_postgresql_the_near_duplicate_check_is_skipped_with_a_note(
-    create_review, monkeypatch, caplog
+    create_scanned, monkeypatch, caplog
 ):
-    review = create_review(_apart(100), body=TEXT)
+    review = create_scanned(_apart(100), body=TEXT)
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with caplog.at_level(logging.INFO, logger="reviews.integrity.similarity"):
         assert review_scan(review) == []
     assert "skipped: needs PostgreSQL" in caplog.text
 
 
-def test_an_appeal_is_scanned_like_a_new_review(create_review, moderator):
+def test_an_appeal_is_scanned_like_a_new_review(create_scanned, moderator):
     from reviews.services import review_reject, review_update
 
-    first = create_review(_apart(100), body=TEXT)
-    appeal = create_review(_apart(200), body=OTHER)
+    first = create_scanned(_apart(100), body=TEXT)
+    appeal = create_scanned(_apart(200), body=OTHER)
     review_reject(review=appeal, moderator=moderator.user, reason="off_topic")
     assert not IntegrityFlag.objects.filter(review=appeal).exists()
 
     review_update(review=appeal, author=appeal.author, changes={"body": NEAR_COPY})
+    assert integrity_scan_run(appeal.pk)  # the edit marked it due again
 
     flag = IntegrityFlag.objects.get(review=appeal)
     assert (flag.kind, flag.similar_review_id) == ("near_duplicate", first.pk)
@@ -133,19 +153,9 @@ def _similarity(a: str, b: str) -> float:
         return float(cursor.fetchone()[0])
 
 
-def test_a_pair_exactly_at_the_threshold_is_flagged(create_review, settings):
+def test_a_pair_exactly_at_the_threshold_is_flagged(create_scanned, settings):
     # The `%` pre-filter runs at (just below) the threshold: it never drops a pair the exact
     # `similarity() >=` comparison keeps.
     settings.INTEGRITY_SIMILARITY_THRESHOLD = _similarity(TEXT, NEAR_COPY)
-    create_review(_apart(100), body=TEXT)
-    assert IntegrityFlag.objects.filter(review=create_review(_apart(200), body=NEAR_COPY))
-
-
-def test_the_index_pre_filter_runs_at_the_flagging_threshold(create_review, settings):
-    # At pg_trgm's default (0.3) `%` kept every review sharing common words, each read from
-    # the heap; the scan sets it near the threshold for its transaction.
-    settings.INTEGRITY_SIMILARITY_THRESHOLD = 0.75
-    create_review(_apart(100), body=TEXT)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('pg_trgm.similarity_threshold')::float8")
-        assert cursor.fetchone()[0] == pytest.approx(0.749, abs=1e-6)
+    create_scanned(_apart(100), body=TEXT)
+    assert IntegrityFlag.objects.filter(review=create_scanned(_apart(200), body=NEAR_COPY))

@@ -95,6 +95,31 @@ def test_a_model_busy_as_usual_opens_no_surge(ai_model, create_review, publish, 
     assert (checks["reviews"].recent, checks["reviews"].threshold) == (10, 12.5)
 
 
+def test_the_baselines_are_counted_only_once_the_window_reaches_a_floor(
+    ai_model, create_review, settings
+):
+    # given a model with a month of history and fewer new reviews this hour than the floor (5)
+    settings.INTEGRITY_SURGE_MULTIPLIER = 10**6  # no surge opens: detection runs every time
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews.integrity.surges import surge_detect
+
+    _baseline(ai_model, 3)
+    for _ in range(4):
+        create_review(make_user())
+
+    def baselines_read() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            surge_detect(ai_model.pk)
+        return any('"baseline"' in query["sql"] for query in queries.captured_queries)
+
+    # then detection reads the window only; at the floor it reads the 30 days too
+    assert not baselines_read()
+    create_review(make_user())
+    assert baselines_read()
+
+
 def test_new_account_reviews_have_their_own_bar(ai_model, create_review, settings):
     settings.INTEGRITY_SURGE_MIN_REVIEWS = 1000
     settings.INTEGRITY_SURGE_MIN_NEW_ACCOUNT_REVIEWS = 3
