@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from config.documents import list_shard_generation
 from models_catalog.services import model_documents_invalidate
@@ -39,9 +41,7 @@ def provider_list(model: Any) -> str:
 def rank(client: Any, model: Any, measure: str = "bayesian_average") -> tuple[int, int] | None:
     ranks = client.get(detail_url(model, "ranks/")).json()["ranks"]
     found = [
-        (r["rank"], r["total"])
-        for r in ranks
-        if r["category"] == "all" and r["measure"] == measure
+        (r["rank"], r["total"]) for r in ranks if r["category"] == "all" and r["measure"] == measure
     ]
     return found[0] if found else None
 
@@ -97,11 +97,8 @@ def warm(client: Any, urls: list[str]) -> None:
         assert client.get(url).status_code == 200
 
 
-def kept(client: Any, url: str, assert_num_queries: Any) -> bool:
+def kept(client: Any, url: str) -> bool:
     """Whether `url` is served from the cache (no query)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return not queries.captured_queries
@@ -110,7 +107,7 @@ def kept(client: Any, url: str, assert_num_queries: Any) -> bool:
 def test_a_stored_rating_shows_in_every_document_that_shows_it(
     api_client: Any, catalog: tuple[Any, Any, Any], rate: Callable
 ) -> None:
-    alpha, beta, gamma = catalog
+    alpha, _beta, gamma = catalog
     rate(gamma, 4)
     rate(alpha, 3)
     urls = [
@@ -142,7 +139,6 @@ def test_a_stored_rating_leaves_other_providers_lists_and_unmoved_ranks_warm(
     api_client: Any,
     catalog: tuple[Any, Any, Any],
     rate: Callable,
-    django_assert_num_queries: Any,
 ) -> None:
     alpha, beta, gamma = catalog
     rate(gamma, 5, 5, 5, 5, 5)
@@ -157,17 +153,17 @@ def test_a_stored_rating_leaves_other_providers_lists_and_unmoved_ranks_warm(
     rate(alpha, 2)
     # then gamma's list, page, bundle and ranks, and beta's ranks, are still served warm
     for url in urls[:5]:
-        assert kept(api_client, url, django_assert_num_queries), url
+        assert kept(api_client, url), url
     # and alpha's own list and ranks were retired (they show its rating / are its own)
-    assert not kept(api_client, provider_list(alpha), django_assert_num_queries)
+    assert not kept(api_client, provider_list(alpha))
     assert listed_count(api_client, provider_list(alpha), alpha) == 2
-    assert not kept(api_client, detail_url(alpha, "ranks/"), django_assert_num_queries)
+    assert not kept(api_client, detail_url(alpha, "ranks/"))
 
 
 def test_a_model_becoming_ranked_retires_every_ranked_models_ranks(
     api_client: Any, catalog: tuple[Any, Any, Any], rate: Callable
 ) -> None:
-    alpha, beta, gamma = catalog
+    _alpha, beta, gamma = catalog
     rate(gamma, 1)
     warm(api_client, [detail_url(gamma, "ranks/")])
     assert rank(api_client, gamma) == (1, 1)
@@ -214,19 +210,19 @@ def test_a_list_read_during_a_rating_store_never_survives_its_commit(
 def test_ranks_moved_is_pairwise_with_ties_and_totals(catalog: tuple[Any, Any, Any]) -> None:
     alpha, beta, gamma = catalog
     stored = {alpha.pk: 3.0, beta.pk: 4.0, gamma.pk: 4.5}
-    for pk, score in stored.items():
+    for pk, value in stored.items():
         ModelRating.objects.update_or_create(
-            model_id=pk, defaults={"bayesian_average": score, "lower_bound": None}
+            model_id=pk, defaults={"bayesian_average": value, "lower_bound": None}
         )
-    score = "bayesian_average"
+    m = "bayesian_average"
     # alpha 3.0 -> 3.5: crosses nobody
-    assert ranks_moved([(alpha.pk, {score: 3.0}, {score: 3.5})]) == {alpha.pk}
+    assert ranks_moved([(alpha.pk, {m: 3.0}, {m: 3.5})]) == {alpha.pk}
     # alpha 3.0 -> 4.0: ties beta (not strictly better: beta's rank unchanged)
-    assert ranks_moved([(alpha.pk, {score: 3.0}, {score: 4.0})]) == {alpha.pk}
+    assert ranks_moved([(alpha.pk, {m: 3.0}, {m: 4.0})]) == {alpha.pk}
     # alpha 3.0 -> 4.2: passes beta, not gamma
-    assert ranks_moved([(alpha.pk, {score: 3.0}, {score: 4.2})]) == {alpha.pk, beta.pk}
+    assert ranks_moved([(alpha.pk, {m: 3.0}, {m: 4.2})]) == {alpha.pk, beta.pk}
     # gamma 4.5 -> 3.9 falls below beta (and ties nobody): beta moves up
-    assert ranks_moved([(gamma.pk, {score: 4.5}, {score: 3.9})]) == {gamma.pk, beta.pk}
+    assert ranks_moved([(gamma.pk, {m: 4.5}, {m: 3.9})]) == {gamma.pk, beta.pk}
     # alpha newly ranked on a measure: every model ranked on it shows a new total
-    moved = ranks_moved([(alpha.pk, {}, {score: 1.0})])
+    moved = ranks_moved([(alpha.pk, {}, {m: 1.0})])
     assert moved == {alpha.pk, beta.pk, gamma.pk}
