@@ -80,7 +80,7 @@ def test_me_shows_the_affiliation_and_roles_it_reads_in_one_query(
     from models_catalog.models import Provider
     from tests.factories import ProviderFactory
 
-    provider = ProviderFactory(slug="acme", name="Acme")
+    provider: Any = ProviderFactory(slug="acme", name="Acme")
     user = moderator.user
     user.affiliation = provider.slug
     user.save()
