@@ -42,7 +42,7 @@ class IsVerified(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user_email_verified(user))
+        return bool(user and user.is_authenticated and user_email_verified(user, fresh=True))
 
 
 class CanModerate(BasePermission):

@@ -15,6 +15,7 @@ from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.exceptions import UserNotFound
@@ -83,9 +84,23 @@ class ModerationAccess:
         return self.mfa_enabled and self.mfa_authenticated is not False
 
 
-def user_email_verified(user: User) -> bool:
-    """Whether the account's primary email address is verified (allauth's EmailAddress)."""
-    return EmailAddress.objects.filter(user_id=user.pk, primary=True, verified=True).exists()
+# A permission check (accounts.permissions) leaves its answer on the request's user instance,
+# and the service's own check of the same rule later in that request reads it instead of
+# asking the database again (Django keeps `has_perm`'s answers on the instance the same way).
+# Only a permission check (`fresh`) writes it, and it always asks the database.
+_EMAIL_VERIFIED = "_checked_email_verified"
+_MFA_ENABLED = "_checked_mfa_enabled"
+
+
+def user_email_verified(user: User, *, fresh: bool = False) -> bool:
+    """Whether the account's primary email address is verified (allauth's EmailAddress).
+    `fresh` (a permission check): always asked, and remembered for the request's services."""
+    if not fresh and hasattr(user, _EMAIL_VERIFIED):
+        return bool(getattr(user, _EMAIL_VERIFIED))
+    verified = EmailAddress.objects.filter(user_id=user.pk, primary=True, verified=True).exists()
+    if fresh:
+        setattr(user, _EMAIL_VERIFIED, verified)
+    return verified
 
 
 def user_roles(user: User) -> list[str]:
@@ -98,9 +113,15 @@ def user_roles(user: User) -> list[str]:
     return roles
 
 
-def user_mfa_enabled(user: User) -> bool:
-    """Whether the person has a second factor (TOTP or a security key) set up in allauth.mfa."""
-    return get_mfa_adapter().is_mfa_enabled(user, types=SECOND_FACTOR_TYPES)
+def user_mfa_enabled(user: User, *, fresh: bool = False) -> bool:
+    """Whether the person has a second factor (TOTP or a security key) set up in allauth.mfa.
+    `fresh`: as `user_email_verified`'s."""
+    if not fresh and hasattr(user, _MFA_ENABLED):
+        return bool(getattr(user, _MFA_ENABLED))
+    enabled = get_mfa_adapter().is_mfa_enabled(user, types=SECOND_FACTOR_TYPES)
+    if fresh:
+        setattr(user, _MFA_ENABLED, enabled)
+    return enabled
 
 
 def session_mfa_authenticated(session: SessionBase, user: User) -> bool:
@@ -115,10 +136,11 @@ def session_mfa_authenticated(session: SessionBase, user: User) -> bool:
 def moderation_access_get(user: User, session: SessionBase | None = None) -> ModerationAccess:
     """Whether `user` may moderate, and why not: the moderation permission (the `moderator`
     group, or superuser) and, when MODERATION_REQUIRE_MFA is on, MFA set up and, given the
-    `session` asking, completed in that session."""
+    `session` asking, completed in that session (asked by the permission check: MFA set up
+    is then asked afresh; a service's check without a session reuses its answer)."""
     return ModerationAccess(
         has_permission=user.is_active and user.has_perm(MODERATE_PERMISSION),
-        mfa_enabled=user_mfa_enabled(user),
+        mfa_enabled=user_mfa_enabled(user, fresh=session is not None),
         mfa_required=settings.MODERATION_REQUIRE_MFA,
         mfa_authenticated=None if session is None else session_mfa_authenticated(session, user),
     )
@@ -163,16 +185,41 @@ def affiliation_get(slug: str) -> Affiliation | None:
 
 
 def profile_get_private(user: User) -> PrivateProfile:
-    """Everything the person sees about their own account on /me/."""
+    """Everything the person sees about their own account on /me/: one query for what is
+    not on the user row (the verified address, the moderator group, the affiliation's name;
+    each as its own selector reads it)."""
+    provider_model = apps.get_model("models_catalog", "Provider")
+    facts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            email_verified_=Exists(
+                EmailAddress.objects.filter(user_id=OuterRef("pk"), primary=True, verified=True)
+            ),
+            moderator_=Exists(
+                User.groups.through.objects.filter(
+                    user_id=OuterRef("pk"), group__name=MODERATOR_GROUP
+                )
+            ),
+            affiliation_name_=Subquery(
+                provider_model.objects.filter(slug=OuterRef("affiliation")).values("name")[:1]
+            ),
+        )
+        .values("email_verified_", "moderator_", "affiliation_name_")
+        .get()
+    )
+    name = facts["affiliation_name_"] if user.affiliation else None
+    roles = [Role.MODERATOR.value] if facts["moderator_"] else []
+    if user.is_superuser:
+        roles.append(Role.ADMIN.value)
     return PrivateProfile(
         username=user.username,
         display_name=user.display_name,
         bio=user.bio,
-        affiliation=affiliation_get(user.affiliation),
+        affiliation=None if name is None else Affiliation(slug=user.affiliation, name=name),
         affiliation_public=user.affiliation_public,
         email=user.email,
-        email_verified=user_email_verified(user),
-        roles=user_roles(user),
+        email_verified=facts["email_verified_"],
+        roles=roles,
         date_joined=user.date_joined,
     )
 

@@ -30,7 +30,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from django.conf import settings
@@ -49,16 +49,22 @@ logger = logging.getLogger(__name__)
 ENTRY_TIMEOUT = 60  # seconds: bounds an entry only if a bump failed (see above)
 # Bumped with Document's fields and with the shapes of the bodies (2: the model reference
 # object and absolute links, issue 15; 3: the head beside each document; 4: a review's
-# `stars`, provider reference objects): an older release's entries are never read.
-ENTRY_FORMAT = 4
+# `stars`, provider reference objects; 5: `shown`, the optional generations a document
+# depends on): an older release's entries are never read.
+ENTRY_FORMAT = 5
 GZIP_MIN_LENGTH = 1024  # bytes: smaller bodies gain too little from compression
 
 # Generations. Per model: `model_generation(slug)` (its page and everything below it) and
 # `model_reviews_generation(slug)` (its reviews pages only: votes and replies change them and
 # nothing else, so they leave the model page warm).
 CATALOG = "catalog"  # any catalog write: imports, editor edits, prices, metrics, aliases
-RATINGS = "ratings"  # a stored rating of any model (lists and ranks order by ratings)
+RATINGS = "ratings"  # a stored rating of any model (charts, comparisons, lists by rating)
 REVIEWERS = "reviewers"  # reviewer bylines and facts shown beside reviews of every model
+# A list page shows the rating of each model on it: a stored rating of a model bumps the
+# shard of its provider (`list_shard_generation`), and a list page is kept under the shards
+# of the models it shows. By provider: a page in slug order shows a few providers' models,
+# so a rating elsewhere in the catalog leaves it warm.
+LIST_SHARDS = 64
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class Document:
     # Only the validators (a conditional read whose ETag still matches): `body` and `gzip`
     # are empty; document_response answers it 304 and nothing else reads it.
     head_only: bool = False
+    # The optional generations (document_get's `optional`) it shows, whose tokens follow
+    # the required ones' in `tokens`.
+    shown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ class DocumentHead:
     etag: str
     tokens: tuple[str, ...]
     compressible: bool  # the document has a gzip representation (Vary, weak ETag)
+    shown: tuple[str, ...] = ()
 
 
 def _head_key(key: str) -> str:
@@ -103,6 +113,21 @@ def model_generation(slug: str) -> str:
 
 def model_reviews_generation(slug: str) -> str:
     return f"model-reviews:{slug}"
+
+
+def model_ranks_generation(slug: str) -> str:
+    """The model's ranks: bumped by a stored rating that moved them (reviews/ratings)."""
+    return f"model-ranks:{slug}"
+
+
+def list_shard_generation(slug: str) -> str:
+    """The list shard of a model (`LIST_SHARDS`): by its provider, the slug's first part."""
+    provider = slug.partition("/")[0]
+    index = int.from_bytes(hashlib.sha256(provider.encode()).digest()[:4], "big") % LIST_SHARDS
+    return f"list-shard:{index}"
+
+
+LIST_SHARD_GENERATIONS = tuple(f"list-shard:{index}" for index in range(LIST_SHARDS))
 
 
 def etag_of(*parts: bytes) -> str:
@@ -151,17 +176,24 @@ T = TypeVar("T")
 _rendering: ContextVar[tuple[tuple[str, str], ...] | None] = ContextVar(
     "document_rendering", default=None
 )
+# The optional generations the document being rendered declared it shows (`document_shows`).
+_showing: ContextVar[set[str] | None] = ContextVar("document_showing", default=None)
 _shared: dict[str, tuple[tuple[tuple[str, str], ...], object]] = {}
 
 
-def render_shared(name: str, compute: Callable[[], T]) -> T:
+def render_shared(name: str, compute: Callable[[], T], *, under: Sequence[str] = ()) -> T:
     """`compute()`, or its value from an earlier render in this process under the same
     generations and tokens (e.g. the whole catalog's ranking, which every model's ranks
     read). As safe as the documents themselves: the value was read from the database after
     those tokens were, so it is at least as fresh as any document kept under them, and a
-    change retires the tokens and so the value. Outside a render (or with the cache down)
-    it is computed each time. The value must be treated as read-only."""
+    change retires the tokens and so the value. With `under`, only those generations (all
+    read before this render, required or optional) key the value: what it depends on, so
+    documents with other generations of their own share it. Outside a render (or with the
+    cache down) it is computed each time. The value must be treated as read-only."""
     key = _rendering.get()
+    if key is not None and under:
+        kept = tuple(pair for pair in key if pair[0] in under)
+        key = kept if len(kept) == len(set(under)) else None
     if key is None:
         return compute()
     held = _shared.get(name)
@@ -172,26 +204,62 @@ def render_shared(name: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def document_shows(names: Iterable[str]) -> None:
+    """Declare, while rendering, optional generations (document_get's `optional`) the
+    document shows: it is kept under their tokens too. Outside a render: nothing."""
+    showing = _showing.get()
+    if showing is not None:
+        showing.update(names)
+
+
 def _render(
-    render: Callable[[], bytes], generations: Sequence[str], tokens: tuple[str, ...] | None
+    render: Callable[[], bytes],
+    generations: Sequence[str],
+    tokens: tuple[str, ...] | None,
+    showing: set[str],
 ) -> bytes:
     shared = _rendering.set(
         None if tokens is None else tuple(zip(generations, tokens, strict=True))
     )
+    shows = _showing.set(showing)
     try:
         return render()
     finally:
+        _showing.reset(shows)
         _rendering.reset(shared)
 
 
-def document_get(key: str, generations: Sequence[str], render: Callable[[], bytes]) -> Document:
+def _expected(
+    generations: Sequence[str], tokens: tuple[str, ...], required: int, shown: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """The tokens a document showing `shown` must carry now (None if one is unknown)."""
+    current = dict(zip(generations, tokens, strict=True))
+    if any(name not in current for name in shown):
+        return None
+    return tokens[:required] + tuple(current[name] for name in shown)
+
+
+def document_get(
+    key: str,
+    generations: Sequence[str],
+    render: Callable[[], bytes],
+    *,
+    optional: Sequence[str] = (),
+) -> Document:
     """The document cached under `key` if rendered under the current tokens of
     `generations`, else `render()` (which may raise: nothing is kept then), kept for the
-    next reader. Never raises for a cache failure: renders from the database instead."""
-    token_keys = [_generation_key(name) for name in generations]
+    next reader. Never raises for a cache failure: renders from the database instead.
+
+    `optional`: generations whose tokens are read (in the same round trip) before every
+    render, of which the render declares those it shows (`document_shows`, e.g. the list
+    shards of the models on a page, known only once rendered); the document is kept under
+    those too. Race-free for the same reason as the required ones: read before the rows."""
+    every = [*generations, *(name for name in optional if name not in generations)]
+    token_keys = [_generation_key(name) for name in every]
+    required = len(generations)
     if_none_match = conditional_take()
     if if_none_match is not None:
-        head = _head_read(key, token_keys, if_none_match)
+        head = _head_read(key, every, required, if_none_match)
         if head is not None:
             return head
     try:
@@ -210,16 +278,21 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     tokens: tuple[str, ...] | None = tuple(str(found[k]) for k in token_keys if k in found)
     if len(tokens or ()) != len(token_keys):
         tokens = _tokens_create(token_keys, found)
-    elif isinstance(entry, Document) and entry.tokens == tokens:
+    elif isinstance(entry, Document) and entry.tokens == _expected(
+        every, tokens or (), required, entry.shown
+    ):
         return entry
+    showing: set[str] = set()
     try:
         with primary_reads():  # never from the replica: see config/replica.py
-            body = _render(render, generations, tokens)
+            body = _render(render, every, tokens, showing)
     except Uncacheable as uncacheable:
         return document_of(uncacheable.body)
-    document = document_of(body, tokens or ())
+    shown = tuple(name for name in every[required:] if name in showing)
+    kept_tokens = () if tokens is None else _expected(every, tokens, required, shown) or ()
+    document = replace(document_of(body, kept_tokens), shown=shown)
     if tokens is not None:
-        kept = DocumentHead(document.etag, document.tokens, document.gzip is not None)
+        kept = DocumentHead(document.etag, document.tokens, document.gzip is not None, shown)
         try:
             cache.set_many({key: document, _head_key(key): kept}, ENTRY_TIMEOUT)
         except Exception:
@@ -227,11 +300,14 @@ def document_get(key: str, generations: Sequence[str], render: Callable[[], byte
     return document
 
 
-def _head_read(key: str, token_keys: list[str], if_none_match: str) -> Document | None:
+def _head_read(
+    key: str, generations: list[str], required: int, if_none_match: str
+) -> Document | None:
     """A head-only Document when the head kept beside `key` is current and If-None-Match
     names its ETag (the answer is 304); else None, and the caller reads the whole document.
     A conditional request's throttle charge is settled after the answer (none for a 304):
     this read charges nothing."""
+    token_keys = [_generation_key(name) for name in generations]
     try:
         found = cache.get_many([_head_key(key), *token_keys])
     except Exception:
@@ -239,10 +315,14 @@ def _head_read(key: str, token_keys: list[str], if_none_match: str) -> Document 
     head = found.get(_head_key(key))
     if not isinstance(head, DocumentHead) or not _none_match_fails(head.etag, if_none_match):
         return None
-    if head.tokens != tuple(str(found.get(k)) for k in token_keys):
+    tokens = tuple(str(found.get(k)) for k in token_keys)
+    if head.tokens != _expected(generations, tokens, required, head.shown):
         return None
     compressed = b"" if head.compressible else None
-    return Document(etag=head.etag, body=b"", tokens=head.tokens, gzip=compressed, head_only=True)
+    return Document(
+        etag=head.etag, body=b"", tokens=head.tokens, gzip=compressed, head_only=True,
+        shown=head.shown,
+    )  # fmt: skip
 
 
 def generations_bump_now(names: Iterable[str]) -> None:

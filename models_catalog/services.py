@@ -23,7 +23,9 @@ from config.documents import (
     RATINGS,
     REVIEWERS,
     generations_bump,
+    list_shard_generation,
     model_generation,
+    model_ranks_generation,
     model_reviews_generation,
 )
 from events.services import outbox_record
@@ -458,17 +460,24 @@ def model_documents_invalidate(
     ratings: bool = False,
     reviewers: bool = False,
     reviews_only: bool = False,
+    ranks_of: Iterable[int] = (),
 ) -> None:
     """What apps above the catalog call when something a model's documents show changed:
     its page and its reviews pages (with `reviews_only`, the reviews pages alone: a vote or
-    a publication shows nowhere else); with `ratings`, every list and ranks (a stored rating
-    orders them); with `reviewers`, the reviews pages of every model (a reviewer's published
-    count or byline). One query for the slugs; never raises for the cache."""
-    ids = list(model_ids)
-    slugs = AIModel.objects.filter(pk__in=ids).values_list("slug", flat=True) if ids else []
+    a publication shows nowhere else); with `ratings` (its stored rating changed), the list
+    pages that show it (its list shard), charts, comparisons and lists ordered by a rating;
+    `ranks_of`: the models whose ranks moved; with `reviewers`, the reviews pages of every
+    model (a reviewer's published count or byline). One query for the slugs; never raises
+    for the cache."""
+    ids, ranked = list(model_ids), set(ranks_of)
+    every = set(ids) | ranked
+    rows = AIModel.objects.filter(pk__in=every).values_list("pk", "slug") if every else []
+    slugs = dict(rows)
     generation = model_reviews_generation if reviews_only else model_generation
-    names = [generation(slug) for slug in slugs]
+    names = [generation(slugs[pk]) for pk in ids if pk in slugs]
+    names += [model_ranks_generation(slugs[pk]) for pk in ranked if pk in slugs]
     if ratings:
+        names += [list_shard_generation(slugs[pk]) for pk in ids if pk in slugs]
         names.append(RATINGS)
     if reviewers:
         names.append(REVIEWERS)

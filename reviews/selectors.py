@@ -205,6 +205,18 @@ def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | Non
     return review
 
 
+def review_ref_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Review:
+    """`review_get_visible`'s review, its id alone loaded (one query, nothing preloaded): for
+    a write whose service locks the row and reads it itself (a vote, a report)."""
+    visible = Q(status=ReviewStatus.PUBLISHED)
+    if user is not None and user.is_authenticated:
+        visible |= Q(author_id=user.pk)
+    review = Review.objects.filter(visible, public_id=public_id).only("pk").first()
+    if review is None:
+        raise ReviewNotFound()
+    return review
+
+
 def review_list_for_author(*, author: User, model: AIModel | None = None) -> QuerySet[Review]:
     """The author's reviews in every state (of one `model` if given), newest first, with the
     edit waiting for moderation (if any) preloaded as `pending_revisions` and the reader's
@@ -257,6 +269,15 @@ def moderation_review_get(*, public_id: uuid.UUID) -> Review:
     """Any review, as moderators see it (open reports and the waiting edit preloaded as
     `open_reports` and `pending_revisions`). ReviewNotFound."""
     review = _moderation_queryset().filter(public_id=public_id).first()
+    if review is None:
+        raise ReviewNotFound()
+    return review
+
+
+def moderation_review_ref_get(*, public_id: uuid.UUID) -> Review:
+    """Any review, its id alone loaded (one query): for a moderation service, which locks
+    the row and reads it itself. ReviewNotFound."""
+    review = Review.objects.filter(public_id=public_id).only("pk").first()
     if review is None:
         raise ReviewNotFound()
     return review

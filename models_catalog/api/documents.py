@@ -3,12 +3,15 @@
 What each shows, and so the generations it is kept under:
 - model page: the catalog (its data, siblings, successor) and the model's own generation
   (its rating brief and versions with review counts);
-- list pages and providers: the catalog and the ratings (lists embed and order by them);
-- ranks: the catalog and the ratings (any model's change can move any rank);
+- providers: the catalog;
+- list pages: the catalog and the list shards of the models shown (each embeds its rating);
+  a list ordered by a rating: the catalog and the ratings (any rating can reorder it);
+- ranks: the catalog and the model's ranks generation (a stored rating bumps the ranks of
+  the models it moved: reviews/ratings/ranks_moved.py);
 - cost: the catalog (prices) only;
 - price history: the catalog (prices; an alias moving bumps it too);
 - charts and comparisons: the catalog and the ratings (they show and rank both);
-- the page bundle: all of the above plus the reviewers (its reviews part).
+- the page bundle: all of the above for its model plus the reviewers (its reviews part).
 A model page or bundle asked for by an alias or variant is rendered, served, never kept:
 it follows the generation of the model the name points at, which the key cannot name.
 """
@@ -23,6 +26,7 @@ from rest_framework.serializers import Serializer
 
 from config.documents import (
     CATALOG,
+    LIST_SHARD_GENERATIONS,
     RATINGS,
     REVIEWERS,
     Document,
@@ -30,7 +34,10 @@ from config.documents import (
     document_get,
     document_key,
     document_of,
+    document_shows,
+    list_shard_generation,
     model_generation,
+    model_ranks_generation,
     model_reviews_generation,
     origin,
     render_shared,
@@ -56,7 +63,7 @@ from models_catalog.models import AIModel
 # Only these are kept; any other count is computed on each request (two indexed queries),
 # so arbitrary query strings cannot fill the cache.
 COMMON_TOKEN_COUNTS = frozenset([0, *(10**n for n in range(3, 10))])
-BUNDLE_GENERATIONS = (CATALOG, RATINGS, REVIEWERS)
+BUNDLE_GENERATIONS = (CATALOG, REVIEWERS)
 
 
 def json_render(data: object) -> bytes:
@@ -128,20 +135,27 @@ def model_ranks_body(request: HttpRequest, slug: str) -> bytes:
 
 
 def model_ranks_document(request: HttpRequest, slug: str) -> Document:
-    """Ranks (`GET /models/{slug}/ranks/`), kept per origin (the model reference links);
-    an alias's entry is right too, since every change of what it shows bumps a generation
-    it is kept under (an alias moving bumps the catalog). Raises ModelNotFound."""
+    """Ranks (`GET /models/{slug}/ranks/`), kept per origin (the model reference links)
+    under the model's ranks generation, which a stored rating bumps only when it moved this
+    model's ranks; an alias's is rendered, not kept (its generation is the model's).
+    Raises ModelNotFound."""
 
     def render() -> bytes:
-        # The catalog-wide part is the same for every model's ranks under these tokens:
-        # computed once per process and tokens, not once per model (a stored rating retires
-        # every model's ranks at once, and each was read again at the full cost).
-        ranking = render_shared("catalog-ranking", selectors.catalog_ranking_get)
+        # The catalog-wide part is the same for every model's ranks while neither the
+        # catalog nor any rating changed: computed once per process and those tokens, not
+        # once per model (RATINGS is read for this key only, not kept under).
+        ranking = render_shared(
+            "catalog-ranking", selectors.catalog_ranking_get, under=(CATALOG, RATINGS)
+        )
         ranks = selectors.model_ranks_get(slug=slug, ranking=ranking)
-        return json_render(model_ranks_data(ranks, _context(request)))
+        body = json_render(model_ranks_data(ranks, _context(request)))
+        if ranks.model.slug != slug:
+            raise Uncacheable(body)
+        return body
 
     key = document_key("ranks", origin(request), slug)
-    return document_get(key, [CATALOG, RATINGS], render)
+    generations = [CATALOG, model_ranks_generation(slug)]
+    return document_get(key, generations, render, optional=[RATINGS])
 
 
 def model_cost_document(
@@ -246,6 +260,25 @@ def list_document(
     return document_get(key, generations, render)
 
 
+def model_list_document(
+    request: HttpRequest, render: Callable[[], dict[str, Any]], *, by_rating: bool
+) -> Document:
+    """A page of the model list. Ordered by a rating (`by_rating`), any stored rating can
+    change which models it shows: kept under the ratings. Otherwise which models it shows
+    is the catalog's, and it shows each one's rating: kept under the list shards of the
+    models on it (`config.documents.list_shard_generation`)."""
+    key = document_key("models", origin(request), request.get_full_path())
+    if by_rating:
+        return document_get(key, [CATALOG, RATINGS], lambda: json_render(render()))
+
+    def render_page() -> bytes:
+        data = render()
+        document_shows(list_shard_generation(item["slug"]) for item in data["results"])
+        return json_render(data)
+
+    return document_get(key, [CATALOG], render_page, optional=LIST_SHARD_GENERATIONS)
+
+
 def page_parts() -> dict[str, registry.PagePart]:
     """What `?include=` may name: ranks (the catalog's own) and the registered parts."""
     return {"ranks": model_ranks_body, **registry.page_part_list()}
@@ -271,5 +304,8 @@ def model_page_document(request: HttpRequest, slug: str, include: Sequence[str])
 
     key = document_key("page", origin(request), slug, ",".join(include))
     # Its reviews part follows the model's reviews generation too (votes, replies).
-    generations = [*BUNDLE_GENERATIONS, model_generation(slug), model_reviews_generation(slug)]
+    generations = [
+        *BUNDLE_GENERATIONS, model_generation(slug), model_reviews_generation(slug),
+        model_ranks_generation(slug),
+    ]  # fmt: skip
     return document_get(key, generations, render)

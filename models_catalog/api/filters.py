@@ -13,6 +13,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
 from django_filters.rest_framework import FilterSet
 from rest_framework.exceptions import ValidationError
 
@@ -165,6 +166,15 @@ _ORDERING_FIELDS = {
     "release_date": "release_date",
     "name": "name",
 }
+
+
+def orders_by_registered(query: QueryDict) -> bool:
+    """Whether the model list's `ordering` names a sort key other than the catalog's own
+    (a registered measure, e.g. a rating; or an unknown key, refused when rendered)."""
+    terms = (
+        term.strip().lstrip("-") for value in query.getlist("ordering") for term in value.split(",")
+    )
+    return any(term and term not in _ORDERING_FIELDS.values() for term in terms)
 
 
 def _ordering_filter() -> NullsLastOrderingFilter:

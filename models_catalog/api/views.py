@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from config.api import FirstRendererNegotiation
-from config.documents import CATALOG, RATINGS, document_response
+from config.documents import CATALOG, document_response
 from config.fast_reads import PublicReadMixin
 from config.openapi import (
     BAD_REQUEST,
@@ -30,7 +30,7 @@ from config.openapi import (
 from config.pagination import CursorPagePagination
 from models_catalog import selectors
 from models_catalog.api import documents
-from models_catalog.api.filters import ModelListFilter
+from models_catalog.api.filters import ModelListFilter, orders_by_registered
 from models_catalog.api.serializers import (
     ChartInputSerializer,
     ChartOutputSerializer,
@@ -133,9 +133,10 @@ class ModelListApi(PublicReadMixin, ListAPIView):
     def get(  # type: ignore[override]
         self, request: Request, *args: object, **kwargs: object
     ) -> HttpResponseBase:
-        # Lists embed each model's rating and order by it: kept under the ratings too.
-        render = lambda: documents.json_render(self.list(request).data)  # noqa: E731
-        document = documents.list_document(request, "models", [CATALOG, RATINGS], render)
+        # Lists embed each model's rating (and may order by it): see model_list_document.
+        by_rating = orders_by_registered(request.GET)
+        render = lambda: self.list(request).data  # noqa: E731
+        document = documents.model_list_document(request, render, by_rating=by_rating)
         return document_response(request, document)
 
 

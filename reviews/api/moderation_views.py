@@ -81,7 +81,7 @@ class _ModerationActionApi(IdempotentWriteMixin, APIView):
     service: ClassVar[Callable[..., Any]]
 
     def post(self, request: Request, review_id: uuid.UUID) -> Response:
-        review = selectors.moderation_review_get(public_id=review_id)
+        review = selectors.moderation_review_ref_get(public_id=review_id)
         data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         type(self).service(review=review, moderator=request.user, **data.validated_data)

@@ -240,7 +240,7 @@ class ReviewVoteApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView):
         "changeable; not on your own review: 403 `cannot_vote_own_review`).",
     )
     def put(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
-        review = selectors.review_get_visible(public_id=review_id, user=request.user)
+        review = selectors.review_ref_get_visible(public_id=review_id, user=request.user)
         data = ReviewVoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         helpful = data.validated_data["helpful"]
@@ -259,7 +259,7 @@ class ReviewVoteApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView):
         description="Take back your vote (nothing happens if there was none).",
     )
     def delete(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
-        review = selectors.review_get_visible(public_id=review_id, user=request.user)
+        review = selectors.review_ref_get_visible(public_id=review_id, user=request.user)
         services.vote_delete(review=review, voter=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -283,7 +283,7 @@ class ReviewReportCreateApi(IdempotentWriteMixin, SuccessOnlyThrottling, APIView
         "Throttled per account (`review_report`).",
     )
     def post(self, request: AuthenticatedRequest, review_id: uuid.UUID) -> Response:
-        review = selectors.review_get_visible(public_id=review_id, user=request.user)
+        review = selectors.review_ref_get_visible(public_id=review_id, user=request.user)
         data = ReportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(review=review, reporter=request.user, **data.validated_data)

@@ -35,6 +35,7 @@ from models_catalog.models import AIModel
 from models_catalog.services import model_documents_invalidate
 from reviews.models import SCORE_TOLERANCE, ModelRating, ModelRatingState, RatingPrior
 from reviews.ratings.cache import rating_cache_refresh
+from reviews.ratings.ranks_moved import RANKED_MEASURES, Scores, rank_scores, ranks_moved
 from reviews.ratings.summary import (
     DEFAULT_PRIOR_MEAN,
     SCORE_FIELDS,
@@ -215,6 +216,7 @@ class _Locked:
     seq: int  # computed_seq
     count: int  # recompute_count
     values: tuple  # CHANGE_FIELDS as stored
+    scores: Scores  # what its ranks are ranked by, as stored (ranks_moved)
 
 
 def summaries_lock(model_ids: Collection[int] | None) -> dict[int, _Locked]:
@@ -234,12 +236,15 @@ def summaries_lock(model_ids: Collection[int] | None) -> dict[int, _Locked]:
         ignore_conflicts=True,
     )
     rows = ModelRating.objects.select_for_update().filter(pk__in=existing).order_by("pk")
-    return {
-        pk: _Locked(seq, count, tuple(values))
-        for pk, seq, count, *values in rows.values_list(
-            "pk", "computed_seq", "recompute_count", *CHANGE_FIELDS
-        )
-    }
+    fields = [*CHANGE_FIELDS, *RANKED_MEASURES, "use_cases"]
+    locked = {}
+    for pk, seq, count, *values in rows.values_list(
+        "pk", "computed_seq", "recompute_count", *fields
+    ):
+        stored = dict(zip(fields, values, strict=True))
+        changes = tuple(stored[name] for name in CHANGE_FIELDS)
+        locked[pk] = _Locked(seq, count, changes, rank_scores(stored))
+    return locked
 
 
 def _stale_clear(seqs: dict[int, int]) -> None:
@@ -342,12 +347,16 @@ def _write(
     stored = [c.model_id for c in fresh]
     _failures_clear(stored)
     if stored:
+        # Under the row locks, after the upsert: whose ranks the new values moved.
+        moved = ranks_moved(
+            [(c.model_id, locked[c.model_id].scores, rank_scores(c.values)) for c in fresh]
+        )
         # After commit, so the refresh reads the committed rows; robust: a cache error never
         # stops the transaction's other callbacks (the entries then expire on their own).
         transaction.on_commit(functools.partial(rating_cache_refresh, stored), robust=True)
         # Registered after the refresh, so its after-commit bump runs after it: a document
         # rendered under the new tokens embeds the refreshed rating.
-        model_documents_invalidate(stored, ratings=True)
+        model_documents_invalidate(stored, ratings=True, ranks_of=moved)
     return stored
 
 

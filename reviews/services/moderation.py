@@ -144,11 +144,12 @@ def review_verify(
     answered = before == ReviewStatus.PENDING
     reports_resolve(review, Report.State.UPHELD if answered else Report.State.DISMISSED)
     queue_settle(review)
-    review.save()
+    # The review's new state and its last outcome (event_record) in one UPDATE.
     event_record(
         review, actor_id=moderator.pk, action=ModerationAction.VERIFY, from_status=before,
-        note=note, revision_number=number,
+        note=note, revision_number=number, save=False,
     )  # fmt: skip
+    review.save()
     rating_mark_stale(review.model_id, authors=[review.author_id])
     return review
 

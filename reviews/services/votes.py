@@ -52,8 +52,14 @@ def vote_set(*, review: Review, voter: User, helpful: bool) -> Review:
     author_check(voter)
     if review.status != ReviewStatus.PUBLISHED:
         raise ReviewNotPublished()
-    # No race on the insert: concurrent votes on this review wait for the lock above.
-    HelpfulVote.objects.update_or_create(review=review, voter=voter, defaults={"helpful": helpful})
+    # No race on the insert: concurrent votes on this review wait for the lock above. One
+    # statement (INSERT ... ON CONFLICT DO UPDATE on the one-vote constraint), not
+    # update_or_create's savepoint, SELECT FOR UPDATE and write.
+    vote = HelpfulVote(review=review, voter=voter, helpful=helpful)
+    HelpfulVote.objects.bulk_create(
+        [vote], update_conflicts=True, unique_fields=["review", "voter"],
+        update_fields=["helpful", "updated_at"],
+    )  # fmt: skip
     _counts_refresh(review)
     return review
 

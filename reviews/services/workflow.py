@@ -92,11 +92,13 @@ def event_record(
     reason: str = "",
     note: str = "",
     revision_number: int | None = None,
+    save: bool = True,
 ) -> ModerationEvent:
     """Append one audit event for the review's current (saved) status, and its domain event
     to the outbox (`REVIEW_EVENT_TYPES`) in the same transaction; for an outcome, also keep it
     on the review (for the author's list). The author's outcome mail is a delivery of that
-    domain event (consumer `review_outcome_mail`, registered in reviews.apps)."""
+    domain event (consumer `review_outcome_mail`, registered in reviews.apps). With `save`
+    False the caller saves the review after, in the same transaction (one UPDATE, not two)."""
     event = ModerationEvent.objects.create(
         review=review,
         actor_id=actor_id,
@@ -112,7 +114,8 @@ def event_record(
         review.last_moderation_reason = reason
         review.last_moderation_note = note
         review.last_moderated_at = event.created_at
-        review.save(update_fields=[*_OUTCOME_FIELDS, "updated_at"])
+        if save:
+            review.save(update_fields=[*_OUTCOME_FIELDS, "updated_at"])
     outbox_record(
         REVIEW_EVENT_TYPES[action],
         {
