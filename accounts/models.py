@@ -32,9 +32,6 @@ class User(AbstractUser):
 
     class Meta:
         permissions = [("moderate_reviews", "Can moderate reviews")]
-        # The surge check counts reviews by accounts that joined recently (reviews.integrity
-        # .surges): it starts from those few accounts, not from every account.
-        indexes = [models.Index(fields=["date_joined"], name="user_date_joined")]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -43,8 +40,9 @@ class User(AbstractUser):
             ),
         ]
         indexes = [
-            # Accounts created around the same time (the ring signal of reviews.integrity):
-            # a short range of this index, not a scan of every account.
+            # Accounts created around the same time (the ring signal of reviews.integrity)
+            # and accounts that joined recently (its surge check's new-account count): a
+            # short range of this index, not a scan of every account.
             models.Index(fields=["date_joined"], name="accounts_user_joined_idx"),
         ]
 
