@@ -41,6 +41,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_etags
 from rest_framework.exceptions import Throttled
 
+from config.fast_reads import DirectRead
 from config.redis_health import fallback_log
 from config.replica import primary_reads
 from config.throttles import conditional_take, read_charged
@@ -236,6 +237,12 @@ def _head_read(key: str, token_keys: list[str], if_none_match: str) -> Document 
         found = cache.get_many([_head_key(key), *token_keys])
     except Exception:
         return None  # the whole read that follows meets the outage and falls back
+    return _head_found(found, key, token_keys, if_none_match)
+
+
+def _head_found(
+    found: dict[str, object], key: str, token_keys: Sequence[str], if_none_match: str
+) -> Document | None:
     head = found.get(_head_key(key))
     if not isinstance(head, DocumentHead) or not _none_match_fails(head.etag, if_none_match):
         return None
@@ -243,6 +250,46 @@ def _head_read(key: str, token_keys: list[str], if_none_match: str) -> Document 
         return None
     compressed = b"" if head.compressible else None
     return Document(etag=head.etag, body=b"", tokens=head.tokens, gzip=compressed, head_only=True)
+
+
+def _current(found: dict[str, object], key: str, token_keys: Sequence[str]) -> Document | None:
+    """The document found under `key` if rendered under the tokens found (all present)."""
+    entry = found.get(key)
+    if not isinstance(entry, Document) or len(entry.tokens) != len(token_keys):
+        return None
+    for token, token_key in zip(entry.tokens, token_keys, strict=True):
+        if token != found.get(token_key):
+            return None
+    return entry
+
+
+Respond = Callable[[HttpRequest, Document], HttpResponseBase]
+
+
+def document_direct(
+    request: HttpRequest, key: str, generations: Sequence[str], respond: Respond | None = None
+) -> DirectRead:
+    """The direct read (config.fast_reads) of the document `document_get(key, generations,
+    ...)` would serve: answered with `respond` (document_response by default) when the
+    document is current, a 304 from its head alone; a miss falls back to the view."""
+    answer_with = respond or document_response
+    token_keys = [_generation_key(name) for name in generations]
+
+    def answer(found: dict[str, object]) -> HttpResponseBase | None:
+        document = _current(found, key, token_keys)
+        return None if document is None else answer_with(request, document)
+
+    def conditional_answer(found: dict[str, object]) -> HttpResponseBase | None:
+        if_none_match = request.META["HTTP_IF_NONE_MATCH"]
+        head = _head_found(found, key, token_keys, if_none_match)
+        return None if head is None else answer_with(request, head)
+
+    return DirectRead(
+        keys=[key, *token_keys],
+        answer=answer,
+        conditional_keys=[_head_key(key), *token_keys],
+        conditional_answer=conditional_answer,
+    )
 
 
 def generations_bump_now(names: Iterable[str]) -> None:

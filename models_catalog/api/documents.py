@@ -27,6 +27,7 @@ from config.documents import (
     REVIEWERS,
     Document,
     Uncacheable,
+    document_direct,
     document_get,
     document_key,
     document_of,
@@ -35,6 +36,7 @@ from config.documents import (
     origin,
     render_shared,
 )
+from config.fast_reads import DirectRead
 from models_catalog import compare, registry, selectors
 from models_catalog.api.serializers import (
     ChartInputSerializer,
@@ -83,8 +85,18 @@ def model_detail_document(request: HttpRequest, slug: str) -> Document:
             raise Uncacheable(body)
         return body
 
-    key = document_key("detail", origin(request), slug)
-    return document_get(key, [CATALOG, model_generation(slug)], render)
+    return document_get(*_detail_address(request, slug), render)
+
+
+def _detail_address(request: HttpRequest, slug: str) -> tuple[str, list[str]]:
+    """The model page's key and generations."""
+    return document_key("detail", origin(request), slug), [CATALOG, model_generation(slug)]
+
+
+def model_detail_direct(request: HttpRequest, slug: str) -> DirectRead:
+    """The model page's direct read (config.fast_reads): the document model_detail_document
+    serves when it is warm."""
+    return document_direct(request, *_detail_address(request, slug))
 
 
 # A slot of the catalog's part as JSON renders it (serializers.SLOT_MARK + the field's name).
@@ -140,8 +152,16 @@ def model_ranks_document(request: HttpRequest, slug: str) -> Document:
         ranks = selectors.model_ranks_get(slug=slug, ranking=ranking)
         return json_render(model_ranks_data(ranks, _context(request)))
 
-    key = document_key("ranks", origin(request), slug)
-    return document_get(key, [CATALOG, RATINGS], render)
+    return document_get(*_ranks_address(request, slug), render)
+
+
+def _ranks_address(request: HttpRequest, slug: str) -> tuple[str, list[str]]:
+    return document_key("ranks", origin(request), slug), [CATALOG, RATINGS]
+
+
+def model_ranks_direct(request: HttpRequest, slug: str) -> DirectRead:
+    """The ranks' direct read (config.fast_reads)."""
+    return document_direct(request, *_ranks_address(request, slug))
 
 
 def model_cost_document(
@@ -242,8 +262,17 @@ def list_document(
     request: HttpRequest, kind: str, generations: Sequence[str], render: Callable[[], bytes]
 ) -> Document:
     """A list page, kept per origin and exact path with query (its links are absolute)."""
-    key = document_key(kind, origin(request), request.get_full_path())
-    return document_get(key, generations, render)
+    return document_get(_list_key(request, kind), generations, render)
+
+
+def _list_key(request: HttpRequest, kind: str) -> str:
+    return document_key(kind, origin(request), request.get_full_path())
+
+
+def list_direct(request: HttpRequest, kind: str, generations: Sequence[str]) -> DirectRead:
+    """A list page's direct read (config.fast_reads): kept per exact query, and only for a
+    query that rendered (a bad one raised and kept nothing), so any query may be looked up."""
+    return document_direct(request, _list_key(request, kind), generations)
 
 
 def page_parts() -> dict[str, registry.PagePart]:
@@ -269,7 +298,16 @@ def model_page_document(request: HttpRequest, slug: str, include: Sequence[str])
             raise Uncacheable(body)
         return body
 
+    return document_get(*_page_address(request, slug, include), render)
+
+
+def _page_address(request: HttpRequest, slug: str, include: Sequence[str]) -> tuple[str, list[str]]:
     key = document_key("page", origin(request), slug, ",".join(include))
     # Its reviews part follows the model's reviews generation too (votes, replies).
     generations = [*BUNDLE_GENERATIONS, model_generation(slug), model_reviews_generation(slug)]
-    return document_get(key, generations, render)
+    return key, generations
+
+
+def model_page_direct(request: HttpRequest, slug: str, include: Sequence[str]) -> DirectRead:
+    """The bundle's direct read (config.fast_reads), for known parts in their fixed order."""
+    return document_direct(request, *_page_address(request, slug, include))
