@@ -25,6 +25,18 @@ Why: with the document one Redis round trip away, DRF's per-request machinery (a
 with parsers and authenticators, allauth's token lookup, two negotiation passes) was most
 of what a warm read cost (bench/results, `floor_drf`). tests/test_fast_reads.py checks
 that both paths give the same status, headers and body for the same requests.
+
+**The direct read.** A view may also declare `direct_read(request, **kwargs)`, returning a
+`DirectRead` (the cache keys of the document this request would be served, and how to answer
+from what is found) or None. Then a warm anonymous read builds no DRF Request at all: the
+throttle's charge is computed as AnonRateThrottle computes it (config.throttles.direct_charge),
+one round trip counts it and reads the document (a conditional GET: the head alone, no
+charge, and only a 304 is answered here), and the answer gets what finalize_response adds
+(DRF's default headers). Anything else falls through to the path above, which answers as DRF
+does: a miss (the client is marked counted, so DRF's throttle does not count it again), a
+refusal (remembered by the throttle, which then answers the 429 itself), a key not looked up
+here yet or refused (DRF's 401), an Accept a negotiating view must judge, a cache outage.
+Only views whose throttles count an anonymous read as AnonRateThrottle does get one.
 """
 
 import functools
