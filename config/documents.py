@@ -41,6 +41,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_etags
 from rest_framework.exceptions import Throttled
 
+from config.fast_reads import DirectRead
 from config.redis_health import fallback_log
 from config.replica import primary_reads
 from config.throttles import conditional_take, read_charged
@@ -312,10 +313,25 @@ def _head_read(
         found = cache.get_many([_head_key(key), *token_keys])
     except Exception:
         return None  # the whole read that follows meets the outage and falls back
+    return _head_found(found, key, generations, required, if_none_match)
+
+
+def _tokens_found(found: dict[str, object], generations: Sequence[str]) -> tuple[str, ...]:
+    # A token missing from the cache reads as "None", which no kept document carries.
+    return tuple(str(found.get(_generation_key(name))) for name in generations)
+
+
+def _head_found(
+    found: dict[str, object],
+    key: str,
+    generations: Sequence[str],
+    required: int,
+    if_none_match: str,
+) -> Document | None:
     head = found.get(_head_key(key))
     if not isinstance(head, DocumentHead) or not _none_match_fails(head.etag, if_none_match):
         return None
-    tokens = tuple(str(found.get(k)) for k in token_keys)
+    tokens = _tokens_found(found, generations)
     if head.tokens != _expected(generations, tokens, required, head.shown):
         return None
     compressed = b"" if head.compressible else None
@@ -323,6 +339,58 @@ def _head_read(
         etag=head.etag, body=b"", tokens=head.tokens, gzip=compressed, head_only=True,
         shown=head.shown,
     )  # fmt: skip
+
+
+def _current(
+    found: dict[str, object], key: str, generations: Sequence[str], required: int
+) -> Document | None:
+    """The document found under `key` if rendered under the tokens found now, those of the
+    required generations and of the optional ones it shows (as document_get judges it)."""
+    entry = found.get(key)
+    if not isinstance(entry, Document):
+        return None
+    tokens = _tokens_found(found, generations)
+    if entry.tokens != _expected(generations, tokens, required, entry.shown):
+        return None
+    return entry
+
+
+Respond = Callable[[HttpRequest, Document], HttpResponseBase]
+
+
+def document_direct(
+    request: HttpRequest,
+    key: str,
+    generations: Sequence[str],
+    respond: Respond | None = None,
+    *,
+    optional: Sequence[str] = (),
+) -> DirectRead:
+    """The direct read (config.fast_reads) of the document `document_get(key, generations,
+    ..., optional=optional)` would serve: answered with `respond` (document_response by
+    default) when the document is current, a 304 from its head alone; a miss falls back to
+    the view. The optional generations' tokens are read in the same round trip, since which
+    of them the document shows is known only from the entry."""
+    answer_with = respond or document_response
+    every = [*generations, *(name for name in optional if name not in generations)]
+    required = len(generations)
+    token_keys = [_generation_key(name) for name in every]
+
+    def answer(found: dict[str, object]) -> HttpResponseBase | None:
+        document = _current(found, key, every, required)
+        return None if document is None else answer_with(request, document)
+
+    def conditional_answer(found: dict[str, object]) -> HttpResponseBase | None:
+        if_none_match = request.META["HTTP_IF_NONE_MATCH"]
+        head = _head_found(found, key, every, required, if_none_match)
+        return None if head is None else answer_with(request, head)
+
+    return DirectRead(
+        keys=[key, *token_keys],
+        answer=answer,
+        conditional_keys=[_head_key(key), *token_keys],
+        conditional_answer=conditional_answer,
+    )
 
 
 def generations_bump_now(names: Iterable[str]) -> None:

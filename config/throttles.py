@@ -362,7 +362,11 @@ def read_charged(keys: Sequence[str]) -> dict[str, Any]:
     outage raises as `get_many` would, for the caller's own fallback; the charge fails open.
     Assumes one Redis server, as the cache does (config/cache.py)."""
     pending = _read_charges.get()
-    charge = pending.pop() if pending else None
+    return read_counted(pending.pop() if pending else None, keys)
+
+
+def read_counted(charge: "_Charge | None", keys: Sequence[str]) -> dict[str, Any]:
+    """`cache.get_many(keys)` charging `charge` in the same round trip (see read_charged)."""
     found = _redis_script(_HIT_AND_READ) if charge is not None else None
     if found is None:
         if charge is not None:  # the file cache of `make run`: two calls, as before
@@ -374,7 +378,9 @@ def read_charged(keys: Sequence[str]) -> dict[str, Any]:
     script, circuit = found
     window = _Window.now(charge.ident, charge.window)
     all_keys = [window.current_key, window.previous_key]
-    all_keys += [cache.make_and_validate_key(key) for key in keys]
+    # make_key, not make_and_validate_key: the memcached key checks (a loop over every
+    # character of every key) are warnings Redis does not need, on the hottest path.
+    all_keys += [cache.make_key(key) for key in keys]
     args = [charge.limit, charge.window, f"{window.weight:.6f}"]
     try:
         answer = (
@@ -419,6 +425,8 @@ class _CounterThrottle(throttling.SimpleRateThrottle):
         charge = self.charge_for(request)
         if charge is None:
             return True
+        if request._request.__dict__.get(CHARGED) == charge.ident:
+            return True  # counted already, by the direct read (config.fast_reads)
         known = _refused_wait(charge.ident)
         if known is not None:
             self.wait_seconds = known
@@ -445,6 +453,49 @@ class _CounterThrottle(throttling.SimpleRateThrottle):
 
     def wait(self) -> float:
         return max(1.0, math.ceil(self.wait_seconds))
+
+
+# Set on a request the direct read (config.fast_reads) counted before it fell back to DRF's
+# dispatch (a miss): the ident counted, which the throttles then let through uncounted.
+CHARGED = "throttle_charged"
+
+
+class Undecided(Exception):
+    """The direct read cannot tell whom to count without DRF (a key this process has not
+    looked up, or one it must refuse): the request goes through DRF's throttles instead."""
+
+
+def direct_charge(request: HttpRequest) -> _Charge | None:
+    """Whom an anonymous read of a `throttle_on_read` view counts against, as
+    AnonRateThrottle decides it for a request without an account (UserRateThrottle counts
+    none): its API key at the key's rate, else its address. Raises Undecided for a key that
+    is unknown here, invalid or revoked (DRF's path looks it up and answers 401)."""
+    raw = request.META.get(API_KEY_HEADER)
+    if raw:
+        known, info = api_key_remembered(raw)
+        if not known or info is None or info.revoked:
+            raise Undecided()
+        request.META[API_KEY_ENVIRON] = info.name
+        return _parsed_charge(f"key:{info.id}", info.rate)
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(AnonRateThrottle.scope)
+    return None if rate is None else _parsed_charge(f"addr:{client_address(request)}", rate)
+
+
+@lru_cache(maxsize=64)
+def _rate_parse(rate: str) -> tuple[int, int]:
+    """DRF's SimpleRateThrottle.parse_rate ("600/min" -> (600, 60)), memoized."""
+    count, period = rate.split("/")
+    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+def _parsed_charge(ident: str, rate: str) -> _Charge:
+    limit, window = _rate_parse(rate)
+    return _Charge(f"{ident}:{limit}/{window}", limit, window)  # as _rate_charge names it
+
+
+def refused_wait(charge: _Charge) -> float | None:
+    """Seconds this process still refuses the charge's client (a 429 it answered lately)."""
+    return _refused_wait(charge.ident)
 
 
 class AnonRateThrottle(_CounterThrottle):

@@ -28,6 +28,14 @@ class SchemaView(SpectacularAPIView):
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
+    # The API first, the most requested reads first: Django tries the patterns in order on
+    # every request, and each one tried cost a warm read a few microseconds (no two patterns
+    # of these modules match the same path, so the order changes nothing else).
+    path("api/v1/", include("reviews.api.rating_urls")),
+    path("api/v1/", include("models_catalog.api.urls")),
+    path("api/v1/", include("reviews.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("webhooks.api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
@@ -49,12 +57,6 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    # The rating routes come first: the most requested read resolves with the fewest tries.
-    path("api/v1/", include("reviews.api.rating_urls")),
-    path("api/v1/", include("models_catalog.api.urls")),
-    path("api/v1/", include("accounts.api.urls")),
-    path("api/v1/", include("reviews.api.urls")),
-    path("api/v1/", include("webhooks.api.urls")),
     path("feeds/", include("webhooks.feed_urls")),
     # Anything else under the JSON prefixes: a JSON 404, with DEBUG on too.
     re_path(r"^(?:api|_allauth)/(?P<path>.*)$", views.unknown_route),

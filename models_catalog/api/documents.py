@@ -31,6 +31,7 @@ from config.documents import (
     REVIEWERS,
     Document,
     Uncacheable,
+    document_direct,
     document_get,
     document_key,
     document_of,
@@ -42,6 +43,7 @@ from config.documents import (
     origin,
     render_shared,
 )
+from config.fast_reads import DirectRead
 from models_catalog import compare, registry, selectors
 from models_catalog.api.serializers import (
     ChartInputSerializer,
@@ -90,8 +92,18 @@ def model_detail_document(request: HttpRequest, slug: str) -> Document:
             raise Uncacheable(body)
         return body
 
-    key = document_key("detail", origin(request), slug)
-    return document_get(key, [CATALOG, model_generation(slug)], render)
+    return document_get(*_detail_address(request, slug), render)
+
+
+def _detail_address(request: HttpRequest, slug: str) -> tuple[str, list[str]]:
+    """The model page's key and generations."""
+    return document_key("detail", origin(request), slug), [CATALOG, model_generation(slug)]
+
+
+def model_detail_direct(request: HttpRequest, slug: str) -> DirectRead:
+    """The model page's direct read (config.fast_reads): the document model_detail_document
+    serves when it is warm."""
+    return document_direct(request, *_detail_address(request, slug))
 
 
 # A slot of the catalog's part as JSON renders it (serializers.SLOT_MARK + the field's name).
@@ -153,9 +165,20 @@ def model_ranks_document(request: HttpRequest, slug: str) -> Document:
             raise Uncacheable(body)
         return body
 
+    return document_get(*_ranks_address(request, slug), render, optional=[RATINGS])
+
+
+def _ranks_address(request: HttpRequest, slug: str) -> tuple[str, list[str]]:
+    # RATINGS is optional: read before the render only to key the shared catalog ranking
+    # (render_shared's `under`); a ranks document is kept under its model's ranks generation,
+    # which a stored rating bumps when it moved them.
     key = document_key("ranks", origin(request), slug)
-    generations = [CATALOG, model_ranks_generation(slug)]
-    return document_get(key, generations, render, optional=[RATINGS])
+    return key, [CATALOG, model_ranks_generation(slug)]
+
+
+def model_ranks_direct(request: HttpRequest, slug: str) -> DirectRead:
+    """The ranks' direct read (config.fast_reads)."""
+    return document_direct(request, *_ranks_address(request, slug), optional=[RATINGS])
 
 
 def model_cost_document(
@@ -256,8 +279,17 @@ def list_document(
     request: HttpRequest, kind: str, generations: Sequence[str], render: Callable[[], bytes]
 ) -> Document:
     """A list page, kept per origin and exact path with query (its links are absolute)."""
-    key = document_key(kind, origin(request), request.get_full_path())
-    return document_get(key, generations, render)
+    return document_get(_list_key(request, kind), generations, render)
+
+
+def _list_key(request: HttpRequest, kind: str) -> str:
+    return document_key(kind, origin(request), request.get_full_path())
+
+
+def list_direct(request: HttpRequest, kind: str, generations: Sequence[str]) -> DirectRead:
+    """A list page's direct read (config.fast_reads): kept per exact query, and only for a
+    query that rendered (a bad one raised and kept nothing), so any query may be looked up."""
+    return document_direct(request, _list_key(request, kind), generations)
 
 
 def model_list_document(
@@ -267,7 +299,7 @@ def model_list_document(
     change which models it shows: kept under the ratings. Otherwise which models it shows
     is the catalog's, and it shows each one's rating: kept under the list shards of the
     models on it (`config.documents.list_shard_generation`)."""
-    key = document_key("models", origin(request), request.get_full_path())
+    key = _list_key(request, "models")
     if by_rating:
         return document_get(key, [CATALOG, RATINGS], lambda: json_render(render()))
 
@@ -277,6 +309,15 @@ def model_list_document(
         return json_render(data)
 
     return document_get(key, [CATALOG], render_page, optional=LIST_SHARD_GENERATIONS)
+
+
+def model_list_direct(request: HttpRequest, *, by_rating: bool) -> DirectRead:
+    """The model list's direct read (config.fast_reads), under what model_list_document
+    keeps the page under: the ratings when ordered by one, else the shards it shows."""
+    key = _list_key(request, "models")
+    if by_rating:
+        return document_direct(request, key, [CATALOG, RATINGS])
+    return document_direct(request, key, [CATALOG], optional=LIST_SHARD_GENERATIONS)
 
 
 def page_parts() -> dict[str, registry.PagePart]:
@@ -302,10 +343,19 @@ def model_page_document(request: HttpRequest, slug: str, include: Sequence[str])
             raise Uncacheable(body)
         return body
 
+    return document_get(*_page_address(request, slug, include), render)
+
+
+def _page_address(request: HttpRequest, slug: str, include: Sequence[str]) -> tuple[str, list[str]]:
     key = document_key("page", origin(request), slug, ",".join(include))
     # Its reviews part follows the model's reviews generation too (votes, replies).
     generations = [
         *BUNDLE_GENERATIONS, model_generation(slug), model_reviews_generation(slug),
         model_ranks_generation(slug),
     ]  # fmt: skip
-    return document_get(key, generations, render)
+    return key, generations
+
+
+def model_page_direct(request: HttpRequest, slug: str, include: Sequence[str]) -> DirectRead:
+    """The bundle's direct read (config.fast_reads), for known parts in their fixed order."""
+    return document_direct(request, *_page_address(request, slug, include))

@@ -7,7 +7,7 @@ token lookup, and no `Vary: Cookie`), and each answer is a pre-rendered document
 """
 
 from django.db.models import QuerySet
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, QueryDict
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from config.api import FirstRendererNegotiation
 from config.documents import CATALOG, document_response
-from config.fast_reads import PublicReadMixin
+from config.fast_reads import DirectRead, PublicReadMixin
 from config.openapi import (
     BAD_REQUEST,
     CONDITIONAL_GET,
@@ -68,6 +68,10 @@ class ProviderListApi(PublicReadMixin, ListAPIView):
 
     def get_queryset(self) -> QuerySet[Provider]:
         return selectors.provider_list()
+
+    @staticmethod
+    def direct_read(request: HttpRequest) -> DirectRead:
+        return documents.list_direct(request, "providers", [CATALOG])
 
     # A pre-rendered body, not a DRF Response: narrower than ListAPIView's `get` on purpose.
     def get(  # type: ignore[override]
@@ -129,6 +133,10 @@ class ModelListApi(PublicReadMixin, ListAPIView):
     def get_queryset(self) -> QuerySet[AIModel]:
         return selectors.model_list()
 
+    @staticmethod
+    def direct_read(request: HttpRequest) -> DirectRead:
+        return documents.model_list_direct(request, by_rating=orders_by_registered(request.GET))
+
     # A pre-rendered body, not a DRF Response: narrower than ListAPIView's `get` on purpose.
     def get(  # type: ignore[override]
         self, request: Request, *args: object, **kwargs: object
@@ -149,9 +157,9 @@ INCLUDE_PARAMETER = OpenApiParameter(
 )  # fmt: skip
 
 
-def _include(request: Request) -> list[str]:
+def _include(params: QueryDict) -> list[str]:
     """The known parts `include` names, in the fixed order of `page_parts()`; 400 else."""
-    raw = request.query_params.get("include")
+    raw = params.get("include")
     if raw is None:
         return []
     wanted = {name.strip() for name in raw.split(",") if name.strip()}
@@ -170,6 +178,21 @@ class ModelDetailApi(PublicReadMixin, APIView):
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
 
+    @staticmethod
+    def direct_read(request: HttpRequest, provider: str, model: str) -> DirectRead | None:
+        slug, params = f"{provider}/{model}", request.GET
+        if not params:
+            return documents.model_detail_direct(request, slug)
+        if list(params) != ["include"] or len(params.getlist("include")) != 1:
+            return None  # refused by config.strict before the view; never kept
+        try:
+            include = _include(params)
+        except ValidationError:
+            return None  # the view's 400
+        if include:
+            return documents.model_page_direct(request, slug, include)
+        return documents.model_detail_direct(request, slug)
+
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, INCLUDE_PARAMETER, *CONDITIONAL_GET],
         responses={200: ModelPageOutputSerializer, **NOT_MODIFIED, **BAD_REQUEST, **NOT_FOUND},
@@ -177,7 +200,7 @@ class ModelDetailApi(PublicReadMixin, APIView):
         "names, with that model's canonical slug. With `include`, the page in one request.",
     )
     def get(self, request: Request, provider: str, model: str) -> HttpResponseBase:
-        slug, include = f"{provider}/{model}", _include(request)
+        slug, include = f"{provider}/{model}", _include(request.query_params)
         if include:
             document = documents.model_page_document(request, slug, include)
         else:
@@ -213,6 +236,10 @@ class ModelRanksApi(PublicReadMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
+
+    @staticmethod
+    def direct_read(request: HttpRequest, provider: str, model: str) -> DirectRead:
+        return documents.model_ranks_direct(request, f"{provider}/{model}")
 
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, *CONDITIONAL_GET],

@@ -8,8 +8,10 @@ and the model's slug (the catalog's). Later pages (`cursor`) and signed-in reade
 `viewer` state) are rendered on each request.
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -19,6 +21,7 @@ from config.documents import (
     REVIEWERS,
     Document,
     Uncacheable,
+    document_direct,
     document_get,
     document_key,
     model_generation,
@@ -26,6 +29,7 @@ from config.documents import (
     origin,
     subrequest,
 )
+from config.fast_reads import DirectRead
 from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
 from reviews import selectors
@@ -68,9 +72,21 @@ def review_first_page_document(request: Request, slug: str) -> Document:
             raise Uncacheable(body)
         return body
 
+    return document_get(*_first_page_address(request, slug), render)
+
+
+def _first_page_address(request: HttpRequest, slug: str) -> tuple[str, list[str]]:
     key = document_key("reviews", origin(request), request.get_full_path())
     generations = [CATALOG, REVIEWERS, model_generation(slug), model_reviews_generation(slug)]
-    return document_get(key, generations, render)
+    return key, generations
+
+
+def review_first_page_direct(
+    request: HttpRequest, slug: str, respond: Callable[[HttpRequest, Document], HttpResponseBase]
+) -> DirectRead:
+    """The first page's direct read (config.fast_reads), answered by `respond`: kept per
+    exact query, only for queries that rendered (a bad filter raised and kept nothing)."""
+    return document_direct(request, *_first_page_address(request, slug), respond)
 
 
 def reviews_part(request: HttpRequest, slug: str) -> bytes:

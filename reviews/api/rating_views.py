@@ -8,7 +8,7 @@ cached publicly for a short while.
 import hashlib
 from collections.abc import Callable
 
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from config.api import FirstRendererNegotiation
 from config.documents import CACHE_CONTROL
-from config.fast_reads import PublicReadMixin
+from config.fast_reads import DirectRead, PublicReadMixin
 from config.openapi import (
     CONDITIONAL_GET,
     LAST_MODIFIED_HEADER,
@@ -33,12 +33,12 @@ from reviews.api.rating_serializers import (
     ModelRatingOutputSerializer,
     RatingMethodologyOutputSerializer,
 )
-from reviews.ratings.cache import rating_rendered_get
+from reviews.ratings.cache import RenderedRating, rating_direct, rating_rendered_get
 from reviews.ratings.selectors import model_rating_get, rating_methodology_get
 
 
 def _cacheable(
-    request: Request,
+    request: HttpRequest,
     etag: str,
     last_modified: int | None,
     build: Callable[[], HttpResponseBase],
@@ -63,6 +63,10 @@ class ModelRatingApi(PublicReadMixin, APIView):
     permission_classes = [AllowAny]
     content_negotiation_class = FirstRendererNegotiation
 
+    @staticmethod
+    def direct_read(request: HttpRequest, provider: str, model: str) -> DirectRead:
+        return rating_direct(f"{provider}/{model}", lambda rendered: _rating(request, rendered))
+
     @extend_schema(
         parameters=[*MODEL_PATH_PARAMETERS, *CONDITIONAL_GET, LAST_MODIFIED_HEADER],
         responses={200: ModelRatingOutputSerializer, **NOT_MODIFIED, **NOT_FOUND},
@@ -75,11 +79,14 @@ class ModelRatingApi(PublicReadMixin, APIView):
         # Served pre-rendered from the cache (see reviews.ratings.cache): the hot path runs no
         # query and no serializer, only the conditional-request check. One cache round trip:
         # the throttle's counter and the body's GET in one script (a 304: the GET alone).
-        rendered = rating_rendered_get(f"{provider}/{model}")
-        return _cacheable(
-            request, rendered.etag, rendered.last_modified,
-            lambda: HttpResponse(rendered.body, content_type="application/json"),
-        )  # fmt: skip
+        return _rating(request, rating_rendered_get(f"{provider}/{model}"))
+
+
+def _rating(request: HttpRequest, rendered: RenderedRating) -> HttpResponseBase:
+    return _cacheable(
+        request, rendered.etag, rendered.last_modified,
+        lambda: HttpResponse(rendered.body, content_type="application/json"),
+    )  # fmt: skip
 
 
 class ModelRatingBadgeApi(APIView):

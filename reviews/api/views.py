@@ -6,7 +6,7 @@ Moderation views are in `moderation_views.py`.
 
 import uuid
 
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuthenticatedRequest, IsVerified
-from config.documents import body_response, document_response
-from config.fast_reads import PublicReadMixin
+from config.documents import Document, body_response, document_response
+from config.fast_reads import DirectRead, PublicReadMixin
 from config.idempotency.mixins import IdempotentWriteMixin
 from config.openapi import (
     BAD_REQUEST,
@@ -40,7 +40,11 @@ from models_catalog.exceptions import ModelNotFound
 from models_catalog.models import AIModel
 from models_catalog.selectors import model_get_by_slug
 from reviews import selectors, services
-from reviews.api.documents import review_first_page_document, review_page_render
+from reviews.api.documents import (
+    review_first_page_direct,
+    review_first_page_document,
+    review_page_render,
+)
 from reviews.api.pagination import KeysetCursorPagination
 from reviews.api.schema import REVIEW_ID_PARAMETER
 from reviews.api.serializers import (
@@ -99,6 +103,16 @@ def _created(request: Request, data: dict, route: str, review_id: uuid.UUID) -> 
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
+# The answer depends on who asks (`viewer`): caches keep one per credential.
+PER_READER = ["Cookie", "X-Session-Token"]
+
+
+def _first_page_response(request: HttpRequest, document: Document) -> HttpResponseBase:
+    response = document_response(request, document)
+    patch_vary_headers(response, PER_READER)
+    return response
+
+
 REVIEW_EXISTS = OpenApiResponse(
     ReviewExistsErrorOutputSerializer,
     description="`review_exists`: you already have an active review of this model; "
@@ -115,6 +129,14 @@ class ModelReviewListCreateApi(
 
     def get_permissions(self) -> list[BasePermission]:
         return _read_or_write_permissions(self.request)
+
+    @staticmethod
+    def direct_read(request: HttpRequest, provider: str, model: str) -> DirectRead | None:
+        """The first page for an anonymous reader (the only caller: config.fast_reads serves
+        requests without credentials here), as `get` answers it."""
+        if "cursor" in request.GET:
+            return None
+        return review_first_page_direct(request, f"{provider}/{model}", _first_page_response)
 
     @property
     def throttle_on_read(self) -> bool:
@@ -139,13 +161,11 @@ class ModelReviewListCreateApi(
         if not request.user.is_authenticated and "cursor" not in request.query_params:
             # The first page as everyone anonymous sees it: pre-rendered, with an ETag.
             document = review_first_page_document(request, f"{provider}/{model}")
-            response = document_response(request, document)
-        else:
-            # Later pages (a cursor) and signed-in readers: rendered per request, with an ETag.
-            body = review_page_render(request, _model(provider, model), viewer=request.user)
-            response = body_response(request, body, private=request.user.is_authenticated)
-        # The answer depends on who asks (`viewer`): caches keep one per credential.
-        patch_vary_headers(response, ["Cookie", "X-Session-Token"])
+            return _first_page_response(request, document)
+        # Later pages (a cursor) and signed-in readers: rendered per request, with an ETag.
+        body = review_page_render(request, _model(provider, model), viewer=request.user)
+        response = body_response(request, body, private=request.user.is_authenticated)
+        patch_vary_headers(response, PER_READER)
         return response
 
     @extend_schema(
@@ -193,7 +213,7 @@ class ReviewDetailApi(SuccessOnlyThrottling, APIView):
             request, JSONRenderer().render(data), private=request.user.is_authenticated
         )
         # The answer depends on who asks (`viewer`, the author's own pending review).
-        patch_vary_headers(response, ["Cookie", "X-Session-Token"])
+        patch_vary_headers(response, PER_READER)
         return response
 
     @extend_schema(

@@ -10,15 +10,17 @@ aliases and variants are read from the database. A cache outage falls back to th
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponseBase
 from rest_framework.exceptions import Throttled
 from rest_framework.renderers import JSONRenderer
 
+from config.fast_reads import DirectRead
 from config.redis_health import fallback_log
 from config.throttles import read_charged
 from models_catalog.models import AIModel
@@ -81,6 +83,18 @@ def rating_rendered_get(slug: str) -> RenderedRating:
     if view.model.slug == slug:
         rating_cache_fill(slug, rendered)
     return rendered
+
+
+def rating_direct(slug: str, respond: Callable[[RenderedRating], HttpResponseBase]) -> DirectRead:
+    """The rating's direct read (config.fast_reads): the entry rating_rendered_get serves
+    when it is kept (the model's own slug), answered by `respond`; a miss falls back."""
+    key = _key(slug)
+
+    def answer(found: dict[str, Any]) -> HttpResponseBase | None:
+        entry = found.get(key)
+        return respond(entry) if isinstance(entry, RenderedRating) else None
+
+    return DirectRead(keys=[key], answer=answer, conditional_keys=[key], conditional_answer=answer)
 
 
 def rating_cache_fill(slug: str, rendered: RenderedRating) -> None:

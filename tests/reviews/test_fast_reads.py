@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
 from django.urls import resolve
+from rest_framework.request import Request
 from rest_framework.test import APIClient
 
 from accounts import services as accounts
@@ -192,3 +193,125 @@ def test_every_public_document_route_has_the_fast_path(reviewed: Any, url_of: Ca
     view: Any = resolve(path).func
     assert hasattr(view, "__wrapped__"), path  # PublicReadMixin's wrapper
     assert view.cls is view.__wrapped__.cls  # DRF's view class, for the schema
+
+
+# --- The direct read: warm anonymous reads answered without DRF's Request -------------------
+
+DIRECT_READS: list[Callable[[Any], str]] = [
+    detail_url,
+    page_url,
+    lambda m: detail_url(m, "?include=ranks"),
+    lambda m: detail_url(m, "ranks/"),
+    lambda m: detail_url(m, "rating/"),
+    reviews_url,
+    lambda m: reviews_url(m) + "?ordering=-stars&page_size=5",
+    lambda m: "/api/v1/models/?page_size=50",
+    lambda m: "/api/v1/providers/",
+]
+
+
+class _DrfRequests:
+    """Counts the DRF Requests built (each passed through unchanged): none on the direct read."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = Request.__init__
+
+        def counting(request: Any, *args: Any, **kwargs: Any) -> None:
+            self.count += 1
+            original(request, *args, **kwargs)
+
+        monkeypatch.setattr(Request, "__init__", counting)
+
+
+def _counters() -> dict[Any, Any]:
+    return {key: _redis().get(key) for key in _counter_keys()}
+
+
+@pytest.mark.parametrize("url_of", DIRECT_READS)
+def test_a_warm_anonymous_read_is_one_round_trip_without_drf(
+    monkeypatch: pytest.MonkeyPatch, reviewed: Any, url_of: Callable
+) -> None:
+    # given a document read once (kept)
+    url, client = url_of(reviewed.model), APIClient()
+    etag = client.get(url)["ETag"]
+    counted = _counters()
+    # when it is read again, and revalidated
+    trips, drf = _RoundTrips(monkeypatch), _DrfRequests(monkeypatch)
+    again = client.get(url)
+    sent_read = list(trips.sent)
+    revalidated = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    monkeypatch.undo()
+    # then each is one round trip and no DRF Request: the read with the throttle's script,
+    assert (again.status_code, revalidated.status_code) == (200, 304)
+    assert drf.count == 0
+    assert len(sent_read) == 1 and len(trips.sent) == 2
+    assert b"EVALSHA" in b"".join(p for p in sent_read[0] if isinstance(p, bytes)).upper()
+    # which counted the read once; the 304 counted nothing
+    after = _counters()
+    assert sum(int(after[k]) - int(counted.get(k) or 0) for k in after) == 1
+
+
+def test_a_miss_on_the_direct_read_renders_and_is_counted_once(reviewed: Any) -> None:
+    # given a model page whose document a catalog change retired
+    url, client = detail_url(reviewed.model), APIClient()
+    client.get(url)
+    from models_catalog import services as catalog
+
+    catalog.catalog_documents_invalidate()
+    counted = _counters()
+    # when it is read: the direct read misses and DRF's dispatch renders it
+    response = client.get(url)
+    # then the answer is the page, and the client was counted once, not twice
+    assert response.status_code == 200
+    assert response.json()["slug"] == reviewed.model.slug
+    after = _counters()
+    assert sum(int(after[k]) - int(counted.get(k) or 0) for k in after) == 1
+
+
+def test_an_api_key_is_counted_on_the_direct_read_at_its_own_rate(
+    monkeypatch: pytest.MonkeyPatch, reviewed: Any
+) -> None:
+    # given a partner's key, looked up once by this process (DRF's path: the first request)
+    _, raw = accounts.api_key_create(name="ssr", rate="2/min", created_by=None)
+    url, client = detail_url(reviewed.model), APIClient()
+    assert client.get(url, HTTP_X_API_KEY=raw).status_code == 200
+    # when it reads again: the direct read, counted against the key (2/min), not the address
+    drf = _DrfRequests(monkeypatch)
+    second = client.get(url, HTTP_X_API_KEY=raw)
+    assert drf.count == 0
+    third = client.get(url, HTTP_X_API_KEY=raw)
+    monkeypatch.undo()
+    # then the key's own limit refuses the third, as DRF's throttle does
+    assert second.status_code == 200
+    assert third.status_code == 429
+    assert third.json()["code"] == "throttled"
+    assert int(third["Retry-After"]) >= 1
+    # and an anonymous client at the same address is not refused
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url_of",
+    [
+        lambda m: reviews_url(m) + "?cursor=bogus",  # later pages render per request
+        lambda m: detail_url(m, "?include=nope"),  # the view's own 400
+        lambda m: detail_url(m, "?include="),
+        lambda m: reviews_url(m) + "?stars=9",
+    ],
+)
+def test_what_the_direct_read_does_not_serve_is_the_same_on_both_paths(
+    reviewed: Any, url_of: Callable
+) -> None:
+    url = url_of(reviewed.model)
+    client = APIClient()
+    client.get(url)
+    assert_same(client, url)
+    assert_same(client, url, "head")
+
+
+def test_a_negotiating_view_falls_back_for_an_accept_it_must_judge(reviewed: Any) -> None:
+    client, url = APIClient(), reviews_url(reviewed.model)
+    client.get(url)
+    for accept in ("text/html", "application/json; indent=4", "*/*", "application/json"):
+        assert_same(client, url, HTTP_ACCEPT=accept)
