@@ -154,6 +154,13 @@ class _Direct:
         read of an anonymous client meets as AnonRateThrottle (config.throttles)."""
         if getattr(view, "direct_read", None) is None:
             return None
+        # The direct read counts the client as AnonRateThrottle does, through the read
+        # charge: only where DRF would count the same (found in review: a view without
+        # AnonRateThrottle, or not opted in, would be counted here and not there).
+        if not getattr(view, "throttle_on_read", False):
+            return None
+        if throttles.AnonRateThrottle not in view.throttle_classes:
+            return None
         for throttle in view.throttle_classes:
             counts_reads = not _READS.isdisjoint(getattr(throttle, "methods", _READS))
             if counts_reads and throttle not in _ANONYMOUS_THROTTLES:

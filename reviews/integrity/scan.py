@@ -9,7 +9,8 @@ every review still due after INTEGRITY_SCAN_SWEEP_AFTER seconds.
 The scan clears the mark only if it is still the one it read (a conditional UPDATE): an edit
 that put a newer text up for moderation meanwhile set a new mark, and that text gets its own
 scan. A duplicate message finds no mark and returns; two scans of one text at once write the
-same flags (`ignore_conflicts`).
+same flags (`ignore_conflicts`). A scan that fails moves its mark to the back of the sweep's
+order (`_requeue_last`), so a review whose scan keeps failing never crowds out lost ones.
 """
 
 import datetime as dt
@@ -52,14 +53,31 @@ def integrity_scan_run(review_id: int) -> bool:
         return False
     due = review.integrity_scan_due_at
     scanned = review.status != ReviewStatus.WITHDRAWN
-    with transaction.atomic():
-        if scanned:
-            review_scan(review)
-        # Conditional: a newer text (a new mark) stays due for its own scan.
-        Review.objects.filter(pk=review_id, integrity_scan_due_at=due).update(
-            integrity_scan_due_at=None
-        )
+    try:
+        with transaction.atomic():
+            if scanned:
+                review_scan(review)
+            # Conditional: a newer text (a new mark) stays due for its own scan.
+            Review.objects.filter(pk=review_id, integrity_scan_due_at=due).update(
+                integrity_scan_due_at=None
+            )
+    except Exception:
+        _requeue_last(review_id, due)
+        raise
     return scanned
+
+
+def _requeue_last(review_id: int, due: dt.datetime) -> None:
+    """A scan that failed stays due, with its mark moved to now: the sweep takes the oldest
+    first, so a review whose scan keeps failing (a bug, a time limit) goes behind every lost
+    message instead of taking the sweep's batch every tick. Never raises (the database may
+    be what failed; the mark is then unchanged and the sweep still finds it)."""
+    try:
+        Review.objects.filter(pk=review_id, integrity_scan_due_at=due).update(
+            integrity_scan_due_at=timezone.now()
+        )
+    except Exception:
+        logger.warning("integrity scan of review %s failed; its mark is unchanged", review_id)
 
 
 def integrity_scan_sweep(*, now: dt.datetime | None = None) -> list[int]:

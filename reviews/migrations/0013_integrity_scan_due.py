@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from config.migration_ops import AddIndexOnline
+from config.migration_ops import AddIndexOnline, LockTimeout
 
 
 class Migration(migrations.Migration):
@@ -17,11 +17,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The ALTER TABLE takes a moment's exclusive lock: behind a long transaction it would
+        # queue every read and write of the reviews; it gives up after 5 s instead (run the
+        # migration again). The index build after it waits as long as it needs.
+        LockTimeout(5),
         migrations.AddField(
             model_name='review',
             name='integrity_scan_due_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
+        LockTimeout(None),
         AddIndexOnline(
             model_name='review',
             index=models.Index(condition=models.Q(('integrity_scan_due_at__isnull', False)), fields=['integrity_scan_due_at'], name='review_scan_due_idx'),

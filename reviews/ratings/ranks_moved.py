@@ -12,17 +12,19 @@ change of model M's values moves the ranks of model X != M only if
 - M became ranked or stopped being ranked on a measure: every model ranked on it shows a new
   total.
 
-M's own ranks are always retired. The test is pairwise, so concurrent stores of different
-models need no coordination: X's ranks move in the end only through a crossing or a total
-that one of the stores saw (with X's value fixed), or because X itself changed, whose own
-store retires them.
+M's own ranks are always retired. The test is pairwise, and the comparisons of concurrent
+stores are serialized (`_compare_serialize`) so that each sees the values the stores before
+it committed: X's ranks move in the end only through a crossing or a total that one of the
+stores saw, or because X itself changed, whose own store retires them.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
+from config.locks import lock_key
 from reviews.models import ModelRating
 
 # The rating measures ranks/ ranks by (reviews.registrations: `ranked` and higher is better).
@@ -64,6 +66,20 @@ def _moved_by(old: Scores, new: Scores, others: dict[int, Scores]) -> set[int]:
     return moved
 
 
+def _compare_serialize() -> None:
+    """One storing transaction at a time from here to its commit. Without it, two stores
+    committing together each compared with the other's old value: N (1 -> 5) and M (3 -> 6)
+    each saw no crossing of the other, a ranks page of N rendered between the two commits
+    (N above M) was kept, and M's store did not retire it. Serialized, the second store reads
+    the first's committed value (READ COMMITTED: each statement sees what committed before
+    it) and retires what its own change crossed. Taken after the row locks and held to
+    commit; nothing locks rows after it, so it cannot deadlock with them."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (`make run`) serializes every writing transaction anyway
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key("reviews.ranks_compare")])
+
+
 def ranks_moved(changes: Sequence[tuple[int, Scores, Scores]]) -> set[int]:
     """The models whose ranks the changes `(model_id, old scores, new scores)` moved, the
     changed models included. Reads every stored summary's scores (one query) after the new
@@ -73,6 +89,7 @@ def ranks_moved(changes: Sequence[tuple[int, Scores, Scores]]) -> set[int]:
         return {model_id for model_id, _, _ in changes}
     if len(changes) > PAIRWISE_LIMIT:
         return set(ModelRating.objects.values_list("model_id", flat=True))
+    _compare_serialize()
     others = dict(_stored_scores())
     moved = {model_id for model_id, _, _ in changes}
     for _, old, new in changes:

@@ -4,12 +4,14 @@ list shard), lists ordered by a rating, and the ranks of the models whose place 
 moved. Every such document shows the change at its next read; the others stay warm (served
 from the cache with no query)."""
 
+import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
@@ -226,3 +228,39 @@ def test_ranks_moved_is_pairwise_with_ties_and_totals(catalog: tuple[Any, Any, A
     # alpha newly ranked on a measure: every model ranked on it shows a new total
     moved = ranks_moved([(alpha.pk, {}, {m: 1.0})])
     assert moved == {alpha.pk, beta.pk, gamma.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_stores_that_cross_retire_each_others_ranks(
+    catalog: tuple[Any, Any, Any],
+) -> None:
+    """N (1 -> 4) and M (2 -> 4.5) stored at once: M's store must compare with N's new
+    value (4, between M's old and new), so it retires N's ranks. Unserialized, it read N's
+    committed 1 while N's store had not committed, and a page of N's ranks rendered between
+    the two commits (N above M) survived."""
+    n, m_model, _ = catalog
+    measure = "bayesian_average"
+    for pk, value in ((n.pk, 1.0), (m_model.pk, 2.0)):
+        ModelRating.objects.update_or_create(
+            model_id=pk, defaults={"bayesian_average": value, "lower_bound": None}
+        )
+    compared = threading.Event()
+
+    def store_n() -> None:
+        try:
+            with transaction.atomic():
+                ModelRating.objects.filter(pk=n.pk).update(bayesian_average=4.0)
+                ranks_moved([(n.pk, {measure: 1.0}, {measure: 4.0})])
+                compared.set()
+                time.sleep(1.0)  # still uncommitted while M's store compares
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=store_n)
+    first.start()
+    assert compared.wait(timeout=30)
+    with transaction.atomic():
+        ModelRating.objects.filter(pk=m_model.pk).update(bayesian_average=4.5)
+        moved = ranks_moved([(m_model.pk, {measure: 2.0}, {measure: 4.5})])
+    first.join(timeout=30)
+    assert n.pk in moved, moved

@@ -255,3 +255,32 @@ def test_a_review_whose_message_was_lost_is_scanned_by_the_sweep(settings):
     # then both are scanned and nothing is left due
     assert IntegrityFlag.objects.get(review=second).similar_review_id == first.pk
     assert _due(first) is None and _due(second) is None
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="pg_trgm: PostgreSQL only")
+@pytest.mark.django_db
+def test_a_failing_scan_stays_due_behind_the_lost_ones(ai_model, settings):
+    # given two reviews whose messages were lost, the older one's scan failing (a negative
+    # cap is a real error from PostgreSQL: LIMIT must not be negative)
+    settings.INTEGRITY_SCAN_SWEEP_AFTER = 30
+    failing, lost = _create(ai_model, TEXT), _create(ai_model, OTHER, days=200)
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    Review.objects.filter(pk=failing.pk).update(integrity_scan_due_at=long_ago)
+    Review.objects.filter(pk=lost.pk).update(
+        integrity_scan_due_at=long_ago + dt.timedelta(minutes=1)
+    )
+    settings.INTEGRITY_SIMILARITY_MAX_CANDIDATES = -1
+
+    # when its scan fails
+    with pytest.raises(Exception, match="LIMIT must not be negative"):
+        integrity_scan_run(failing.pk)
+
+    # then it is still due, but behind the other one in the sweep's order
+    assert _due(failing) is not None and _due(failing) > long_ago
+    settings.INTEGRITY_SCAN_SWEEP_AFTER = 0
+    broker.purge("default")
+    assert integrity_scan_sweep() == [lost.pk, failing.pk]
+    # and once the fault is gone, its scan runs and clears the mark
+    settings.INTEGRITY_SIMILARITY_MAX_CANDIDATES = 1000
+    assert integrity_scan_run(failing.pk) is True
+    assert _due(failing) is None
