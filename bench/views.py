@@ -174,6 +174,12 @@ class ColdModelDetailApi(ModelDetailApi):
     """The model page with a cold cache on every request: the model's generation is retired
     first (one cache write), so the page renders from the database, as after any change."""
 
+    @staticmethod
+    def direct_read(request: HttpRequest, provider: str, model: str) -> None:
+        """None: no direct read (config.fast_reads), which would answer from the warm
+        document before `get` retires it (one run's cold row measured a warm read: 0.48)."""
+        return None
+
     def get(self, request: Request, provider: str, model: str) -> Any:
         generations_bump_now([model_generation(f"{provider}/{model}")])
         return super().get(request, provider, model)
