@@ -26,16 +26,8 @@ from tests import broker
 from tests.accounts.conftest import wait_for
 from tests.conftest import make_user
 from tests.factories import AIModelFactory
+from tests.reviews.test_integrity_flags import NEAR_COPY, OTHER, TEXT
 
-TEXT = (
-    "This model is a disaster for production work: it hallucinates function names, ignores "
-    "instructions and costs far more than it is worth. Avoid it for anything serious."
-)
-NEAR_COPY = TEXT.replace("a disaster", "a real disaster").replace("Avoid it", "Please avoid it")
-OTHER = (
-    "We summarise legal contracts with it every day; long documents are handled well, the "
-    "citations are accurate and latency stays under two seconds for most requests."
-)
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
