@@ -92,7 +92,8 @@ def in_process_worker(queues: list[str]) -> Iterator[Any]:
     nothing to read, so a turn waits for the next timer (up to 10 s): the join timed out, the
     test errored, and the flag left set stopped the next test's worker at once. Here the loop
     is woken every 0.1 s until the worker has stopped (repeatedly: a wake that comes before
-    the loop's first turn is lost)."""
+    the loop's first turn is lost). On RabbitMQ the task the pool is still running is waited
+    for, so nothing of this worker writes after the test."""
     if on_amqp():
         started = start_worker(
             celery_app, pool="threads", concurrency=1, perform_ping_check=False, queues=queues
@@ -106,9 +107,11 @@ def in_process_worker(queues: list[str]) -> Iterator[Any]:
             hub.call_soon(lambda: None)  # from another thread: wakes the loop's poll
 
     waker: threading.Thread | None = None
+    running: Any = None
     try:
         with started as worker:
             hub = worker.hub
+            running = getattr(getattr(worker, "pool", None), "executor", None)  # the thread pool's, on AMQP
             try:
                 yield worker
             finally:
@@ -119,3 +122,8 @@ def in_process_worker(queues: list[str]) -> Iterator[Any]:
         stopped.set()
         if waker is not None:
             waker.join()
+        if running is not None:
+            # start_worker stops by terminating, and a thread pool's terminate leaves the
+            # task it is running alive: the test's teardown (a TRUNCATE) then deadlocked
+            # with a rating recompute still writing. Wait for it; queued ones are dropped.
+            running.shutdown(wait=True, cancel_futures=True)
