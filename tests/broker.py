@@ -111,7 +111,8 @@ def in_process_worker(queues: list[str]) -> Iterator[Any]:
     try:
         with started as worker:
             hub = worker.hub
-            running = getattr(getattr(worker, "pool", None), "executor", None)  # the thread pool's, on AMQP
+            # The thread pool's executor (on AMQP); the solo pool has none.
+            running = getattr(getattr(worker, "pool", None), "executor", None)
             try:
                 yield worker
             finally:

@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from config.documents import list_shard_generation
+from config.documents import _generation_key, list_shard_generation
 from models_catalog.services import model_documents_invalidate
 from reviews.models import ModelRating
 from reviews.ratings import rating_recompute
@@ -207,6 +208,23 @@ def test_a_list_read_during_a_rating_store_never_survives_its_commit(
     for callback in callbacks:
         callback()  # the commit
     assert listed_count(api_client, SLUG_ORDER_LIST, alpha) == 7
+
+
+def test_a_list_page_reads_the_tokens_of_the_shards_it_shows_and_meets_their_eviction(
+    api_client: Any, catalog: tuple[Any, Any, Any], rate: Callable
+) -> None:
+    """A list page's shown shards are read after the page (config.documents,
+    OPTIONAL_READ_WITH_DOCUMENT): a token gone from the cache is not a current one."""
+    alpha, _, _ = catalog
+    rate(alpha, 3)
+    warm(api_client, [SLUG_ORDER_LIST])
+    assert kept(api_client, SLUG_ORDER_LIST)
+    # when the token of alpha's shard is evicted and the row changes behind the cache's back
+    cache.delete(_generation_key(list_shard_generation(alpha.slug)))
+    ModelRating.objects.filter(pk=alpha.pk).update(review_count=7)
+    # then the page is rendered again, and kept under the new token
+    assert listed_count(api_client, SLUG_ORDER_LIST, alpha) == 7
+    assert kept(api_client, SLUG_ORDER_LIST)
 
 
 def test_ranks_moved_is_pairwise_with_ties_and_totals(catalog: tuple[Any, Any, Any]) -> None:

@@ -197,6 +197,12 @@ def test_every_public_document_route_has_the_fast_path(reviewed: Any, url_of: Ca
 
 # --- The direct read: warm anonymous reads answered without DRF's Request -------------------
 
+
+# A list page shows a few of the 64 list shards: their tokens are read in a second round trip.
+def list_url(model: Any) -> str:
+    return "/api/v1/models/?page_size=50"
+
+
 DIRECT_READS: list[Callable[[Any], str]] = [
     detail_url,
     page_url,
@@ -205,7 +211,7 @@ DIRECT_READS: list[Callable[[Any], str]] = [
     lambda m: detail_url(m, "rating/"),
     reviews_url,
     lambda m: reviews_url(m) + "?ordering=-stars&page_size=5",
-    lambda m: "/api/v1/models/?page_size=50",
+    list_url,
     lambda m: "/api/v1/providers/",
 ]
 
@@ -242,10 +248,12 @@ def test_a_warm_anonymous_read_is_one_round_trip_without_drf(
     sent_read = list(trips.sent)
     revalidated = client.get(url, HTTP_IF_NONE_MATCH=etag)
     monkeypatch.undo()
-    # then each is one round trip and no DRF Request: the read with the throttle's script,
+    # then each is one round trip (a list page two) and no DRF Request: the read with the
+    # throttle's script,
+    trips_each = 2 if url_of is list_url else 1
     assert (again.status_code, revalidated.status_code) == (200, 304)
     assert drf.count == 0
-    assert len(sent_read) == 1 and len(trips.sent) == 2
+    assert len(sent_read) == trips_each and len(trips.sent) == 2 * trips_each
     assert b"EVALSHA" in b"".join(p for p in sent_read[0] if isinstance(p, bytes)).upper()
     # which counted the read once; the 304 counted nothing
     after = _counters()
