@@ -42,6 +42,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_etags
 from rest_framework.exceptions import Throttled
 
+from config.cache import hot_get_many
 from config.fast_reads import DirectRead
 from config.redis_health import fallback_log
 from config.replica import primary_reads
@@ -297,7 +298,7 @@ def document_get(
             if isinstance(entry, Document) and _is_current(entry.tokens, entry.shown, found, plan):
                 return entry
             # A miss: every token, read before the rows as always.
-            found.update(cache.get_many(token_keys[required:]))
+            found.update(hot_get_many(token_keys[required:]))
             entry = None
     except Throttled:
         raise
@@ -340,7 +341,7 @@ def _head_read(key: str, plan: _Plan, if_none_match: str) -> Document | None:
     this read charges nothing."""
     token_keys = [_generation_key(name) for name in plan.first]
     try:
-        found = cache.get_many([_head_key(key), *token_keys])
+        found = hot_get_many([_head_key(key), *token_keys])
         return _head_found(found, key, plan, if_none_match)
     except Exception:
         return None  # the whole read that follows meets the outage and falls back
@@ -368,7 +369,7 @@ def _is_current(
         return False
     if not shown:
         return True
-    more = cache.get_many([_generation_key(name) for name in shown])
+    more = hot_get_many([_generation_key(name) for name in shown])
     return carried[required:] == _tokens_found(more, shown)
 
 

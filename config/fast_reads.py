@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.regex_helper import _lazy_re_compile
@@ -55,6 +54,7 @@ from rest_framework.request import Request
 
 from config import throttles
 from config.api import FirstRendererNegotiation
+from config.cache import hot_get_many
 from config.redis_health import fallback_log
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ class _Direct:
         # Charged only once the answer is known (none for a 304): anything else falls back,
         # where ThrottleSettleMiddleware charges it.
         try:
-            found = cache.get_many(list(read.conditional_keys))
+            found = hot_get_many(read.conditional_keys)
         except Exception:
             fallback_log(logger, "document cache unreachable; the read falls back")
             return None

@@ -61,6 +61,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from redis.exceptions import RedisError
 from rest_framework import exceptions, throttling
 
+from config.cache import hot_get_many
 from config.redis_health import fallback_log
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through its settings
@@ -373,7 +374,7 @@ def read_counted(charge: "_Charge | None", keys: Sequence[str]) -> dict[str, Any
             wait = _charge(charge)
             if wait is not None:
                 raise _throttled(wait)
-        return cache.get_many(keys)
+        return hot_get_many(keys)
     assert charge is not None  # noqa: S101 (found implies a charge)
     script, circuit = found
     window = _Window.now(charge.ident, charge.window)
