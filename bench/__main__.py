@@ -52,17 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         "--big-model", type=int, default=1_000_000,
         help="counted reviews of the top ladder model at the largest size (1,000,000)",
     )  # fmt: skip
-    scale.add_argument(
-        "--search-index", action="store_true",
-        help="also build the trigram index on review bodies (not read by what is measured)",
-    )  # fmt: skip
     scale.add_argument("--out", type=Path, help="results folder (bench/results)")
     load = commands.add_parser("load", help="only load a database of N reviews (no measures)")
     load.add_argument("--reviews", type=int, default=1_000_000, help="reviews (1,000,000)")
-    load.add_argument(
-        "--no-search-index", action="store_true",
-        help="leave out the trigram index on review bodies, as the scale run does",
-    )  # fmt: skip
     mixed = commands.add_parser(
         "mixed", help="only the mixed-load step, on a database `load` filled (per-kind times)"
     )
@@ -126,7 +118,7 @@ def load_main(args: argparse.Namespace) -> int:
         print("--reviews must be at least 2,000", file=sys.stderr)
         return 2
     try:
-        load_only(args.reviews, search_index=not args.no_search_index)
+        load_only(args.reviews)
     except BenchError as exc:
         print(f"\nbench FAILED: {exc}", file=sys.stderr, flush=True)
         return 1
@@ -159,7 +151,6 @@ def scale_main(args: argparse.Namespace) -> int:
         warmup_s=args.warmup,
         repeats=args.repeats,
         big_model_counted=args.big_model,
-        search_index=args.search_index,
     )
     say(f"bench scale: {', '.join(f'{s:,}' for s in sizes)} reviews, results to {cfg.out_dir}")
     try:

@@ -177,10 +177,6 @@ def analyze() -> float:
 
 # Memory for rebuilding the indexes after the COPY (this session's transaction only).
 REBUILD_MAINTENANCE_WORK_MEM = "512MB"
-# What `load_reviews(search_index=False)` leaves out: the trigram index on review bodies
-# serves only the near-duplicate scan of a new review (reviews.integrity.similarity), not
-# ratings nor reads, and its build is most of the load's time at ten million reviews.
-SKIPPABLE_INDEXES = ("gin_trgm_ops",)
 
 
 def _secondary_objects(table: str) -> tuple[list[str], list[str], list[str]]:
@@ -242,21 +238,15 @@ def copy_bulk(
     *,
     label: str,
     total: int,
-    skipped: list[str] | None = None,
     bulk: bool = True,
 ) -> dict[str, float]:
     """COPY into a table without its secondary indexes and non-check constraints, then build
-    them again, in one transaction: a failed load leaves the table as it was. Indexes whose
-    definition contains a marker of SKIPPABLE_INDEXES are left out when `skipped` is a list
-    (their definitions are appended to it)."""
+    them again, in one transaction: a failed load leaves the table as it was."""
     if not bulk:  # every index and constraint kept and maintained row by row
         return {"copy_s": copy_rows(model, rows, label=label, total=total), "rebuild_s": 0.0}
     table = model._meta.db_table
     with transaction.atomic():
         drop, create, add = _secondary_objects(table)
-        if skipped is not None:
-            skipped += [sql for sql in create if any(m in sql for m in SKIPPABLE_INDEXES)]
-            create = [sql for sql in create if sql not in skipped]
         with connection.cursor() as cursor:
             for sql in drop:
                 cursor.execute(sql)
@@ -271,14 +261,12 @@ def load_reviews(
     refs: list[ModelRef],
     texts: Texts,
     *,
-    search_index: bool = True,
     bulk: bool = True,
 ) -> tuple[Plan, dict[str, Any]]:
     """Users then reviews by COPY (secondary indexes and constraints built after the rows,
     not row by row), sequences moved past the loaded ids, then VACUUM (ANALYZE). Without
-    `search_index`, the indexes SKIPPABLE_INDEXES names are not built (listed in
-    `timings["skipped_indexes"]`). Without `bulk`, the indexes and constraints stay in place
-    during the COPY (`bench run`: with the trigram index on bodies, building it after the COPY
+    `bulk`, the indexes and constraints stay in place during the COPY (`bench run`: with the
+    trigram index on bodies that reviews/migrations/0014 dropped, building it after the COPY
     cost more than keeping it, 279 s at 1M in one measurement)."""
     from accounts.models import User
     from reviews.models import Review
@@ -289,24 +277,19 @@ def load_reviews(
     users = copy_bulk(
         User, user_rows(spec, the_plan.users), label="users", total=the_plan.users, bulk=bulk
     )
-    skipped: list[str] | None = None if search_index else []
     reviews = copy_bulk(
         Review,
         review_rows(spec, refs, the_plan, texts),
         label="reviews",
         total=spec.reviews,
-        skipped=skipped,
         bulk=bulk,
     )
-    if skipped:
-        say(f"  not built (search_index=False): {'; '.join(skipped)}")
     timings.update(
         copy_users_s=users["copy_s"],
         rebuild_users_s=users["rebuild_s"],
         copy_reviews_s=reviews["copy_s"],
         rebuild_reviews_s=reviews["rebuild_s"],
     )
-    timings["skipped_indexes"] = skipped or []
     sequences_reset(User, Review)
     timings["analyze_s"] = analyze()
     timings["load_s"] = time.perf_counter() - started

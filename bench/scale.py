@@ -53,7 +53,6 @@ class ScaleConfig:
     repeats: int = 3
     seed: int = 20261129
     big_model_counted: int = BIG_MODEL_COUNTED
-    search_index: bool = False  # the trigram index on bodies: not read by what is measured
 
     @property
     def scratch(self) -> Path:
@@ -114,7 +113,7 @@ def _load(cfg: ScaleConfig, size: int) -> dict[str, Any]:
         ladder_fractions=ladder_fractions(max(cfg.sizes), cfg.big_model_counted),
     )
     say(f"  loading {size:,} reviews by COPY (texts: {texts.source})")
-    the_plan, timings = database.load_reviews(spec, refs, texts, search_index=cfg.search_index)
+    the_plan, timings = database.load_reviews(spec, refs, texts)
     timings["initial_recompute_ratings_s"] = recompute.timed(recompute.recompute_all)
     say(f"  first recompute_ratings after the load: {timings['initial_recompute_ratings_s']:.2f} s")
     return {
@@ -129,15 +128,13 @@ def _load(cfg: ScaleConfig, size: int) -> dict[str, Any]:
     }
 
 
-def load_only(size: int, *, search_index: bool) -> dict[str, Any]:
+def load_only(size: int) -> dict[str, Any]:
     """The data step of `bench run` alone (its dataset, its ladder): reset, migrate, catalog,
     COPY, indexes, ANALYZE; prints the loader's timings and the database's size."""
     say(f"load {size:,}: reset {settings.DATABASES['default']['NAME']}, migrate, catalog")
     refs, texts = fresh_catalog()
     say(f"  loading {size:,} reviews by COPY (texts: {texts.source})")
-    _, timings = database.load_reviews(
-        DatasetSpec(reviews=size), refs, texts, search_index=search_index
-    )
+    _, timings = database.load_reviews(DatasetSpec(reviews=size), refs, texts)
     disk = _table_sizes()
     say(f"  done: {json.dumps({**timings, **disk}, default=str)}")
     return {**timings, **disk}
@@ -274,16 +271,6 @@ def growth_markdown(table: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _skipped_sentence(load: dict[str, Any]) -> str:
-    skipped = load.get("skipped_indexes") or []
-    if not skipped:
-        return ""
-    return (
-        f" Not built (`--search-index` builds it; it serves only the near-duplicate scan of a "
-        f"new review): {'; '.join(f'`{sql}`' for sql in skipped)}."
-    )
-
-
 def _reliability(size: dict[str, Any]) -> str:
     rd = size["read"]
     drift = rd["floor_drift_max"]
@@ -317,8 +304,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"table {size['disk']['reviews_table_gib']} GiB with indexes, database "
             f"{size['disk']['database_gib']} GiB. Load averages (1/5/15 min) before "
             f"{', '.join(f'{x:.2f}' for x in size['load_average']['before'])}, after "
-            f"{', '.join(f'{x:.2f}' for x in size['load_average']['after'])}."
-            + _skipped_sentence(load),
+            f"{', '.join(f'{x:.2f}' for x in size['load_average']['after'])}.",
             "",
             "| what | value |",
             "|---|---|",
