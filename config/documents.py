@@ -168,7 +168,11 @@ def etag_of(*parts: bytes) -> str:
 def document_of(body: bytes, tokens: tuple[str, ...] = ()) -> Document:
     # Compressed once when rendered (mtime 0: the same body gives the same bytes), so a
     # compressed answer costs no CPU per request.
-    compressed = gzip.compress(body, mtime=0) if len(body) >= GZIP_MIN_LENGTH else None
+    # Level 6 (zlib's default), not gzip.compress's 9: on a 35 KB page 0.7 ms, not 1.8 ms,
+    # for 0.3 % more bytes; every re-render after a write pays it.
+    compressed = (
+        gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_LENGTH else None
+    )
     return Document(etag=etag_of(body), body=body, tokens=tokens, gzip=compressed)
 
 
