@@ -205,6 +205,19 @@ def review_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | Non
     return review
 
 
+def review_own_created(review: Review) -> Review:
+    """The review `review_create` just wrote (its author and model loaded), ready for its
+    author's view (`ReviewOwnOutputSerializer`) without reading it back: what the read's
+    preloads would find is known. It is pending, and a provider reply needs a published
+    review; the reader is its author, who may neither vote on nor report their own review
+    (services.votes, services.reports). The reviewer facts' count is its one query. The read
+    back cost three queries, one of them joining the author and the model again."""
+    review.published_replies = []
+    review.viewer_vote = None
+    review.viewer_reported = False
+    return review
+
+
 def review_ref_get_visible(*, public_id: uuid.UUID, user: User | AnonymousUser | None) -> Review:
     """`review_get_visible`'s review, its id alone loaded (one query, nothing preloaded): for
     a write whose service locks the row and reads it itself (a vote, a report)."""
