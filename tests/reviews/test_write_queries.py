@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 VOTE_QUERIES = 10
 REPORT_QUERIES = 18
 ME_QUERIES = 2
-QUEUE_QUERIES = 11
-VERIFY_QUERIES = 27
+QUEUE_QUERIES = 10
+VERIFY_QUERIES = 26
 
 
 def test_a_vote_and_a_changed_vote_stay_within_budget(
