@@ -3,8 +3,9 @@ API as a client sends them (session token): a vote, a report, `/me/`, the modera
 a verification and a new review. Each budget is the count after the write paths were trimmed
 (one upsert per vote, the review's id alone loaded before a service locks it, a permission's
 answer reused by the service's check, /me/'s facts in one query, the moderation permission
-in one query, no savepoint around an outbox record, the open surge asked once, a new review
-answered without a read back); a new query must be a choice."""
+in one query, no savepoint around an outbox record, the open surge asked once, the models
+of an author's reviews read with their slugs, a new review answered without a read back);
+a new query must be a choice."""
 
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ VOTE_QUERIES = 10
 REPORT_QUERIES = 16
 ME_QUERIES = 2
 QUEUE_QUERIES = 10
-VERIFY_QUERIES = 24
+VERIFY_QUERIES = 23
 CREATE_QUERIES = 17
 
 
