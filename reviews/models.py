@@ -245,10 +245,6 @@ class Review(ReviewContent):
     # Not a column: the published provider replies, set by the selectors that prefetch them
     # (`Prefetch("replies", ..., to_attr="published_replies")`).
     published_replies: list["ReviewReply"]
-    # Not columns: the reader's own vote and report, set by the selectors that annotate them
-    # (`_with_viewer`) or know them (`review_own_created`).
-    viewer_vote: bool | None
-    viewer_reported: bool
 
     class Meta(ReviewContent.Meta):
         constraints = [

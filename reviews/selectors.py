@@ -213,8 +213,9 @@ def review_own_created(review: Review) -> Review:
     (services.votes, services.reports). The reviewer facts' count is its one query. The read
     back cost three queries, one of them joining the author and the model again."""
     review.published_replies = []
-    review.viewer_vote = None
-    review.viewer_reported = False
+    # What `_with_viewer` annotates (names the type checker knows only as annotations).
+    setattr(review, "viewer_vote", None)  # noqa: B010
+    setattr(review, "viewer_reported", False)  # noqa: B010
     return review
 
 
