@@ -9,7 +9,7 @@ Two rules hold for every imported value:
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -461,18 +461,20 @@ def model_documents_invalidate(
     reviewers: bool = False,
     reviews_only: bool = False,
     ranks_of: Iterable[int] = (),
+    slugs: Mapping[int, str] | None = None,
 ) -> None:
     """What apps above the catalog call when something a model's documents show changed:
     its page and its reviews pages (with `reviews_only`, the reviews pages alone: a vote or
     a publication shows nowhere else); with `ratings` (its stored rating changed), the list
     pages that show it (its list shard), charts, comparisons and lists ordered by a rating;
     `ranks_of`: the models whose ranks moved; with `reviewers`, the reviews pages of every
-    model (a reviewer's published count or byline). One query for the slugs; never raises
-    for the cache."""
+    model (a reviewer's published count or byline). One query for the slugs, none when the
+    caller read them (`slugs`, by id, for every model named); never raises for the cache."""
     ids, ranked = list(model_ids), set(ranks_of)
     every = set(ids) | ranked
-    rows = AIModel.objects.filter(pk__in=every).values_list("pk", "slug") if every else []
-    slugs = dict(rows)
+    if slugs is None or not every <= slugs.keys():
+        rows = AIModel.objects.filter(pk__in=every).values_list("pk", "slug") if every else []
+        slugs = dict(rows)
     generation = model_reviews_generation if reviews_only else model_generation
     names = [generation(slugs[pk]) for pk in ids if pk in slugs]
     names += [model_ranks_generation(slugs[pk]) for pk in ranked if pk in slugs]

@@ -189,7 +189,8 @@ class ModelReviewListCreateApi(
         data.is_valid(raise_exception=True)
         draft = services.ReviewDraft(**review_fields(data.validated_data))
         review = services.review_create(author=request.user, model=ai_model, draft=draft)
-        body = _own_review(request, review.public_id)
+        created = selectors.review_own_created(review)
+        body = ReviewOwnOutputSerializer(created, context=_viewer(request)).data
         return _created(request, body, "reviews:review-detail", review.public_id)
 
 

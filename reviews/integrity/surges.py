@@ -161,10 +161,14 @@ def _open(model_id: int, kind: SurgeKind, checks: list[SurgeCheck], now: dt.date
     return True
 
 
-def surge_detect(model_id: int, *, now: dt.datetime | None = None) -> ModelSurge | None:
+def surge_detect(
+    model_id: int, *, now: dt.datetime | None = None, none_open: bool = False
+) -> ModelSurge | None:
     """Open a surge of the model if its recent activity crossed a bar and none is open.
-    Call inside the transaction that wrote the review or report. Returns the surge opened."""
-    if surge_open_get(model_id) is not None:
+    Call inside the transaction that wrote the review or report. Returns the surge opened.
+    `none_open`: the caller found no open surge in this transaction (`surge_open_get`), so
+    it is not asked again; one opened since is caught by the constraint `_open` meets."""
+    if not none_open and surge_open_get(model_id) is not None:
         return None
     now = now or timezone.now()
     if _window_below_floors(model_id, now=now):

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from config.enqueue import publish, task_name
 from config.redis_health import fallback_log
+from models_catalog.models import AIModel
 from models_catalog.services import model_documents_invalidate
 from reviews.models import ModelRatingState, Review
 
@@ -75,22 +76,20 @@ def published_documents_invalidate(model_id: int, *, authors: Iterable[int] | No
     if authors is None:
         model_documents_invalidate([model_id], reviewers=True, reviews_only=True)
     else:
-        models = {model_id, *_reviewed_models(authors)}
-        model_documents_invalidate(models, reviews_only=True)
+        slugs = _reviewed_model_slugs(model_id, authors)
+        model_documents_invalidate(slugs, reviews_only=True, slugs=slugs)
 
 
-def _reviewed_models(authors: Iterable[int]) -> list[int]:
-    """The models whose reviews pages may show these authors' published counts: those of
-    their reviews in any state. Not only the published ones: a concurrent transaction that
-    publishes another review of the same author has not committed yet, but its row exists
-    (reviews are created pending, committed before any publication), so each of the two
-    transactions bumps the other's model too and neither page keeps a stale count."""
-    return list(
-        Review.objects.filter(author_id__in=list(authors))
-        .values_list("model_id", flat=True)
-        .distinct()
-        .order_by()
-    )
+def _reviewed_model_slugs(model_id: int, authors: Iterable[int]) -> dict[int, str]:
+    """The model and those whose reviews pages may show these authors' published counts
+    (their reviews' models in any state), by id with their slugs: one query. Any state, not
+    only published: a concurrent transaction that publishes another review of the same
+    author has not committed yet, but its row exists (reviews are created pending, committed
+    before any publication), so each of the two transactions bumps the other's model too and
+    neither page keeps a stale count."""
+    reviewed = Review.objects.filter(author_id__in=list(authors)).values("model_id")
+    models = AIModel.objects.filter(Q(pk=model_id) | Q(pk__in=reviewed))
+    return dict(models.values_list("pk", "slug"))
 
 
 def _pending_key(model_id: int) -> str:

@@ -101,7 +101,8 @@ def review_create(*, author: User, model: AIModel, draft: ReviewDraft) -> Review
         review, actor_id=author.pk, action=ModerationAction.SUBMIT, from_status="",
         revision_number=1,
     )  # fmt: skip
-    surges.surge_detect(model.pk)
+    if review.surge_id is None:  # else it joined the open surge (surge_hold)
+        surges.surge_detect(model.pk, none_open=True)
     return review
 
 

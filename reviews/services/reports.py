@@ -86,22 +86,22 @@ def _flag(review: Review, report: Report, *, hide: bool) -> None:
     # ratings.summary.counted_reviews) until a moderator confirms the hiding.
 
 
-def _hides(review: Review, reports: list[Report]) -> bool:
+def _hides(reports: list[Report], *, surge_open: bool) -> bool:
     """Whether these open reports hide the review at once: an urgent one of a trusted
-    flagger, or (unless the model shows unusual activity) enough independent reporters
-    with standing."""
+    flagger, or (unless the model shows unusual activity, `surge_open`) enough independent
+    reporters with standing."""
     urgent = [report.reporter_id for report in reports if report.reason in URGENT_REPORT_REASONS]
     if urgent and any_trusted_flagger(urgent):
         return True
-    if surges.surge_open_get(review.model_id) is not None:
+    if surge_open:
         return False
     return reporters_hide([report.reporter_id for report in reports])
 
 
-def _react(review: Review, report: Report) -> None:
+def _react(review: Review, report: Report, *, surge_open: bool) -> None:
     # One report per person per review (a constraint): open reports = distinct accounts.
     remaining = list(open_reports(review))
-    if _hides(review, remaining):
+    if _hides(remaining, surge_open=surge_open):
         _flag(review, report, hide=True)
         return
     urgent = report.reason in URGENT_REPORT_REASONS
@@ -119,8 +119,11 @@ def report_create(*, review: Review, reporter: User, reason: str, note: str = ""
     review = review_lock(review)
     _report_checks(review, reporter, reason)
     report = _report_insert(review, reporter, reason, note)
-    _react(review, report)
-    surges.surge_detect(review.model_id)
+    # Asked once for both: whether reports may hide it, and whether to look for a surge.
+    surge_open = surges.surge_open_get(review.model_id) is not None
+    _react(review, report, surge_open=surge_open)
+    if not surge_open:
+        surges.surge_detect(review.model_id, none_open=True)
     return report
 
 
@@ -139,7 +142,7 @@ def _recount(review: Review) -> None:
     review no open report keeps in the queue leaves it, unless a text or edit waits."""
     remaining = list(open_reports(review))
     urgent = [report for report in remaining if report.reason in URGENT_REPORT_REASONS]
-    hide = _hides(review, remaining)
+    hide = _hides(remaining, surge_open=surges.surge_open_get(review.model_id) is not None)
     enough = len(remaining) >= settings.REVIEW_REPORTS_TO_REQUEUE
     # Flagged and hidden means hidden automatically: a moderator's decision clears the flag.
     unhide = review.status == ReviewStatus.HIDDEN and not hide

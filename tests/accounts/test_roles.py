@@ -164,3 +164,26 @@ def test_revoked_moderator_is_refused(moderator, settings):
     settings.MODERATION_REQUIRE_MFA = False
     call_command("revoke_moderator", moderator.user.email)
     assert moderator.client.get(PROBE).json()["code"] == "moderation_not_allowed"
+
+
+def test_moderation_access_keeps_has_perms_rules():
+    # The selector answers the moderation permission in one query of its own: the same
+    # answer as Django's has_perm for each way to hold it, or not.
+    from django.contrib.auth.models import Permission
+
+    from accounts.selectors import moderation_access_get
+
+    app_label, codename = MODERATE_PERMISSION.split(".")
+    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    member, direct, inactive, nobody = (make_user() for _ in range(4))
+    member.groups.add(Group.objects.get(name=MODERATOR_GROUP))
+    direct.user_permissions.add(permission)
+    inactive.groups.add(Group.objects.get(name=MODERATOR_GROUP))
+    inactive.is_active = False
+    inactive.save()
+    superuser = make_user(is_superuser=True)
+    for user, holds in [
+        (member, True), (direct, True), (superuser, True), (inactive, False), (nobody, False)
+    ]:  # fmt: skip
+        assert moderation_access_get(user).has_permission is holds, user
+        assert user.has_perm(MODERATE_PERMISSION) is holds, user

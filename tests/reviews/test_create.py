@@ -48,6 +48,25 @@ def test_review_create_answers_201_pending_with_id_and_everything_sent(ai_model,
     assert (review.author, review.model, review.status) == (verified.user, ai_model, "pending")
 
 
+def test_review_create_answers_what_its_author_then_reads(ai_model, verified):
+    # given an affiliated author (the conflict shows to them) with a published review of
+    # another model (the reviewer facts count it)
+    from tests.factories import AIModelFactory, ReviewFactory
+
+    ReviewFactory(author=verified.user, model=AIModelFactory(), published=True)
+    verified.user.affiliation = ai_model.provider.slug
+    verified.user.save()
+    # when the author writes a review, then reads it back
+    created = verified.client.post(reviews_url(ai_model), FULL, format="json").json()
+    read = verified.client.get(review_url(created["id"])).json()
+    # then the answer (built without reading the row back) is what the read shows
+    assert {key: created[key] for key in read} == read
+    assert read["reviewer"]["published_reviews"] == 1 and read["conflict_of_interest"] is True
+    assert read["viewer"] == {"is_author": True, "vote": None, "reported": False}
+    assert (created["has_pending_edit"], created["pending_edit"]) == (False, None)
+    assert created["last_moderation"] is None
+
+
 def test_review_create_writes_revision_one_and_a_submit_event(ai_model, author, create_review):
     review = create_review(author)
     [revision] = review.revisions.all()

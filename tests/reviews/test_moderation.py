@@ -216,9 +216,9 @@ def test_queue_query_count_does_not_grow_with_page_size(
     assert all(len(item["open_reports"]) == 2 for item in response.json()["results"])
 
 
-# user (the session comes from the cache), email verified, permissions (2), MFA; count, page,
-# waiting edits, reports, integrity flags, provider replies
-_QUEUE_QUERIES = 11
+# user (the session comes from the cache), email verified, the moderation permission, MFA;
+# count, page, waiting edits, reports, integrity flags, provider replies
+_QUEUE_QUERIES = 10
 
 
 def test_invalid_transition_error_is_typed(author, create_review, moderator):
