@@ -187,3 +187,13 @@ def test_moderation_access_keeps_has_perms_rules():
     ]:  # fmt: skip
         assert moderation_access_get(user).has_permission is holds, user
         assert user.has_perm(MODERATE_PERMISSION) is holds, user
+
+
+def test_every_authentication_backend_grants_permissions_as_the_model_backend():
+    # The moderation permission is answered in one query with ModelBackend's rules
+    # (accounts.selectors._holds_moderate_permission): a backend granting permissions some
+    # other way would be bypassed there, so adding one must revisit that check.
+    from django.contrib.auth import get_backends
+    from django.contrib.auth.backends import ModelBackend
+
+    assert all(isinstance(backend, ModelBackend) for backend in get_backends())
