@@ -48,7 +48,9 @@ def outbox_record(event_type: str, payload: Mapping[str, Any]) -> Event:
 
 # No savepoint (two more round trips per recorded event, on every write that records one):
 # inside the caller's transaction the event is part of the change, and a failure here fails
-# the change; outside one, `atomic` still opens the transaction of its own.
+# the change; outside one, `atomic` still opens the transaction of its own. So a caller must
+# never catch an error raised from here and carry on in the same transaction: it is marked
+# for rollback (wrap the call in its own `atomic()` if it must go on without the event).
 @transaction.atomic(savepoint=False)
 def outbox_record_many(event_type: str, payloads: Sequence[Mapping[str, Any]]) -> list[Event]:
     """Append events of `event_type` (one per payload: small, JSON, ids rather than copies)

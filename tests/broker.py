@@ -4,6 +4,7 @@ under `make test-rabbitmq`): emptied, counted, peeked."""
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,9 @@ from kombu.transport.native_delayed_delivery import MAX_LEVEL, level_name
 
 from config.celery import app as celery_app
 from config.settings.base import broker_is_amqp
+
+# How long a test's in-process worker may finish the task it runs when the test ends.
+RUNNING_TASK_WAIT_SECONDS = 30
 
 
 def on_amqp() -> bool:
@@ -126,5 +130,16 @@ def in_process_worker(queues: list[str]) -> Iterator[Any]:
         if running is not None:
             # start_worker stops by terminating, and a thread pool's terminate leaves the
             # task it is running alive: the test's teardown (a TRUNCATE) then deadlocked
-            # with a rating recompute still writing. Wait for it; queued ones are dropped.
-            running.shutdown(wait=True, cancel_futures=True)
+            # with a rating recompute still writing. Wait for it (bounded: a task stuck on
+            # a lock the test holds fails this test instead of hanging the run); queued
+            # ones are dropped.
+            running.shutdown(wait=False, cancel_futures=True)
+            deadline = time.monotonic() + RUNNING_TASK_WAIT_SECONDS
+            for thread in list(getattr(running, "_threads", ())):
+                thread.join(max(0.0, deadline - time.monotonic()))
+                if thread.is_alive():
+                    raise RuntimeError(
+                        f"a task of the in-process worker still ran {RUNNING_TASK_WAIT_SECONDS} s "
+                        "after the test: see the worker's log above for the task, and what it "
+                        "waits on (a lock the test holds, a slow outside call)"
+                    )

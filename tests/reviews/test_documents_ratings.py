@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from config import documents
 from config.documents import _generation_key, list_shard_generation
 from models_catalog.services import model_documents_invalidate
 from reviews.models import ModelRating
@@ -225,6 +226,29 @@ def test_a_list_page_reads_the_tokens_of_the_shards_it_shows_and_meets_their_evi
     # then the page is rendered again, and kept under the new token
     assert listed_count(api_client, SLUG_ORDER_LIST, alpha) == 7
     assert kept(api_client, SLUG_ORDER_LIST)
+
+
+def test_a_rating_stored_between_a_list_pages_two_reads_is_shown(
+    api_client: Any, catalog: tuple[Any, Any, Any], rate: Callable, monkeypatch: Any
+) -> None:
+    """The window the second read opens: a rating stored (row changed, shard bumped) after
+    the page was read and before its shown shards' tokens are: the page is not served."""
+    alpha, _, _ = catalog
+    rate(alpha, 3)
+    warm(api_client, [SLUG_ORDER_LIST])
+    shard = list_shard_generation(alpha.slug)
+    read_tokens, raced = documents.hot_get_many, []
+
+    def store_meanwhile(keys: Any) -> Any:
+        if _generation_key(shard) in keys and not raced:
+            raced.append(keys)
+            ModelRating.objects.filter(pk=alpha.pk).update(review_count=7)
+            documents.generations_bump_now([shard])
+        return read_tokens(keys)
+
+    monkeypatch.setattr(documents, "hot_get_many", store_meanwhile)
+    assert listed_count(api_client, SLUG_ORDER_LIST, alpha) == 7
+    assert raced  # the change landed between the two reads
 
 
 def test_ranks_moved_is_pairwise_with_ties_and_totals(catalog: tuple[Any, Any, Any]) -> None:
