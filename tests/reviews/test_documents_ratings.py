@@ -237,7 +237,8 @@ def test_a_rating_stored_between_a_list_pages_two_reads_is_shown(
     rate(alpha, 3)
     warm(api_client, [SLUG_ORDER_LIST])
     shard = list_shard_generation(alpha.slug)
-    read_tokens, raced = documents.hot_get_many, []
+    read_tokens = documents.hot_get_many
+    raced: list[Any] = []
 
     def store_meanwhile(keys: Any) -> Any:
         if _generation_key(shard) in keys and not raced:
